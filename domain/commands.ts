@@ -1,0 +1,12 @@
+// Commands: what a client asks for, imperative. Ids, time and actor arrive as metadata so decide stays pure.
+
+export type Command =
+  | { readonly kind: 'create'; readonly noun: string; readonly id: string; readonly data: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'update'; readonly noun: string; readonly id: string; readonly data: Readonly<Record<string, unknown>>; readonly ifMatch?: number }
+  | { readonly kind: 'delete'; readonly noun: string; readonly id: string; readonly ifMatch?: number };
+
+export interface CommandMeta {
+  /** ISO time of the command; every event it produces carries it. */
+  readonly time: string;
+  readonly actor: string;
+}

@@ -1,0 +1,109 @@
+// decide(command, state) → events: every rule that depends on stored state. Pure: it reads through
+// the StateView, gets time and actor from the metadata, and throws only DomainError.
+import type { Command } from './commands';
+import type { Entity } from './entity';
+import { isLive } from './entity';
+import { fail } from './errors';
+import type { DomainEvent } from './events';
+import type { Changes } from './evolve';
+import { normalizeUnique } from './formats';
+import type { NounSchema } from './noun';
+import { nounByName } from './nouns';
+import type { StateView } from './state-view';
+
+export function decide(command: Command, view: StateView): DomainEvent[] {
+  const noun = nounByName.get(command.noun) ?? fail('not_found', `unknown noun ${command.noun}`);
+  switch (command.kind) {
+    case 'create':
+      return decideCreate(noun, command.id, command.data, view);
+    case 'update':
+      return decideUpdate(noun, requireWritable(noun, command.id, view, command.ifMatch), command.data, view);
+    case 'delete': {
+      const entity = requireWritable(noun, command.id, view, command.ifMatch);
+      return [{ type: `${noun.name}.Deleted`, entityType: noun.name, entityId: entity.id, data: {} }];
+    }
+    default: {
+      const _exhaustive: never = command;
+      return _exhaustive;
+    }
+  }
+}
+
+function decideCreate(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): DomainEvent[] {
+  if (view.get(id)) fail('duplicate', `${id} exists already`);
+  const fields = resolveReferences(noun, id, data, view);
+  checkUnique(noun, id, fields, view);
+  return [{ type: `${noun.name}.Created`, entityType: noun.name, entityId: id, data: fields }];
+}
+
+function decideUpdate(noun: NounSchema, entity: Entity, data: Readonly<Record<string, unknown>>, view: StateView): DomainEvent[] {
+  const resolved = resolveReferences(noun, entity.id, data, view);
+  const changes = diff(entity.fields, resolved);
+  if (Object.keys(changes).length === 0) return [];
+  checkUnique(noun, entity.id, Object.fromEntries(Object.entries(changes).map(([k, c]) => [k, c.to])), view);
+  return [{ type: `${noun.name}.Updated`, entityType: noun.name, entityId: entity.id, data: { changes } }];
+}
+
+/** The live entity a write addresses, or the error a client should see. */
+export function requireWritable(noun: NounSchema, id: string, view: StateView, ifMatch?: number): Entity {
+  const entity = view.get(id);
+  if (!entity || entity.type !== noun.name) fail('not_found', `no ${noun.name} ${id}`);
+  if (entity.deletedAt) fail('gone', `${noun.name} ${id} was deleted`);
+  if (entity.mergedInto) fail('merged', `${noun.name} ${id} was merged into ${entity.mergedInto}`, { extra: { mergedInto: entity.mergedInto } });
+  if (ifMatch !== undefined && ifMatch !== entity.version)
+    fail('version_mismatch', `${noun.name} ${id} is at version ${entity.version}, not ${ifMatch}`, { extra: { version: entity.version } });
+  return entity;
+}
+
+/** Field-by-field changes a partial write makes; null clears a field. */
+export function diff(fields: Readonly<Record<string, unknown>>, data: Readonly<Record<string, unknown>>): Changes {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [key, to] of Object.entries(data)) {
+    const from = fields[key] ?? null;
+    if (from !== (to ?? null)) changes[key] = { from, to: to ?? null };
+  }
+  return changes;
+}
+
+// References must point at a live entity of the declared noun; one pointing at a merged entity
+// follows the merge, and a self-reference must not close a loop (A manages B manages A).
+function resolveReferences(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...data };
+  for (const [key, spec] of Object.entries(noun.fields)) {
+    const value = data[key];
+    if (spec.kind !== 'ref' || typeof value !== 'string') continue;
+    const target = followMerges(value, view);
+    if (!isLive(target) || target.type !== spec.target)
+      fail('invalid_reference', `${key} must reference a live ${spec.target}`, { errors: [{ path: `/${key}`, message: `no live ${spec.target} ${value}` }] });
+    if (spec.target === noun.name) checkNoCycle(key, id, target.id, view);
+    out[key] = target.id;
+  }
+  return out;
+}
+
+function followMerges(id: string, view: StateView): Entity | undefined {
+  let entity = view.get(id);
+  for (let hops = 0; entity?.mergedInto && hops < 100; hops++) entity = view.get(entity.mergedInto);
+  return entity;
+}
+
+const MAX_CHAIN = 10_000;
+
+function checkNoCycle(field: string, id: string, start: string, view: StateView): void {
+  let cursor: string | undefined = start;
+  for (let hops = 0; cursor !== undefined && hops < MAX_CHAIN; hops++) {
+    if (cursor === id) fail('cycle', `setting ${field} to ${start} would make a cycle through ${id}`, { errors: [{ path: `/${field}`, message: 'would make a cycle' }] });
+    const next: unknown = view.get(cursor)?.fields[field];
+    cursor = typeof next === 'string' ? next : undefined;
+  }
+}
+
+function checkUnique(noun: NounSchema, id: string, fields: Readonly<Record<string, unknown>>, view: StateView): void {
+  for (const [key, spec] of Object.entries(noun.fields)) {
+    const value = fields[key];
+    if (spec.kind === 'inverse' || !spec.unique || typeof value !== 'string') continue;
+    const holder = view.findUnique(noun.name, key, normalizeUnique(value));
+    if (holder !== undefined && holder !== id)
+      fail('duplicate', `${key} ${value} belongs to ${holder} already`, { extra: { existingId: holder }, errors: [{ path: `/${key}`, message: `is taken by ${holder}` }] });
+  }
+}

@@ -1,0 +1,71 @@
+// String formats named in noun options. Each check answers a message for the client, or undefined when
+// the value is fine. Pure functions: the edge, the CLI and tests use the same ones.
+import type { StringFormat } from './noun';
+
+// Practical address syntax (RFC 5321 lengths, no spaces or quoting), the kind a CRM can mail to.
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+export function checkEmail(value: string): string | undefined {
+  const [local = ''] = value.split('@');
+  if (!EMAIL.test(value) || local.length > 64 || value.length > 254) return 'must be an email address like name@example.com';
+  return undefined;
+}
+
+export function checkUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
+  } catch {
+    // fall through to the message
+  }
+  return 'must be an absolute http(s) URL';
+}
+
+let zones: Set<string> | undefined;
+export function checkTimezone(value: string): string | undefined {
+  zones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (zones.has(value) || value === 'UTC') return undefined;
+  try {
+    // Accepts canonical aliases (e.g. "Asia/Calcutta") that supportedValuesOf leaves out.
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(value) ? undefined : 'must be an IANA time zone like Europe/Berlin';
+  } catch {
+    return 'must be an IANA time zone like Europe/Berlin';
+  }
+}
+
+export function checkLanguage(value: string): string | undefined {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(value);
+    // BCP 47 also admits 5-8 letter registered languages; a CRM wants ISO 639 codes (en, de, yue).
+    if (canonical && /^[a-z]{2,3}(-|$)/i.test(value)) return undefined;
+  } catch {
+    // fall through to the message
+  }
+  return 'must be a BCP 47 language tag like en or pt-BR';
+}
+
+// RFC 3339 date-time: a full date, a time and an offset, and a real calendar date.
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+export function checkDatetime(value: string): string | undefined {
+  const m = DATETIME.exec(value);
+  const message = 'must be an ISO 8601 date-time with offset, like 2026-01-31T09:30:00Z';
+  if (!m) return message;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const realDay = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return realDay && hour < 24 && minute < 60 && second < 61 ? undefined : message;
+}
+
+export const FORMAT_CHECKS: Readonly<Record<StringFormat, (value: string) => string | undefined>> = {
+  email: checkEmail,
+  url: checkUrl,
+  timezone: checkTimezone,
+  language: checkLanguage,
+};
+
+/** The form under which unique values are compared: trimmed, case-insensitive. */
+export function normalizeUnique(value: string): string {
+  return value.trim().toLowerCase();
+}

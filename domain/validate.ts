@@ -1,0 +1,99 @@
+// Request shape, checked once at the edge from the noun schema (types, enums, formats, lengths,
+// writability). Rules that depend on stored state (uniqueness, live references) belong to decide.
+import { checkDatetime, FORMAT_CHECKS } from './formats';
+import { DEFAULT_MAX_LENGTH, type FieldSpec, type NounSchema } from './noun';
+import { nounByName } from './nouns';
+
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type Validated =
+  | { readonly ok: true; readonly data: Record<string, unknown> }
+  // 400 for a body of the wrong shape or unknown fields, 422 for values that are not acceptable.
+  | { readonly ok: false; readonly status: 400 | 422; readonly errors: readonly FieldError[] };
+
+export type Mode = 'create' | 'update';
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks a create (all required fields) or update (partial; null clears) body against a noun. */
+export function validateFields(noun: NounSchema, body: unknown, mode: Mode, basePath = ''): Validated {
+  if (!isPlainObject(body)) return { ok: false, status: 400, errors: [{ path: basePath || '/', message: 'must be a JSON object' }] };
+  const unknown: FieldError[] = [];
+  const invalid: FieldError[] = [];
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const path = `${basePath}/${key}`;
+    const spec = noun.fields[key];
+    if (!spec) {
+      if (key.startsWith('$')) invalid.push({ path, message: 'is metadata and read-only' });
+      else unknown.push({ path, message: `is not a field of ${noun.name}` });
+      continue;
+    }
+    if (spec.kind === 'inverse') {
+      invalid.push({ path, message: `is computed from ${spec.target}.${spec.field} and read-only` });
+      continue;
+    }
+    if (noun.computed.has(key)) {
+      invalid.push({ path, message: 'is computed and read-only' });
+      continue;
+    }
+    if (value === null) {
+      if (spec.required) invalid.push({ path, message: 'is required and cannot be null' });
+      else if (mode === 'update') data[key] = null;
+      continue;
+    }
+    const message = checkValue(noun, key, spec, value);
+    if (message) invalid.push({ path, message });
+    else data[key] = typeof value === 'string' ? value.trim() : value;
+  }
+  if (mode === 'create')
+    for (const [key, spec] of Object.entries(noun.fields))
+      if (spec.kind !== 'inverse' && spec.required && (body[key] === undefined || body[key] === null) && !invalid.some((e) => e.path === `${basePath}/${key}`))
+        invalid.push({ path: `${basePath}/${key}`, message: 'is required' });
+  if (unknown.length) return { ok: false, status: 400, errors: [...unknown, ...invalid] };
+  if (invalid.length) return { ok: false, status: 422, errors: invalid };
+  return { ok: true, data };
+}
+
+function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { kind: 'inverse' }>, value: unknown): string | undefined {
+  switch (spec.kind) {
+    case 'scalar':
+      return checkScalar(noun, key, spec.base, spec.required, value);
+    case 'enum':
+      return typeof value === 'string' && spec.values.includes(value) ? undefined : `must be one of ${spec.values.join(', ')}`;
+    case 'ref': {
+      const target = nounByName.get(spec.target)!;
+      const shape = new RegExp(`^${target.idPrefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
+      return typeof value === 'string' && shape.test(value) ? undefined : `must be the id of a ${spec.target} (${target.idPrefix}_…)`;
+    }
+    default: {
+      const _exhaustive: never = spec;
+      return _exhaustive;
+    }
+  }
+}
+
+function checkScalar(noun: NounSchema, key: string, base: string, required: boolean, value: unknown): string | undefined {
+  switch (base) {
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a finite number';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'datetime':
+      return typeof value === 'string' ? checkDatetime(value) : 'must be a date-time string';
+    default: {
+      if (typeof value !== 'string') return 'must be a string';
+      const max = noun.maxLength[key] ?? DEFAULT_MAX_LENGTH;
+      if (value.length > max) return `must be at most ${max} characters`;
+      const trimmed = value.trim();
+      if (required && trimmed === '') return 'must not be empty';
+      const format = noun.formats[key];
+      return format ? FORMAT_CHECKS[format](trimmed) : undefined;
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// The TenantLog's storage: append-only chained events and the state folded from them, written in
+// the caller's transaction. Synchronous throughout: nothing here awaits, so no request interleaves.
+import type { Entity } from '../domain/entity';
+import { isLive } from '../domain/entity';
+import { chain, GENESIS_HASH, type DomainEvent, type StoredEvent } from '../domain/events';
+import { evolve } from '../domain/evolve';
+import { normalizeUnique } from '../domain/formats';
+import { nounByName } from '../domain/nouns';
+import type { StateView } from '../domain/state-view';
+
+export interface AppendMeta {
+  readonly time: string;
+  readonly actor: string;
+  readonly newEventId: () => string;
+  readonly causationId?: string | null;
+  readonly correlationId?: string | null;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+export class EventStore implements StateView {
+  private head: { seq: number; hash: string };
+
+  constructor(private readonly sql: SqlStorage) {
+    const last = sql.exec('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').toArray()[0];
+    this.head = last ? { seq: Number(last['seq']), hash: String(last['hash']) } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  get headSeq(): number {
+    return this.head.seq;
+  }
+
+  get(id: string): Entity | undefined {
+    const row = this.sql.exec('SELECT * FROM entities WHERE id = ?', id).toArray()[0];
+    return row ? rowToEntity(row) : undefined;
+  }
+
+  findUnique(noun: string, field: string, normalized: string): string | undefined {
+    const row = this.sql.exec('SELECT entity_id FROM uniques WHERE noun = ? AND field = ? AND value = ?', noun, field, normalized).toArray()[0];
+    return row ? String(row['entity_id']) : undefined;
+  }
+
+  /** Appends events and folds each into its entity. Call inside transactionSync. */
+  append(events: readonly DomainEvent[], meta: AppendMeta): StoredEvent[] {
+    let { seq, hash } = this.pending ?? this.head;
+    const stored: StoredEvent[] = [];
+    for (const event of events) {
+      const before = this.get(event.entityId);
+      const next = chain(
+        {
+          ...event,
+          seq: seq + 1,
+          id: meta.newEventId(),
+          time: meta.time,
+          entityVersion: (before?.version ?? 0) + 1,
+          actor: meta.actor,
+          causationId: meta.causationId ?? null,
+          correlationId: meta.correlationId ?? null,
+        },
+        hash,
+      );
+      this.insertEvent(next);
+      this.writeEntity(before, evolve(before, next));
+      stored.push(next);
+      ({ seq, hash } = next);
+    }
+    // The transaction may still roll back: the caller commits the new head through commitHead.
+    this.pending = { seq, hash };
+    return stored;
+  }
+
+  private pending: { seq: number; hash: string } | undefined;
+
+  /** Makes the head of a committed append current; rollback() forgets it. */
+  commitHead(): void {
+    if (this.pending) this.head = this.pending;
+    this.pending = undefined;
+  }
+
+  rollback(): void {
+    this.pending = undefined;
+  }
+
+  private insertEvent(e: StoredEvent): void {
+    this.sql.exec(
+      `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      e.seq, e.id, e.type, e.entityType, e.entityId, e.entityVersion, e.time, e.actor, e.causationId, e.correlationId,
+      JSON.stringify(e.data), e.dataHash, e.prevHash, e.hash,
+    );
+  }
+
+  private writeEntity(before: Entity | undefined, after: Entity): void {
+    this.sql.exec(
+      `INSERT INTO entities (id, type, version, created_at, updated_at, deleted_at, merged_into, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
+         merged_into = excluded.merged_into, fields = excluded.fields`,
+      after.id, after.type, after.version, after.createdAt, after.updatedAt, after.deletedAt ?? null, after.mergedInto ?? null, JSON.stringify(after.fields),
+    );
+    this.reindex(before, after);
+  }
+
+  // Unique values and references are indexed for live entities only: a tombstone frees its email.
+  private reindex(before: Entity | undefined, after: Entity): void {
+    const noun = nounByName.get(after.type);
+    if (!noun) return;
+    const wasLive = isLive(before);
+    const nowLive = isLive(after);
+    for (const [field, spec] of Object.entries(noun.fields)) {
+      if (spec.kind === 'inverse' || !(spec.unique || spec.kind === 'ref')) continue;
+      const old = wasLive ? before!.fields[field] : undefined;
+      const now = nowLive ? after.fields[field] : undefined;
+      if (old === now) continue;
+      if (spec.kind === 'ref') {
+        if (typeof old === 'string') this.sql.exec('DELETE FROM refs WHERE target_id = ? AND field = ? AND source_type = ? AND source_id = ?', old, field, noun.name, after.id);
+        if (typeof now === 'string') this.sql.exec('INSERT OR IGNORE INTO refs (target_id, field, source_type, source_id) VALUES (?, ?, ?, ?)', now, field, noun.name, after.id);
+      } else {
+        if (typeof old === 'string') this.sql.exec('DELETE FROM uniques WHERE noun = ? AND field = ? AND value = ? AND entity_id = ?', noun.name, field, normalizeUnique(old), after.id);
+        if (typeof now === 'string') this.sql.exec('INSERT INTO uniques (noun, field, value, entity_id) VALUES (?, ?, ?, ?)', noun.name, field, normalizeUnique(now), after.id);
+      }
+    }
+  }
+
+  /** Ids of live entities of sourceType whose `field` references targetId, oldest first. */
+  referencing(targetId: string, field: string, sourceType: string, limit: number): string[] {
+    return this.sql
+      .exec('SELECT source_id FROM refs WHERE target_id = ? AND field = ? AND source_type = ? ORDER BY source_id LIMIT ?', targetId, field, sourceType, limit)
+      .toArray()
+      .map((r) => String(r['source_id']));
+  }
+
+  /** Events after a seq, in order; optionally of one type. */
+  eventsAfter(after: number, limit: number, type?: string): StoredEvent[] {
+    const rows = type
+      ? this.sql.exec('SELECT * FROM events WHERE type = ? AND seq > ? ORDER BY seq LIMIT ?', type, after, limit)
+      : this.sql.exec('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, limit);
+    return rows.toArray().map(rowToEvent);
+  }
+
+  /** One entity's events, in order, up to a seq (inclusive). */
+  eventsOf(entityId: string, uptoSeq = Number.MAX_SAFE_INTEGER): StoredEvent[] {
+    return this.sql.exec('SELECT * FROM events WHERE entity_id = ? AND seq <= ? ORDER BY seq', entityId, uptoSeq).toArray().map(rowToEvent);
+  }
+
+  /** The last seq at or before an ISO time; 0 when the log starts later. */
+  seqAtTime(time: string): number {
+    const row = this.sql.exec('SELECT MAX(seq) AS seq FROM events WHERE time <= ?', time).one();
+    return Number(row['seq'] ?? 0);
+  }
+
+  /** Live entities of one noun in id order after a cursor id, matching field equalities. */
+  list(noun: string, equals: Readonly<Record<string, string | number | boolean>>, after: string, limit: number): Entity[] {
+    const where = Object.keys(equals).map((field) => `AND json_extract(fields, '$.${field}') = ?`).join(' ');
+    const values = Object.values(equals).map((v) => (typeof v === 'boolean' ? Number(v) : v));
+    return this.sql
+      .exec(`SELECT * FROM entities WHERE type = ? AND id > ? AND deleted_at IS NULL AND merged_into IS NULL ${where} ORDER BY id LIMIT ?`, noun, after, ...values, limit)
+      .toArray()
+      .map(rowToEntity);
+  }
+}
+
+export function rowToEntity(row: Row): Entity {
+  return {
+    id: String(row['id']),
+    type: String(row['type']),
+    version: Number(row['version']),
+    createdAt: String(row['created_at']),
+    updatedAt: String(row['updated_at']),
+    fields: JSON.parse(String(row['fields'])) as Record<string, unknown>,
+    ...(row['deleted_at'] ? { deletedAt: String(row['deleted_at']) } : {}),
+    ...(row['merged_into'] ? { mergedInto: String(row['merged_into']) } : {}),
+  };
+}
+
+export function rowToEvent(row: Row): StoredEvent {
+  return {
+    seq: Number(row['seq']),
+    id: String(row['id']),
+    type: String(row['type']),
+    entityType: String(row['entity_type']),
+    entityId: String(row['entity_id']),
+    entityVersion: Number(row['entity_version']),
+    time: String(row['time']),
+    actor: String(row['actor']),
+    causationId: row['causation_id'] === null ? null : String(row['causation_id']),
+    correlationId: row['correlation_id'] === null ? null : String(row['correlation_id']),
+    data: JSON.parse(String(row['data'])) as Record<string, unknown>,
+    dataHash: String(row['data_hash']),
+    prevHash: String(row['prev_hash']),
+    hash: String(row['hash']),
+  };
+}

@@ -1,0 +1,47 @@
+// What crosses the Worker → Durable Object RPC boundary. Results, never thrown errors: a thrown
+// error loses its own properties on the way (STYLE.md).
+import type { DomainErrorCode } from '../domain/errors';
+
+export type ErrorCode =
+  | DomainErrorCode
+  | 'unauthorized' // no or unknown credential
+  | 'forbidden' // the key lacks the scope
+  | 'rate_limited'
+  | 'idempotency_mismatch' // same Idempotency-Key, other request
+  | 'bad_request'
+  | 'moved'; // a merged entity: read it at its target
+
+export interface Failure {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly errors?: readonly { readonly path: string; readonly message: string }[];
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
+
+export type Scope = 'read' | 'write' | 'admin';
+
+/** Who calls: the admin token (checked by the Worker) or a tenant key, by the SHA-256 of its secret. */
+export type Principal = { readonly kind: 'admin' } | { readonly kind: 'key'; readonly hash: string };
+
+export interface CallContext {
+  readonly tenant: string;
+  readonly principal: Principal;
+  /** Carried into the events as their correlation id. */
+  readonly requestId?: string;
+}
+
+export interface Idempotency {
+  readonly key: string;
+  /** Hash of method, path and body: the same key with another request is refused. */
+  readonly fingerprint: string;
+}
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function failure(code: ErrorCode, message: string, more: Omit<Failure, 'code' | 'message'> = {}): { ok: false; error: Failure } {
+  return { ok: false, error: { code, message, ...more } };
+}

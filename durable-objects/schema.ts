@@ -1,0 +1,71 @@
+// The TenantLog's SQLite schema, as ordered migrations. A migration never changes once shipped; the
+// applied count lives in `meta` so a wake-up runs only what is new.
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    entity_version INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    causation_id TEXT,
+    correlation_id TEXT,
+    data TEXT NOT NULL,
+    data_hash TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX events_by_entity ON events (entity_id, seq);
+  CREATE INDEX events_by_type ON events (type, seq);
+  CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    merged_into TEXT,
+    fields TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX entities_by_type ON entities (type, id);
+  -- Live values of unique fields (Contact.email, Organization.domain), normalised.
+  CREATE TABLE uniques (
+    noun TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, entity_id TEXT NOT NULL,
+    PRIMARY KEY (noun, field, value)
+  ) WITHOUT ROWID;
+  -- Every reference of every live entity, read backwards for inverses (leads, reports, contacts).
+  CREATE TABLE refs (
+    target_id TEXT NOT NULL, field TEXT NOT NULL, source_type TEXT NOT NULL, source_id TEXT NOT NULL,
+    PRIMARY KEY (target_id, field, source_type, source_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL,
+    rate_limit INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  -- First answers to requests that carried an Idempotency-Key, per principal.
+  CREATE TABLE idempotency (
+    principal TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, answer TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (principal, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_by_age ON idempotency (created_at);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec('CREATE TABLE IF NOT EXISTS migrations (n INTEGER PRIMARY KEY)');
+  const applied = Number(sql.exec('SELECT COUNT(*) AS n FROM migrations').one()['n']);
+  for (let n = applied; n < MIGRATIONS.length; n++) {
+    sql.exec(MIGRATIONS[n]!);
+    sql.exec('INSERT INTO migrations (n) VALUES (?)', n);
+  }
+}

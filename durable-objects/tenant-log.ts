@@ -1,0 +1,195 @@
+// TenantLog: one Durable Object per tenant, holding its hash-chained event log and the state folded
+// from it. The imperative shell around decide/evolve: read state, decide, append + fold in one
+// transactionSync, with no await between the read and the append.
+import { DurableObject } from 'cloudflare:workers';
+import { monotonicFactory } from 'ulid';
+import type { Command } from '../domain/commands';
+import { decide } from '../domain/decide';
+import { represent, type Entity, type Representation } from '../domain/entity';
+import { DomainError } from '../domain/errors';
+import type { StoredEvent } from '../domain/events';
+import { fold } from '../domain/evolve';
+import { nounByName } from '../domain/nouns';
+import type { Env } from '../workers/env';
+import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
+import { EventStore } from './event-store';
+import { IdempotencyStore } from './idempotency-store';
+import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
+import { migrate } from './schema';
+
+/** A command as the edge sends it: a create's id is minted here, in the log. */
+export type CommandInput = Exclude<Command, { kind: 'create' }> | Omit<Extract<Command, { kind: 'create' }>, 'id'>;
+
+export interface WriteOutcome {
+  readonly created: boolean;
+  /** The entity after the write; absent after a delete. */
+  readonly entity?: Representation;
+  /** The log position the write reached (the head, for a no-op). */
+  readonly seq: number;
+}
+
+export interface ReadQuery {
+  readonly noun: string;
+  readonly id: string;
+  readonly include?: readonly string[];
+  /** A seq number or an ISO time: the entity as it was then. */
+  readonly asOf?: number | string;
+}
+
+export interface ListQuery {
+  readonly noun: string;
+  /** Field equalities; field names are checked against the schema at the edge. */
+  readonly equals: Readonly<Record<string, string | number | boolean>>;
+  readonly after: string;
+  readonly limit: number;
+}
+
+export interface ReadOutcome {
+  readonly entity: Representation;
+  readonly seq: number;
+}
+
+export const INCLUDE_LIMIT = 1_000;
+
+export class TenantLog extends DurableObject<Env> {
+  private readonly store: EventStore;
+  private readonly keys: ApiKeys;
+  private readonly idempotency: IdempotencyStore;
+  private readonly nextId = monotonicFactory();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
+    this.store = new EventStore(ctx.storage.sql);
+    this.keys = new ApiKeys(ctx.storage.sql);
+    this.idempotency = new IdempotencyStore(ctx.storage.sql);
+  }
+
+  /** Runs one write command: decide, append, fold and remember its answer, atomically. */
+  async execute(call: CallContext, input: CommandInput, idempotency?: Idempotency): Promise<Result<WriteOutcome>> {
+    const auth = this.authorize(call, 'write');
+    if ('code' in auth) return { ok: false, error: auth };
+    const now = Date.now();
+    if (idempotency) {
+      const recalled = this.idempotency.recall<WriteOutcome>(auth.actor, idempotency.key, idempotency.fingerprint, now);
+      if (recalled.kind === 'replay') return recalled.answer;
+      if (recalled.kind === 'mismatch') return failure('idempotency_mismatch', 'this Idempotency-Key was used for another request');
+    }
+    const command: Command = input.kind === 'create' ? { ...input, id: this.mintId(input.noun) } : input;
+    const answer = this.commit(command, auth.actor, now, call.requestId);
+    if (idempotency) this.ctx.storage.transactionSync(() => this.idempotency.remember(auth.actor, idempotency.key, idempotency.fingerprint, answer, now));
+    return answer;
+  }
+
+  private commit(command: Command, actor: string, nowMs: number, correlationId?: string): Result<WriteOutcome> {
+    try {
+      const stored = this.ctx.storage.transactionSync(() => {
+        const events = decide(command, this.store);
+        return this.store.append(events, { time: new Date(nowMs).toISOString(), actor, newEventId: () => this.nextId(nowMs), correlationId: correlationId ?? null });
+      });
+      this.store.commitHead();
+      const entity = this.store.get(command.id);
+      return ok({
+        created: command.kind === 'create',
+        ...(entity && !entity.deletedAt ? { entity: represent(entity) } : {}),
+        seq: stored.at(-1)?.seq ?? this.store.headSeq,
+      });
+    } catch (error) {
+      this.store.rollback();
+      if (error instanceof DomainError) return { ok: false, error: error.detail };
+      throw error;
+    }
+  }
+
+  /** Reads one entity, strongly consistent, optionally as of a past seq or time. */
+  async read(call: CallContext, query: ReadQuery): Promise<Result<ReadOutcome>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    const noun = nounByName.get(query.noun);
+    if (!noun) return failure('not_found', `unknown noun ${query.noun}`);
+    const found = query.asOf === undefined ? this.store.get(query.id) : this.entityAsOf(query.id, query.asOf);
+    if (!found || found.type !== noun.name) return failure('not_found', `no ${noun.name} ${query.id}${query.asOf === undefined ? '' : ` at ${query.asOf}`}`);
+    if (found.deletedAt) return failure('gone', `${noun.name} ${query.id} was deleted`, { extra: { deletedAt: found.deletedAt } });
+    if (found.mergedInto) return failure('moved', `${noun.name} ${query.id} was merged into ${found.mergedInto}`, { extra: { location: found.mergedInto } });
+    const entity = represent(found);
+    for (const name of query.include ?? []) entity[name] = this.included(found, name);
+    return ok({ entity, seq: this.store.headSeq });
+  }
+
+  private entityAsOf(id: string, asOf: number | string): Entity | undefined {
+    const upto = typeof asOf === 'number' ? asOf : this.store.seqAtTime(asOf);
+    return fold(this.store.eventsOf(id, upto)).get(id);
+  }
+
+  // An include is read live, at the head, even on a time-travel read: the past of related entities
+  // is one more asOf read away.
+  private included(entity: Entity, name: string): Representation | Representation[] | null {
+    const spec = nounByName.get(entity.type)!.fields[name];
+    if (spec?.kind === 'ref') {
+      const id = entity.fields[name];
+      const target = typeof id === 'string' ? this.store.get(id) : undefined;
+      return target && !target.deletedAt && !target.mergedInto ? represent(target) : null;
+    }
+    if (spec?.kind === 'inverse')
+      return this.store.referencing(entity.id, spec.field, spec.target, INCLUDE_LIMIT).flatMap((id) => {
+        const source = this.store.get(id);
+        return source ? [represent(source)] : [];
+      });
+    return null;
+  }
+
+  /** The log as stored events after a seq: what subscribers and the export read. */
+  async events(call: CallContext, query: { after: number; limit: number; type?: string }): Promise<Result<{ events: StoredEvent[]; head: number }>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return ok({ events: this.store.eventsAfter(query.after, query.limit, query.type), head: this.store.headSeq });
+  }
+
+  /** Live entities of a noun in id order: the log's own listing, strongly consistent. */
+  async list(call: CallContext, query: ListQuery): Promise<Result<{ entities: Representation[]; seq: number }>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return ok({ entities: this.store.list(query.noun, query.equals, query.after, query.limit).map(represent), seq: this.store.headSeq });
+  }
+
+  /** Projections pull events in seq order after their checkpoint (internal: no credential). */
+  async pull(after: number, limit: number): Promise<{ events: StoredEvent[]; head: number }> {
+    return { events: this.store.eventsAfter(after, limit), head: this.store.headSeq };
+  }
+
+  /** Creates an API key; the secret is returned here once and stored only as a hash. */
+  async createKey(call: CallContext, input: { name: string; scopes: Scope[]; rateLimit?: number; hash: string }): Promise<Result<ApiKey>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    const now = Date.now();
+    const key = this.ctx.storage.transactionSync(() =>
+      this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }),
+    );
+    return ok(key);
+  }
+
+  async listKeys(call: CallContext): Promise<Result<ApiKey[]>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return ok(this.keys.list());
+  }
+
+  async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.keys.revoke(id, new Date().toISOString()) ? ok(null) : failure('not_found', `no active key ${id}`);
+  }
+
+  /** The cheapest call there is: the head seq. Used for health checks and as the bench's baseline. */
+  async ping(): Promise<number> {
+    return this.store.headSeq;
+  }
+
+  private authorize(call: CallContext, scope: Scope): { actor: string } | Failure {
+    return this.keys.authorize(call.principal, scope, Date.now());
+  }
+
+  private mintId(noun: string): string {
+    return `${nounByName.get(noun)?.idPrefix ?? noun.toLowerCase()}_${this.nextId(Date.now())}`;
+  }
+}

@@ -1,0 +1,11 @@
+import type { Env as CrmEnv } from '../workers/env';
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends CrmEnv {}
+    interface GlobalProps {
+      mainModule: typeof import('../workers/index');
+      durableNamespaces: 'TenantLog';
+    }
+  }
+}

@@ -1,0 +1,8 @@
+// The bindings the Worker and the Durable Objects see (wrangler.toml).
+import type { TenantLog } from '../durable-objects/tenant-log';
+
+export interface Env {
+  /** Manages every tenant; a secret (`.dev.vars` locally). */
+  readonly ADMIN_TOKEN: string;
+  readonly TENANT_LOG: DurableObjectNamespace<TenantLog>;
+}

@@ -1,0 +1,37 @@
+// Every route of the API in one table. A path that exists with another method answers 405 with Allow.
+import { Router, type IRequest } from 'itty-router';
+import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-routes';
+import type { Env } from './env';
+import { listEvents } from './event-routes';
+import { createKey, listKeys, revokeKey } from './key-routes';
+import { listEntities } from './list-routes';
+import { problem } from './problems';
+
+type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
+
+// Order matters: fixed segments (keys, events) before the :collection catch-all.
+const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][] = [
+  ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
+  ['/~:tenant/keys/:id', { DELETE: revokeKey }],
+  ['/~:tenant/events', { GET: listEvents }],
+  ['/~:tenant/:collection', { GET: listEntities, POST: createEntity }],
+  ['/~:tenant/:collection/:id', { GET: readEntity, PATCH: updateEntity, DELETE: deleteEntity }],
+];
+
+export function buildRouter() {
+  const router = Router<IRequest, [Env, ExecutionContext]>({
+    catch: (error: unknown) => {
+      console.error('unhandled', error);
+      return problem({ code: 'internal', message: 'an internal error; nothing was changed by it unless X-Event-Seq says so' });
+    },
+  });
+  for (const [path, methods] of ROUTES) {
+    // itty registers a route under whatever method name is read off the router.
+    const byMethod = router as unknown as Record<string, (path: string, handler: Route) => unknown>;
+    for (const [method, handler] of Object.entries(methods)) byMethod[method]!(path, handler);
+    const allow = Object.keys(methods).join(', ');
+    router.all(path, () => problem({ code: 'method_not_allowed', message: `use ${allow}` }, { allow }));
+  }
+  router.all('*', (request: IRequest) => problem({ code: 'not_found', message: `no route ${new URL(request.url).pathname}` }));
+  return router;
+}
