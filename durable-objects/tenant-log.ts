@@ -12,6 +12,7 @@ import { fold } from '../domain/evolve';
 import { nounByName } from '../domain/nouns';
 import type { Env } from '../workers/env';
 import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
+import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
 import { IdempotencyStore } from './idempotency-store';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
@@ -56,6 +57,8 @@ export class TenantLog extends DurableObject<Env> {
   private readonly keys: ApiKeys;
   private readonly idempotency: IdempotencyStore;
   private readonly nextId = monotonicFactory();
+  /** Work the alarm drives; each job registers here in the constructor. */
+  private readonly background: BackgroundJob[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -178,6 +181,17 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     return this.keys.revoke(id, new Date().toISOString()) ? ok(null) : failure('not_found', `no active key ${id}`);
+  }
+
+  /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */
+  override async alarm(): Promise<void> {
+    const next = await runJobs(this.background, Date.now());
+    if (next !== null) await wakeBy(this.ctx.storage, next);
+  }
+
+  /** Asks the alarm to run by `at` (epoch ms) at the latest. */
+  protected async wakeBy(at: number): Promise<void> {
+    await wakeBy(this.ctx.storage, at);
   }
 
   /** The cheapest call there is: the head seq. Used for health checks and as the bench's baseline. */
