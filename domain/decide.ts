@@ -9,6 +9,7 @@ import type { Changes } from './evolve';
 import { normalizeUnique } from './formats';
 import type { NounSchema } from './noun';
 import { nounByName } from './nouns';
+import { checkStageMove } from './stage-machine';
 import type { StateView } from './state-view';
 
 export function decide(command: Command, view: StateView): DomainEvent[] {
@@ -40,6 +41,7 @@ function decideUpdate(noun: NounSchema, entity: Entity, data: Readonly<Record<st
   const resolved = resolveReferences(noun, entity.id, data, view);
   const changes = diff(entity.fields, resolved);
   if (Object.keys(changes).length === 0) return [];
+  if (changes['stage'] && noun.fields['stage'] && noun.name === 'Contact') checkStageMove(changes['stage'].from, changes['stage'].to, 'update');
   checkUnique(noun, entity.id, Object.fromEntries(Object.entries(changes).map(([k, c]) => [k, c.to])), view);
   return [{ type: `${noun.name}.Updated`, entityType: noun.name, entityId: entity.id, data: { changes } }];
 }
@@ -67,7 +69,7 @@ export function diff(fields: Readonly<Record<string, unknown>>, data: Readonly<R
 
 // References must point at a live entity of the declared noun; one pointing at a merged entity
 // follows the merge, and a self-reference must not close a loop (A manages B manages A).
-function resolveReferences(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): Record<string, unknown> {
+export function resolveReferences(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
   for (const [key, spec] of Object.entries(noun.fields)) {
     const value = data[key];
@@ -81,7 +83,7 @@ function resolveReferences(noun: NounSchema, id: string, data: Readonly<Record<s
   return out;
 }
 
-function followMerges(id: string, view: StateView): Entity | undefined {
+export function followMerges(id: string, view: StateView): Entity | undefined {
   let entity = view.get(id);
   for (let hops = 0; entity?.mergedInto && hops < 100; hops++) entity = view.get(entity.mergedInto);
   return entity;
@@ -98,7 +100,7 @@ function checkNoCycle(field: string, id: string, start: string, view: StateView)
   }
 }
 
-function checkUnique(noun: NounSchema, id: string, fields: Readonly<Record<string, unknown>>, view: StateView): void {
+export function checkUnique(noun: NounSchema, id: string, fields: Readonly<Record<string, unknown>>, view: StateView): void {
   for (const [key, spec] of Object.entries(noun.fields)) {
     const value = fields[key];
     if (spec.kind === 'inverse' || !spec.unique || typeof value !== 'string') continue;

@@ -7,6 +7,7 @@ export type DomainErrorCode =
   | 'merged' // merged into another entity; writes refused
   | 'duplicate' // a unique field's value is taken
   | 'invalid_transition' // the stage machine refuses the move
+  | 'invalid_merge' // a merge source is the target itself or was deleted
   | 'cycle' // a self-reference would make a loop
   | 'version_mismatch' // If-Match did not match
   | 'invalid_reference' // a reference points at nothing live of the right noun

@@ -21,6 +21,10 @@ export function evolve(entity: Entity | undefined, event: StoredEvent): Entity {
       return { ...next, createdAt: event.time, fields: withoutNulls(event.data) };
     case 'Deleted':
       return { ...next, deletedAt: event.time };
+    case 'Merged':
+      // A merge source becomes a tombstone aliasing the target; the target's Merged fills fields.
+      if (typeof event.data['into'] === 'string') return { ...next, mergedInto: event.data['into'] };
+      return event.data['changes'] ? { ...next, fields: applyChanges(base.fields, event.data['changes'] as Changes) } : next;
     default:
       // Every other verb records its field changes the same way as Updated.
       return event.data['changes'] ? { ...next, fields: applyChanges(base.fields, event.data['changes'] as Changes) } : next;

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'idempotency_mismatch' // same Idempotency-Key, other request
   | 'bad_request'
-  | 'moved'; // a merged entity: read it at its target
+  | 'moved' // a merged entity: read it at its target
+  | 'operation_failed'; // an atomic batch refused one operation and wrote nothing
 
 export interface Failure {
   readonly code: ErrorCode;

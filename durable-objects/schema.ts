@@ -59,6 +59,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX idempotency_by_age ON idempotency (created_at);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- After-hook work: one row per (triggering event, hook). status 'done' is written in the same
+  -- transaction as the events the hook appended, which makes each hook run exactly once.
+  CREATE TABLE hook_jobs (
+    trigger_id TEXT NOT NULL,
+    hook TEXT NOT NULL,
+    trigger_seq INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    depth INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_error TEXT,
+    PRIMARY KEY (trigger_id, hook)
+  ) WITHOUT ROWID;
+  CREATE INDEX hook_jobs_due ON hook_jobs (status, next_at);
+  -- Emails of contacts merged away, so a capture with one lands on the merge target.
+  CREATE INDEX entities_merged_email ON entities (lower(json_extract(fields, '$.email'))) WHERE merged_into IS NOT NULL;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

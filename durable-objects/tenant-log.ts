@@ -3,8 +3,8 @@
 // transactionSync, with no await between the read and the append.
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
-import type { Command } from '../domain/commands';
-import { decide } from '../domain/decide';
+import { hooks } from '../domain/crm';
+import type { CommandDraft } from '../domain/verbs/drafts';
 import { represent, type Entity, type Representation } from '../domain/entity';
 import { DomainError } from '../domain/errors';
 import type { StoredEvent } from '../domain/events';
@@ -14,12 +14,19 @@ import type { Env } from '../workers/env';
 import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
+import { CommandShell, OperationFailed } from './command-shell';
+import { HookJobs } from './hook-jobs';
+import { HookRunner } from './hook-runner';
 import { IdempotencyStore } from './idempotency-store';
+import { LifecycleRpc } from './lifecycle-rpc';
+import type { AnyCommand } from '../domain/verbs/commands';
+import type { SettingsPatch } from '../domain/settings';
+import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 
-/** A command as the edge sends it: a create's id is minted here, in the log. */
-export type CommandInput = Exclude<Command, { kind: 'create' }> | Omit<Extract<Command, { kind: 'create' }>, 'id'>;
+/** A command as the edge sends it: ids (a create's, a capture's) are minted here, in the log. */
+export type CommandInput = CommandDraft;
 
 export interface WriteOutcome {
   readonly created: boolean;
@@ -66,7 +73,16 @@ export class TenantLog extends DurableObject<Env> {
     this.store = new EventStore(ctx.storage.sql);
     this.keys = new ApiKeys(ctx.storage.sql);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
+    const jobs = new HookJobs(ctx.storage.sql, hooks);
+    this.shell = new CommandShell(ctx.storage, this.store, hooks, jobs, this.nextId);
+    this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
+    this.lifecycle = new LifecycleRpc(this.store, this.shell, jobs, this.idempotency);
+    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
   }
+
+  private readonly shell: CommandShell;
+  private readonly hookRunner: HookRunner;
+  private readonly lifecycle: LifecycleRpc;
 
   /** Runs one write command: decide, append, fold and remember its answer, atomically. */
   async execute(call: CallContext, input: CommandInput, idempotency?: Idempotency): Promise<Result<WriteOutcome>> {
@@ -78,30 +94,75 @@ export class TenantLog extends DurableObject<Env> {
       if (recalled.kind === 'replay') return recalled.answer;
       if (recalled.kind === 'mismatch') return failure('idempotency_mismatch', 'this Idempotency-Key was used for another request');
     }
-    const command: Command = input.kind === 'create' ? { ...input, id: this.mintId(input.noun) } : input;
-    const answer = this.commit(command, auth.actor, now, call.requestId);
+    const answer = this.commit(this.shell.complete(input, now), auth.actor, now, call.requestId);
     if (idempotency) this.ctx.storage.transactionSync(() => this.idempotency.remember(auth.actor, idempotency.key, idempotency.fingerprint, answer, now));
+    if (answer.ok) await this.runAfterHooks();
     return answer;
   }
 
-  private commit(command: Command, actor: string, nowMs: number, correlationId?: string): Result<WriteOutcome> {
+  /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
+  private async runAfterHooks(): Promise<void> {
+    const next = await this.hookRunner.runDue(Date.now());
+    if (next !== null) await this.wakeBy(next);
+  }
+
+  private commit(command: AnyCommand, actor: string, nowMs: number, correlationId?: string): Result<WriteOutcome> {
     try {
-      const stored = this.ctx.storage.transactionSync(() => {
-        const events = decide(command, this.store);
-        return this.store.append(events, { time: new Date(nowMs).toISOString(), actor, newEventId: () => this.nextId(nowMs), correlationId: correlationId ?? null });
-      });
-      this.store.commitHead();
-      const entity = this.store.get(command.id);
+      const [outcome] = this.shell.runAll([command], { actor, nowMs, correlationId: correlationId ?? null });
+      const entity = this.store.get(outcome!.subject);
       return ok({
-        created: command.kind === 'create',
+        created: outcome!.created,
         ...(entity && !entity.deletedAt ? { entity: represent(entity) } : {}),
-        seq: stored.at(-1)?.seq ?? this.store.headSeq,
+        seq: outcome!.events.at(-1)?.seq ?? this.store.headSeq,
       });
     } catch (error) {
-      this.store.rollback();
+      if (error instanceof OperationFailed) return { ok: false, error: error.error.detail };
       if (error instanceof DomainError) return { ok: false, error: error.detail };
       throw error;
     }
+  }
+
+  /** Up to 1,000 writes; atomic: one transaction, all or nothing (DESIGN §4). */
+  async batch(call: CallContext, input: BatchInput, idempotency?: Idempotency): Promise<Result<BatchOutcome>> {
+    const auth = this.authorize(call, 'write');
+    if ('code' in auth) return { ok: false, error: auth };
+    const answer = this.lifecycle.batch(auth.actor, input, call.requestId, idempotency);
+    await this.runAfterHooks();
+    return answer;
+  }
+
+  /** The lead score of a contact, line by line, as the model computes it now. */
+  async score(call: CallContext, id: string): Promise<Result<ScoreOutcome>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.lifecycle.score(id, Date.now());
+  }
+
+  /** Where each field's value came from: the event that last set it (enrich: its source). */
+  async provenance(call: CallContext, id: string): Promise<Result<ProvenanceOutcome>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.lifecycle.provenance(id);
+  }
+
+  async settings(call: CallContext): Promise<Result<SettingsOutcome>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return ok(this.lifecycle.settings());
+  }
+
+  /** Changes tenant settings through a `Settings.Updated` event (admin). */
+  async updateSettings(call: CallContext, patch: SettingsPatch, idempotency?: Idempotency): Promise<Result<SettingsOutcome>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
+  }
+
+  /** After-hook bookkeeping: jobs by status (pending, done, abandoned). */
+  async hookStatus(call: CallContext): Promise<Result<Record<string, number>>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return ok(this.lifecycle.hookStatus());
   }
 
   /** Reads one entity, strongly consistent, optionally as of a past seq or time. */
@@ -201,9 +262,5 @@ export class TenantLog extends DurableObject<Env> {
 
   private authorize(call: CallContext, scope: Scope): { actor: string } | Failure {
     return this.keys.authorize(call.principal, scope, Date.now());
-  }
-
-  private mintId(noun: string): string {
-    return `${nounByName.get(noun)?.idPrefix ?? noun.toLowerCase()}_${this.nextId(Date.now())}`;
   }
 }

@@ -5,4 +5,6 @@ export interface Env {
   /** Manages every tenant; a secret (`.dev.vars` locally). */
   readonly ADMIN_TOKEN: string;
   readonly TENANT_LOG: DurableObjectNamespace<TenantLog>;
+  /** Optional external enrichment provider (a service binding); absent by default. */
+  readonly ENRICHMENT?: Fetcher;
 }

@@ -6,6 +6,9 @@ import { listEvents } from './event-routes';
 import { createKey, listKeys, revokeKey } from './key-routes';
 import { listEntities } from './list-routes';
 import { problem } from './problems';
+import { postBatch } from './batch-routes';
+import { patchSettings, readSettings } from './settings-routes';
+import { readProvenance, readScore, verbRoutes } from './verb-routes';
 
 type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
 
@@ -14,6 +17,11 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
   ['/~:tenant/keys/:id', { DELETE: revokeKey }],
   ['/~:tenant/events', { GET: listEvents }],
+  ['/~:tenant/settings', { GET: readSettings, PATCH: patchSettings }],
+  ['/~:tenant/batch', { POST: postBatch }],
+  ['/~:tenant/contacts/:id/score', { GET: readScore }],
+  ['/~:tenant/contacts/:id/provenance', { GET: readProvenance }],
+  ...verbRoutes(),
   ['/~:tenant/:collection', { GET: listEntities, POST: createEntity }],
   ['/~:tenant/:collection/:id', { GET: readEntity, PATCH: updateEntity, DELETE: deleteEntity }],
 ];

@@ -1,0 +1,48 @@
+// Keeping leadScore true: a new contact's Created carries its first score; afterwards any event that
+// may change an input (the contact itself, or a Lead or Activity pointing at it) recomputes it in the
+// same transaction and appends `Contact.Scored` when the number moves.
+import type { DomainEvent, StoredEvent } from './events';
+import { isLive } from './entity';
+import type { LifecycleView } from './lifecycle-view';
+import { scoreContact, type Score } from './scoring';
+import type { Settings } from './settings';
+import type { UnitOfWork } from './pipeline';
+
+export function scoreOf(contactId: string, fields: Readonly<Record<string, unknown>>, view: LifecycleView, settings: Settings, time: string): Score {
+  const leadSources = view.countReferencing(contactId, 'contact', 'Lead', 'source');
+  const activityTypes = view.countReferencing(contactId, 'contact', 'Activity', 'type', { field: 'status', value: 'Cancelled' });
+  return scoreContact({ fields, leadSources, activityTypes, time }, settings.weights);
+}
+
+export function withInitialScore(event: DomainEvent, view: LifecycleView, settings: Settings, time: string): DomainEvent {
+  if (event.type !== 'Contact.Created') return event;
+  return { ...event, data: { ...event.data, leadScore: scoreOf(event.entityId, event.data, view, settings, time).total } };
+}
+
+export function rescore(events: readonly StoredEvent[], uow: UnitOfWork, settings: Settings, time: string): StoredEvent[] {
+  const causes = new Map<string, string>();
+  for (const event of events) for (const id of contactsTouched(event, uow)) causes.set(id, event.id);
+  const scored: StoredEvent[] = [];
+  for (const [id, causationId] of causes) {
+    const contact = uow.get(id);
+    if (!isLive(contact) || contact.type !== 'Contact') continue;
+    const total = scoreOf(id, contact.fields, uow, settings, time).total;
+    const from = contact.fields['leadScore'] ?? null;
+    if (from === total) continue;
+    scored.push(...uow.append([{ type: 'Contact.Scored', entityType: 'Contact', entityId: id, data: { changes: { leadScore: { from, to: total } } } }], causationId));
+  }
+  return scored;
+}
+
+// Which contacts an event may have re-scored: the contact itself (its Created already carries the
+// score), or the contact a Lead or Activity points at now or pointed at before.
+function contactsTouched(event: StoredEvent, view: LifecycleView): string[] {
+  if (event.entityType === 'Contact') return event.type === 'Contact.Created' || event.type === 'Contact.Scored' ? [] : [event.entityId];
+  if (event.entityType !== 'Lead' && event.entityType !== 'Activity') return [];
+  const ids: string[] = [];
+  const now = view.get(event.entityId)?.fields['contact'];
+  if (typeof now === 'string') ids.push(now);
+  const before = (event.data['changes'] as Record<string, { from: unknown }> | undefined)?.['contact']?.from;
+  if (typeof before === 'string') ids.push(before);
+  return ids;
+}

@@ -1,0 +1,12 @@
+// assign: hands the contact to an owner for follow-up; the event keeps the previous owner.
+import { requireWritable } from '../decide';
+import type { DomainEvent } from '../events';
+import { Contact } from '../nouns';
+import type { StateView } from '../state-view';
+
+export function decideAssign(id: string, owner: string, view: StateView): DomainEvent[] {
+  const contact = requireWritable(Contact, id, view);
+  const previous = (contact.fields['owner'] as string | undefined) ?? null;
+  if (previous === owner) return [];
+  return [{ type: 'Contact.Assigned', entityType: 'Contact', entityId: id, data: { owner, previousOwner: previous, changes: { owner: { from: previous, to: owner } } } }];
+}

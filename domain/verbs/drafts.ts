@@ -1,0 +1,119 @@
+// Commands as a caller writes them, before the log mints ids and stamps time; and the one check
+// of a verb's body, shared by the HTTP routes, the batch and after-hooks' `$`.
+import type { Command } from '../commands';
+import type { FieldError } from '../validate';
+import { isPlainObject, validateFields } from '../validate';
+import { nounByName } from '../nouns';
+import type { NounSchema } from '../noun';
+import type { AnyCommand, VerbCommand } from './commands';
+import { ENRICHABLE_FIELDS } from './enrich';
+import { MAX_MERGE_SOURCES } from './merge';
+
+type Capture = Extract<VerbCommand, { kind: 'capture' }>;
+
+export type CommandDraft =
+  | Exclude<AnyCommand, { kind: 'create' } | Capture>
+  | Omit<Extract<Command, { kind: 'create' }>, 'id'>
+  | Omit<Capture, 'newId' | 'leadId' | 'time'>;
+
+export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: 400 | 404 | 422; readonly errors: readonly FieldError[] };
+
+export const WRITE_VERBS = ['create', 'update', 'delete', 'qualify', 'capture', 'assign', 'merge', 'enrich'] as const;
+export type WriteVerb = (typeof WRITE_VERBS)[number];
+
+const bad = (status: 400 | 404 | 422, path: string, message: string): Checked<never> => ({ ok: false, status, errors: [{ path, message }] });
+
+/** Checks one write against the noun schema; `id` is needed by every verb but create and capture. */
+export function draftCommand(noun: NounSchema, verb: string, id: string | undefined, body: unknown, base = ''): Checked<CommandDraft> {
+  if (!(WRITE_VERBS as readonly string[]).includes(verb) || (!['create', 'update', 'delete'].includes(verb) && !noun.verbs[verb]))
+    return bad(404, `${base}/verb`, `${noun.name} has no verb ${verb}`);
+  if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad(400, `${base}/id`, `${verb} needs the id of a ${noun.name}`);
+  const target = id ?? '';
+  switch (verb as WriteVerb) {
+    case 'create':
+    case 'update': {
+      const checked = validateFields(noun, body, verb as 'create' | 'update', base);
+      if (!checked.ok) return checked;
+      return { ok: true, value: verb === 'create' ? { kind: 'create', noun: noun.name, data: checked.data } : { kind: 'update', noun: noun.name, id: target, data: checked.data } };
+    }
+    case 'delete':
+      return { ok: true, value: { kind: 'delete', noun: noun.name, id: target } };
+    case 'qualify':
+      return emptyBody(body, base) ?? { ok: true, value: { kind: 'qualify', noun: noun.name, id: target } };
+    case 'assign':
+      return checkAssign(noun, target, body, base);
+    case 'merge':
+      return checkMerge(noun, target, body, base);
+    case 'enrich':
+      return checkEnrich(noun, target, body, base);
+    case 'capture':
+      return checkCapture(noun, body, base);
+  }
+}
+
+function emptyBody(body: unknown, base: string): Checked<never> | undefined {
+  if (body === undefined || (isPlainObject(body) && Object.keys(body).length === 0)) return undefined;
+  return bad(400, base || '/', 'takes no body (or {})');
+}
+
+function checkAssign(noun: NounSchema, id: string, body: unknown, base: string): Checked<CommandDraft> {
+  if (!isPlainObject(body)) return bad(400, base || '/', 'must be {owner}');
+  const extra = Object.keys(body).filter((k) => k !== 'owner');
+  if (extra.length) return bad(400, `${base}/${extra[0]}`, 'is not a member of {owner}');
+  const owner = body['owner'];
+  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 200) return bad(422, `${base}/owner`, 'must be a non-empty string of at most 200 characters');
+  return { ok: true, value: { kind: 'assign', noun: noun.name, id, owner: owner.trim() } };
+}
+
+function checkMerge(noun: NounSchema, id: string, body: unknown, base: string): Checked<CommandDraft> {
+  if (!isPlainObject(body)) return bad(400, base || '/', 'must be {sources: [ids]}');
+  const extra = Object.keys(body).filter((k) => k !== 'sources');
+  if (extra.length) return bad(400, `${base}/${extra[0]}`, 'is not a member of {sources}');
+  const sources = body['sources'];
+  const shape = new RegExp(`^${noun.idPrefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
+  if (!Array.isArray(sources) || sources.length < 1 || sources.length > MAX_MERGE_SOURCES)
+    return bad(422, `${base}/sources`, `must list 1 to ${MAX_MERGE_SOURCES} ${noun.name} ids`);
+  const wrong = sources.findIndex((s) => typeof s !== 'string' || !shape.test(s));
+  if (wrong >= 0) return bad(422, `${base}/sources/${wrong}`, `must be the id of a ${noun.name} (${noun.idPrefix}_…)`);
+  if (new Set(sources).size !== sources.length) return bad(422, `${base}/sources`, 'lists an id twice');
+  return { ok: true, value: { kind: 'merge', noun: noun.name, id, sources: sources as string[] } };
+}
+
+function checkEnrich(noun: NounSchema, id: string, body: unknown, base: string): Checked<CommandDraft> {
+  if (!isPlainObject(body)) return bad(400, base || '/', 'must be {data, source, overwrite?}');
+  const extra = Object.keys(body).filter((k) => !['data', 'source', 'overwrite'].includes(k));
+  if (extra.length) return bad(400, `${base}/${extra[0]}`, 'is not a member of {data, source, overwrite}');
+  const { data = {}, source, overwrite = false } = body;
+  if (typeof overwrite !== 'boolean') return bad(422, `${base}/overwrite`, 'must be true or false');
+  if (typeof source !== 'string' || source.trim() === '' || source.length > 200) return bad(422, `${base}/source`, 'must name where the data comes from (1 to 200 characters)');
+  if (!isPlainObject(data)) return bad(422, `${base}/data`, 'must be an object of contact fields');
+  const notEnrichable = Object.keys(data).find((k) => noun.fields[k] && !ENRICHABLE_FIELDS.includes(k) && !noun.computed.has(k) && noun.fields[k]!.kind !== 'inverse');
+  if (notEnrichable) return bad(422, `${base}/data/${notEnrichable}`, `is not profile data; enrich fills ${ENRICHABLE_FIELDS.join(', ')}`);
+  const nulls = Object.keys(data).find((k) => data[k] === null);
+  if (nulls) return bad(422, `${base}/data/${nulls}`, 'enrich fills values; use PATCH to clear one');
+  const checked = validateFields(noun, data, 'update', `${base}/data`);
+  if (!checked.ok) return checked;
+  return { ok: true, value: { kind: 'enrich', noun: noun.name, id, data: checked.data, source: source.trim(), overwrite } };
+}
+
+function checkCapture(noun: NounSchema, body: unknown, base: string): Checked<CommandDraft> {
+  if (isPlainObject(body) && 'stage' in body) return bad(422, `${base}/stage`, 'a capture starts or keeps a contact at its stage; it cannot set one');
+  const checked = validateFields(noun, body, 'update', base);
+  if (!checked.ok) return checked;
+  const nulls = Object.keys(checked.data).find((k) => checked.data[k] === null);
+  if (nulls) return bad(422, `${base}/${nulls}`, 'cannot be null in a capture');
+  if (typeof checked.data['email'] !== 'string') return bad(422, `${base}/email`, 'is required to capture');
+  return { ok: true, value: { kind: 'capture', noun: noun.name, data: checked.data } };
+}
+
+/** Gives a draft its ids and time; `mint(noun)` returns a fresh id for that noun. */
+export function completeCommand(draft: CommandDraft, mint: (noun: string) => string, time: string): AnyCommand {
+  if (draft.kind === 'create') return { ...draft, id: mint(draft.noun) };
+  if (draft.kind === 'capture') return { ...draft, newId: mint(draft.noun), leadId: mint('Lead'), time };
+  return draft;
+}
+
+/** The schema of a noun named in a batch operation or a hook's `$`. */
+export function nounNamed(name: unknown): NounSchema | undefined {
+  return typeof name === 'string' ? nounByName.get(name) : undefined;
+}

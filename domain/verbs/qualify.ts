@@ -1,0 +1,13 @@
+// qualify: Lead → Qualified, the one move update may not make. The spec's qualifying hooks
+// (email, score threshold) run on the proposed state in the pipeline, not here.
+import { requireWritable } from '../decide';
+import type { DomainEvent } from '../events';
+import { Contact } from '../nouns';
+import { checkStageMove } from '../stage-machine';
+import type { StateView } from '../state-view';
+
+export function decideQualify(id: string, view: StateView): DomainEvent[] {
+  const contact = requireWritable(Contact, id, view);
+  checkStageMove(contact.fields['stage'], 'Qualified', 'qualify');
+  return [{ type: 'Contact.Qualified', entityType: 'Contact', entityId: id, data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } } }];
+}

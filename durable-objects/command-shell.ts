@@ -1,0 +1,111 @@
+// The imperative shell around the pipeline: runs commands in one transactionSync (read, decide,
+// append + fold, rescore, before-hooks, after-hook jobs), commits the head, or rolls everything back.
+import { DomainError } from '../domain/errors';
+import type { DomainEvent, StoredEvent } from '../domain/events';
+import type { HookRegistry } from '../domain/hooks';
+import { runCommand, type CommandOutcome, type UnitOfWork } from '../domain/pipeline';
+import type { AnyCommand } from '../domain/verbs/commands';
+import { completeCommand, type CommandDraft } from '../domain/verbs/drafts';
+import { nounByName } from '../domain/nouns';
+import type { EventStore } from './event-store';
+import type { HookJobs } from './hook-jobs';
+import { LifecycleQueries } from './lifecycle-queries';
+import type { LifecycleView } from '../domain/lifecycle-view';
+
+export interface TxMeta {
+  readonly actor: string;
+  readonly nowMs: number;
+  readonly correlationId?: string | null;
+  /** The event that caused these commands (an after-hook's trigger). */
+  readonly causationId?: string | null;
+  /** How many after-hooks deep these commands are: their own after-hooks run at depth + 1. */
+  readonly depth?: number;
+}
+
+/** Operation `index` of a batch failed; the batch rolled back. */
+export class OperationFailed extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: DomainError,
+  ) {
+    super(`operation ${index} failed: ${error.message}`);
+  }
+}
+
+export class CommandShell {
+  private readonly queries: LifecycleQueries;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly store: EventStore,
+    private readonly hooks: HookRegistry,
+    private readonly jobs: HookJobs,
+    private readonly nextId: (nowMs: number) => string,
+  ) {
+    this.queries = new LifecycleQueries(storage.sql);
+  }
+
+  mint(noun: string, nowMs: number): string {
+    return `${nounByName.get(noun)?.idPrefix ?? noun.toLowerCase()}_${this.nextId(nowMs)}`;
+  }
+
+  complete(draft: CommandDraft, nowMs: number): AnyCommand {
+    return completeCommand(draft, (noun) => this.mint(noun, nowMs), new Date(nowMs).toISOString());
+  }
+
+  /** Runs commands in one transaction, all or nothing. A refusal throws OperationFailed(index). */
+  runAll(commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
+    return this.transact(meta, (uow, time) => this.runIn(uow, time, commands, meta));
+  }
+
+  /** Runs commands inside an open transaction and queues their after-hooks. */
+  runIn(uow: UnitOfWork, time: string, commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
+    const outcomes = commands.map((command, index) => {
+      try {
+        return runCommand(command, uow, { time, hooks: this.hooks, causationId: meta.causationId ?? null });
+      } catch (error) {
+        if (error instanceof DomainError) throw new OperationFailed(index, error);
+        throw error;
+      }
+    });
+    this.jobs.enqueue(outcomes.flatMap((o) => o.events), meta.depth ?? 0, meta.nowMs, (noun) => this.mint(noun, meta.nowMs));
+    return outcomes;
+  }
+
+  /** A transaction over the unit of work; the head moves only if it commits. */
+  transact<T>(meta: TxMeta, body: (uow: UnitOfWork, time: string) => T): T {
+    const time = new Date(meta.nowMs).toISOString();
+    try {
+      const result = this.storage.transactionSync(() => body(this.unitOfWork(meta, time), time));
+      this.store.commitHead();
+      return result;
+    } catch (error) {
+      this.store.rollback();
+      throw error;
+    }
+  }
+
+  /** What the pipeline reads, outside any write (score breakdowns). */
+  readView(): LifecycleView {
+    return this.unitOfWork({ actor: 'read', nowMs: 0 }, '');
+  }
+
+  private unitOfWork(meta: TxMeta, time: string): UnitOfWork {
+    const { store, queries } = this;
+    return {
+      get: (id) => store.get(id),
+      findUnique: (noun, field, normalized) => store.findUnique(noun, field, normalized),
+      referencing: (target, field, sourceType, limit) => store.referencing(target, field, sourceType, limit),
+      findMergedByEmail: (normalized) => queries.findMergedByEmail(normalized),
+      countReferencing: (target, field, sourceType, groupBy, unless) => queries.countReferencing(target, field, sourceType, groupBy, unless),
+      append: (events: readonly DomainEvent[], causationId?: string | null): StoredEvent[] =>
+        store.append(events, {
+          time,
+          actor: meta.actor,
+          newEventId: () => this.nextId(meta.nowMs),
+          causationId: causationId ?? meta.causationId ?? null,
+          correlationId: meta.correlationId ?? null,
+        }),
+    };
+  }
+}

@@ -1,0 +1,30 @@
+// Tenant settings: `GET /~t/settings` (read), `PATCH /~t/settings` (admin) appends Settings.Updated.
+import type { IRequest } from 'itty-router';
+import { validateSettingsPatch } from '../domain/settings';
+import type { Env } from './env';
+import { lifecycleOf } from './lifecycle-client';
+import { problem } from './problems';
+import { json, readJson } from './request-body';
+import { idempotencyOf, tenantCall } from './tenant-call';
+
+export async function readSettings(request: IRequest, env: Env): Promise<Response> {
+  const ctx = await tenantCall(request, env, request.params['tenant']!);
+  if (!ctx.ok) return ctx.response;
+  const result = await lifecycleOf(ctx).settings(ctx.call);
+  if (!result.ok) return problem(result.error);
+  const { seq, ...settings } = result.value;
+  return json(settings, { headers: { 'x-event-seq': String(seq), etag: `"${settings.$version}"` } });
+}
+
+export async function patchSettings(request: IRequest, env: Env): Promise<Response> {
+  const ctx = await tenantCall(request, env, request.params['tenant']!);
+  if (!ctx.ok) return ctx.response;
+  const body = await readJson(request);
+  if (!body.ok) return body.response;
+  const checked = validateSettingsPatch(body.value);
+  if (!checked.ok) return problem({ code: checked.status === 400 ? 'bad_request' : 'invalid', message: 'invalid settings', errors: checked.errors });
+  const result = await lifecycleOf(ctx).updateSettings(ctx.call, checked.patch, await idempotencyOf(request, body.text));
+  if (!result.ok) return problem(result.error);
+  const { seq, ...settings } = result.value;
+  return json(settings, { headers: { 'x-event-seq': String(seq), etag: `"${settings.$version}"` } });
+}
