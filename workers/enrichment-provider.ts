@@ -21,6 +21,8 @@ export async function enrichWithProvider(
   locate: (id: string) => string,
 ): Promise<Response> {
   const current = await log.read(call, { noun: Contact.name, id: draft.id });
+  // A write to a merged contact is a 409, not the 308 a read gets.
+  if (!current.ok && current.error.code === 'moved') return problem({ ...current.error, code: 'merged' });
   if (!current.ok) return failureAnswer(current, locate);
   const offered = await ask(provider, { ...current.value.entity, ...draft.data });
   const operations: CommandDraft[] = [draft];
