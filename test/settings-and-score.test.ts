@@ -1,0 +1,71 @@
+// Tenant settings through events, and the lead score's breakdown.
+import { describe, expect, it } from 'vitest';
+import { aContact } from './builders';
+import { aTenant, apiJson, eventCount } from './http';
+
+describe('GET/PATCH /~t/settings', () => {
+  it('starts at the defaults and changes through a Settings.Updated event', async () => {
+    const tenant = aTenant();
+    const initial = await apiJson(`/~${tenant}/settings`);
+    expect(initial.status).toBe(200);
+    expect(initial.body).toMatchObject({ qualifyThreshold: 40, $version: 0, weights: { businessEmail: 10, titleExecutive: 20, bouncedPenalty: 20 } });
+    const patched = await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 60, weights: { phone: 9 } } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ qualifyThreshold: 60, $version: 1, weights: { phone: 9, businessEmail: 10 } });
+    const events = await apiJson(`/~${tenant}/events?type=Settings.Updated`);
+    expect(events.body['data'][0].data.changes).toMatchObject({ qualifyThreshold: { from: null, to: 60 }, weights: { to: { phone: 9 } } });
+    expect((await apiJson(`/~${tenant}/settings`)).body['qualifyThreshold']).toBe(60);
+  });
+
+  it('refuses unknown settings (400) and out-of-range values (422), changing nothing', async () => {
+    const tenant = aTenant();
+    expect((await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { colour: 'red' } })).status).toBe(400);
+    expect((await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { weights: { charisma: 5 } } })).status).toBe(400);
+    expect((await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 101 } })).status).toBe(422);
+    expect((await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { weights: { phone: -1 } } })).status).toBe(422);
+    expect(await eventCount(tenant)).toBe(0);
+  });
+});
+
+describe('GET /~t/contacts/{id}/score', () => {
+  it('gives the breakdown line by line, adding up to the stored leadScore', async () => {
+    const tenant = aTenant();
+    const contact = await apiJson(`/~${tenant}/contacts`, { body: aContact({ email: 'vp@startup.io', title: 'VP Engineering', role: 'DecisionMaker', mobile: '+1 555' }) });
+    expect(contact.body['leadScore']).toBe(10 + 15 + 15 + 5);
+    await apiJson(`/~${tenant}/activities`, { body: { subject: 'Demo', type: 'Meeting', contact: contact.body['$id'] } });
+    await apiJson(`/~${tenant}/activities`, { body: { subject: 'Cancelled call', type: 'Call', status: 'Cancelled', contact: contact.body['$id'] } });
+    const score = await apiJson(`/~${tenant}/contacts/${contact.body['$id']}/score`);
+    expect(score.status).toBe(200);
+    expect(score.body).toMatchObject({
+      $id: contact.body['$id'],
+      leadScore: 53,
+      total: 53,
+      breakdown: {
+        fit: [
+          { rule: 'business email domain startup.io', points: 10 },
+          { rule: 'title "VP Engineering" (director)', points: 15 },
+          { rule: 'role DecisionMaker', points: 15 },
+          { rule: 'has a phone number', points: 5 },
+        ],
+        engagement: [{ rule: 'activities: 1 Meeting (max 25)', points: 8 }],
+        penalties: [],
+      },
+    });
+    const scored = (await apiJson(`/~${tenant}/events?type=Contact.Scored`)).body['data'];
+    expect(scored.map((e: any) => e.data.changes.leadScore)).toEqual([{ from: 45, to: 53 }]);
+  });
+
+  it('drops with penalties and clamps at 0', async () => {
+    const tenant = aTenant();
+    const contact = await apiJson(`/~${tenant}/contacts`, { body: aContact({ email: 'someone@gmail.com' }) });
+    expect(contact.body['leadScore']).toBe(2);
+    const bounced = await apiJson(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'PATCH', body: { status: 'Bounced' } });
+    expect(bounced.body['leadScore']).toBe(0);
+  });
+
+  it('refuses a client-written leadScore with 422 and answers 404 for an unknown contact', async () => {
+    const tenant = aTenant();
+    expect((await apiJson(`/~${tenant}/contacts`, { body: aContact({ leadScore: 99 }) })).status).toBe(422);
+    expect((await apiJson(`/~${tenant}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/score`)).status).toBe(404);
+  });
+});
