@@ -18,7 +18,7 @@ export async function collectHookCommands(
   mint: (noun: string) => string,
 ): Promise<AnyCommand[]> {
   const commands: AnyCommand[] = [];
-  const $: Dollar = Object.fromEntries(NOUNS.map((noun) => [noun.name, actionsOf(noun.name, commands, mint, context.event.time)]));
+  const $ = Object.fromEntries(NOUNS.map((noun) => [noun.name, actionsOf(noun.name, commands, mint, context.event.time)])) as unknown as Dollar;
   await fn(entity, $, context);
   return commands;
 }

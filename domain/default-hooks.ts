@@ -11,14 +11,14 @@ export function installDefaultHooks({ Contact }: BoundNouns): void {
 
   // AFTER hook -- trigger downstream actions.
   Contact.qualified((contact, $) => {
-    $.Deal!.create({
+    $.Deal.create({
       name: `${contact.name} - Inbound`,
       value: 12_000,
       contact: contact.$id,
       organization: contact.organization,
       stage: 'Prospecting',
     });
-    $.Activity!.create({
+    $.Activity.create({
       subject: `Follow up with ${contact.name}`,
       type: 'Task',
       contact: contact.$id,
@@ -31,7 +31,7 @@ export function installDefaultHooks({ Contact }: BoundNouns): void {
   Contact.updated((contact, $, { event }) => {
     const stage = (event.data['changes'] as Record<string, { to: unknown }> | undefined)?.['stage'];
     if (contact.stage === 'Churned' && stage?.to === 'Churned') {
-      $.Campaign!.create({
+      $.Campaign.create({
         name: `Win-back: ${contact.name}`,
         type: 'Email',
         segment: 'churned-customers',

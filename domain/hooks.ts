@@ -2,6 +2,7 @@
 // to reject), `Contact.qualified((contact, $) => …)` after, for every verb of every noun. A registry
 // holds them; the nouns bound to it (domain/crm.ts) expose the registration methods.
 import type { StoredEvent } from './events';
+import type { BoundNouns } from './crm';
 import type { Settings } from './settings';
 
 export interface HookContext {
@@ -22,7 +23,8 @@ export interface NounActions {
   enrich(id: string, input: { data?: Record<string, unknown>; source: string; overwrite?: boolean }): { $id: string };
 }
 
-export type Dollar = Readonly<Record<string, NounActions>>;
+/** `$` in an after-hook: every noun's actions, as the spec writes `$.Deal.create({...})`. */
+export type Dollar = { readonly [N in keyof BoundNouns]: NounActions };
 
 export type BeforeHook<E = Record<string, unknown>> = (entity: E, context: HookContext) => void;
 export type AfterHook<E = Record<string, unknown>> = (entity: E, $: Dollar, context: HookContext) => void | Promise<void>;

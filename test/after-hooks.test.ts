@@ -18,7 +18,7 @@ const stubOf = (tenant: string) => env.TENANT_LOG.get(env.TENANT_LOG.idFromName(
 
 describe('an after-hook on Organization.created', () => {
   it('writes through $ with the trigger as cause, and runs once however often the runner comes round', async () => {
-    removals.push(Organization.created((org, $) => void $.Campaign!.create({ name: `Welcome ${org.name}`, type: 'Email' }), 'test:welcome'));
+    removals.push(Organization.created((org, $) => void $.Campaign.create({ name: `Welcome ${org.name}`, type: 'Email' }), 'test:welcome'));
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { body: { name: 'Globex' } });
     await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
@@ -40,7 +40,7 @@ describe('a failing after-hook', () => {
     removals.push(
       Activity.created((activity, $) => {
         if (failing) throw new Error('CRM sync is down');
-        $.Activity!.update(activity.$id, { status: 'Completed' });
+        $.Activity.update(activity.$id, { status: 'Completed' });
       }, 'test:flaky'),
     );
     const tenant = aTenant();
@@ -72,7 +72,7 @@ describe('a failing after-hook', () => {
   });
 
   it('records a hook that writes invalid data as a failure, not a 500, and leaves the command committed', async () => {
-    removals.push(Organization.created((_org, $) => void $.Deal!.create({ value: 'a lot' }), 'test:invalid-write'));
+    removals.push(Organization.created((_org, $) => void $.Deal.create({ value: 'a lot' }), 'test:invalid-write'));
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { body: { name: 'Initech' } });
     expect(org.status).toBe(201);
