@@ -49,13 +49,23 @@ const report = new Report();
 const startedAt = new Date().toISOString();
 let runtime;
 
-async function cleanUp() {
-  await runtime?.mf.dispose();
-  runtime = undefined;
-  if (!keepState) rmSync(stateDir, { recursive: true, force: true });
+process.on('exit', () => keepState || rmSync(stateDir, { recursive: true, force: true }));
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+for (const signal of SIGNALS) process.on(signal, () => process.exit(130));
+
+// Miniflare's own signal listeners exit before workerd is reaped (a zombie where init does not reap);
+// these wait for it. A second signal exits at once; Miniflare's exit hook still kills workerd then.
+function waitForWorkerdOnSignals() {
+  let stopping = false;
+  for (const signal of SIGNALS) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      runtime?.mf.dispose().finally(() => process.exit(130));
+    });
+  }
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-  process.on(signal, () => cleanUp().finally(() => process.exit(130)));
 
 async function scenarios() {
   const files = readdirSync('bench/scenarios').filter((f) => f.endsWith('.mjs')).sort();
@@ -66,6 +76,7 @@ async function scenarios() {
 try {
   console.error(`bench${quick ? ' (--quick)' : ''}: building bench/worker.ts, starting workerd`);
   runtime = await startRuntime({ modulePath: buildBenchWorker('.bench/build'), stateDir });
+  waitForWorkerdOnSignals();
   for (const scenario of await scenarios()) {
     console.error(`- ${scenario.name}`);
     const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name });
@@ -78,7 +89,7 @@ try {
 } catch (error) {
   report.fail('setup', error);
 } finally {
-  await cleanUp();
+  await runtime?.mf.dispose(); // waits for workerd to exit
 }
 
 const commit = (() => {
