@@ -1,8 +1,9 @@
 // The error table, part 1: problems about the request itself (400, 401, 403, 404, 405, 413, 415, 429).
 // Every case answers problem+json and leaves the tenant's log as it was.
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { aContact, aKey, created } from './builders';
-import { aTenant } from './http';
+import { ADMIN, aTenant, eventCount } from './http';
 import { expectProblem, messageAt } from './problem';
 
 async function aTenantWithAContact(): Promise<{ tenant: string; id: string }> {
@@ -60,6 +61,22 @@ describe('a malformed request', () => {
     const big = JSON.stringify(aContact({ title: 'x'.repeat(1024 * 1024) }));
     const { body } = await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'POST', body: big }, 413);
     expect(body.detail).toMatch(/1048576 bytes/);
+  });
+
+  it('answers 413 to a streamed body without Content-Length, reading little past 1 MiB of it', async () => {
+    const { tenant } = await aTenantWithAContact();
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
+    const sixteenMiB = new ReadableStream<Uint8Array>({
+      pull: (controller) => (pulled < 16 * 1024 * 1024 ? void ((pulled += chunk.byteLength), controller.enqueue(chunk)) : controller.close()),
+    });
+    const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    const init = { method: 'POST', body: sixteenMiB, headers, duplex: 'half' } as RequestInit;
+    const answer = await exports.default.fetch(new Request(`http://crm.test/~${tenant}/contacts`, init));
+    expect(answer.status).toBe(413);
+    expect(answer.headers.get('content-type')).toBe('application/problem+json');
+    expect(pulled).toBeLessThan(2 * 1024 * 1024);
+    expect(await eventCount(tenant)).toBe(1);
   });
 });
 
