@@ -19,11 +19,13 @@ function stubOf(env: Env, binding: string, name: string): BenchStub | undefined 
 }
 
 /**
+ * GET  /__bench/bare                            the Worker alone, no DO: the ceiling of loopback + load generator.
  * GET  /__bench/ping/{tenant}                   the bare DO round trip: Worker → TenantLog.ping() → answer.
  * POST /__bench/do/{BINDING}/{name}/{method}    calls the `bench*` method of that object with the JSON array body.
  */
 async function benchRoute(request: Request, env: Env): Promise<Response> {
   const [, , action, ...rest] = new URL(request.url).pathname.split('/');
+  if (action === 'bare') return new Response('ok');
   if (action === 'ping') return new Response(String(await stubOf(env, 'TENANT_LOG', rest[0] ?? '')!['ping']!()));
   const [binding = '', name = '', method = ''] = rest;
   const stub = stubOf(env, binding, name);

@@ -47,6 +47,7 @@ mkdirSync('.bench', { recursive: true });
 const stateDir = mkdtempSync('.bench/state-');
 const report = new Report();
 const startedAt = new Date().toISOString();
+const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
 let runtime;
 
 process.on('exit', () => keepState || rmSync(stateDir, { recursive: true, force: true }));
@@ -100,7 +101,7 @@ const commit = (() => {
   }
 })();
 report.print();
-const machine = { cpus: cpus().length, loadavg: loadavg().map((l) => Number(l.toFixed(2))), node: process.version };
-console.log(`\n${machine.cpus} CPUs, load ${machine.loadavg.join(' ')} (shared machine: read ratios, not absolute figures). JSON: .bench/results.json`);
+const machine = { cpus: cpus().length, loadAtStart, loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))), node: process.version };
+console.log(`\n${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`);
 report.write('.bench/results.json', { startedAt, finishedAt: new Date().toISOString(), quick, commit, machine });
 process.exitCode = report.errors.length ? 1 : 0;
