@@ -12,7 +12,8 @@
 // ADDING A SCENARIO
 //   1. Create bench/scenarios/NN-some-name.mjs; files run in name order. Ranges: 10–29 foundation
 //      (issue 2), 30–39 lifecycle (issue 3), 40–49 projections (issue 4), so branches don't collide.
-//   2. `export default { name: 'some name', async run(ctx) { … } }`, one job per file. ctx gives:
+//   2. `export default { name: 'some name', async run(ctx) { … } }`, one job per file. Scenarios share
+//      one workerd and run one after another: work on your own ctx.tenant()s. ctx gives:
 //        ctx.quick, ctx.scale(full, smoke)   sizes: a full run takes ~1–2 min in all, --quick seconds
 //        ctx.tenant(prefix)                  a fresh tenant name (its own TenantLog)
 //        ctx.api(path, {method, body})       the public API as the admin: {status, body, headers}; setup only
@@ -37,6 +38,10 @@ import { makeContext } from '../bench/lib/context.mjs';
 import { Report } from '../bench/lib/report.mjs';
 import { BENCH_ADMIN_TOKEN, startRuntime } from '../bench/lib/runtime.mjs';
 
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  console.error(`node ${process.version} is too old for wrangler and Miniflare: run \`npm run bench\` (node 24 from node_modules)`);
+  process.exit(1);
+}
 process.chdir(join(dirname(fileURLToPath(import.meta.url)), '..'));
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
