@@ -88,9 +88,10 @@ function checkScalar(noun: NounSchema, key: string, base: string, required: bool
       return typeof value === 'string' ? checkDatetime(value) : 'must be a date-time string';
     default: {
       if (typeof value !== 'string') return 'must be a string';
-      const max = noun.maxLength[key] ?? DEFAULT_MAX_LENGTH;
-      if (value.length > max) return `must be at most ${max} characters`;
+      // The cap applies to what is stored: the trimmed value.
       const trimmed = value.trim();
+      const max = noun.maxLength[key] ?? DEFAULT_MAX_LENGTH;
+      if (trimmed.length > max) return `must be at most ${max} characters`;
       if (required && trimmed === '') return 'must not be empty';
       const format = noun.formats[key];
       return format ? FORMAT_CHECKS[format](trimmed) : undefined;
