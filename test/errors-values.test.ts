@@ -62,6 +62,12 @@ describe('a contact with values of the wrong kind', () => {
     expect(messageAt(deal.body, '/value')).toBe('must be a finite number');
   });
 
+  it('refuses an empty unique value, which would otherwise be taken by the first blank', async () => {
+    const tenant = aTenant();
+    const { body } = await expectProblem(tenant, `/~${tenant}/organizations`, { method: 'POST', body: anOrganization({ domain: '  ' }) }, 422);
+    expect(messageAt(body, '/domain')).toMatch(/empty/);
+  });
+
   it('reports every bad field at once', async () => {
     const tenant = aTenant();
     const { body } = await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'POST', body: aContact({ stage: 'x', email: 'y', timezone: 'z' }) }, 422);
