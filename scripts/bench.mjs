@@ -79,6 +79,17 @@ async function scenarios() {
   return loaded.filter((s) => !only || s.file.includes(only) || s.name.includes(only));
 }
 
+// Which code is measured: the commit, and whether the work tree held uncommitted changes.
+const git = (...args) => {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+};
+const commit = git('rev-parse', '--short', 'HEAD');
+const dirty = Boolean(git('status', '--porcelain', '--untracked-files=no'));
+
 try {
   console.error(`bench${quick ? ' (--quick)' : ''}: building bench/worker.ts, starting workerd`);
   runtime = await startRuntime({ modulePath: buildBenchWorker('.bench/build'), stateDir });
@@ -98,15 +109,8 @@ try {
   await runtime?.mf.dispose(); // waits for workerd to exit
 }
 
-const commit = (() => {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return null;
-  }
-})();
 report.print();
 const machine = { cpus: cpus().length, loadAtStart, loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))), node: process.version };
-console.log(`\n${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`);
-report.write('.bench/results.json', { startedAt, finishedAt: new Date().toISOString(), quick, commit, machine });
+console.log(`\nCode at ${commit ?? '?'}${dirty ? ' plus uncommitted changes' : ''}. ${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`);
+report.write('.bench/results.json', { startedAt, finishedAt: new Date().toISOString(), quick, commit, dirty, machine });
 process.exitCode = report.errors.length ? 1 : 0;
