@@ -108,6 +108,8 @@ describe('the actor of an event', () => {
       ['Contact.Created', 'admin'],
       ['Contact.Created', `key:${id}`],
       ['Contact.Updated', `key:${id}`],
+      // A title is a lead-score input: the rescore is the same write, by the same actor.
+      ['Contact.Scored', `key:${id}`],
       ['Contact.Deleted', 'admin'],
     ]);
   });

@@ -1,5 +1,5 @@
 // Bad input, generated: whatever a client sends, the answer is never a 500, and only a 2xx write
-// moves the log (by exactly one event).
+// moves the log (by exactly one event, plus the Contact.Scored a changed lead-score input brings).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Contact } from '../domain/nouns';
@@ -29,9 +29,10 @@ async function sendAndCheck(tenant: string, path: string, method: string, payloa
   const before = await eventCount(tenant);
   const answer = await api(path, { method, body: JSON.stringify(payload) ?? 'null' });
   expect(answer.status, await answer.text()).toBeLessThan(500);
-  const appended = (await apiJson(`/~${tenant}/events?after=${before}`)).body['data'] as { data: Record<string, any> }[];
+  const appended = (await apiJson(`/~${tenant}/events?after=${before}`)).body['data'] as { type: string; data: Record<string, any> }[];
+  const written = appended.filter((e) => e.type !== 'Contact.Scored');
   if (answer.status >= 400) expect(appended).toEqual([]);
-  else expect(appended.length).toBe(method === 'POST' ? 1 : Math.min(appended.length, 1));
+  else expect(written.length).toBe(method === 'POST' ? 1 : Math.min(written.length, 1));
   // What was appended names only stored fields of Contact.
   for (const event of appended) for (const field of Object.keys(event.data['changes'] ?? event.data)) expect(STORED.has(field), field).toBe(true);
 }
@@ -40,11 +41,11 @@ describe('generated request bodies', () => {
   it('never answer 500 on create, and append only when they create', async () => {
     const tenant = aTenant();
     await fc.assert(fc.asyncProperty(body, (payload) => sendAndCheck(tenant, `/~${tenant}/contacts`, 'POST', payload)), { numRuns: 300 });
-  });
+  }, 30_000);
 
   it('never answer 500 on update, and append at most one event', async () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
     await fc.assert(fc.asyncProperty(body, (payload) => sendAndCheck(tenant, `/~${tenant}/contacts/${contact['$id']}`, 'PATCH', payload)), { numRuns: 300 });
-  });
+  }, 30_000);
 });

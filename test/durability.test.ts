@@ -27,7 +27,7 @@ async function aTenantWithHistory() {
   const org = await created(tenant, 'organizations', anOrganization());
   const alice = await created(tenant, 'contacts', aContact({ email: 'alice@acme.dev', organization: org['$id'] }));
   const bob = await created(tenant, 'contacts', aContact({ manager: alice['$id'] }));
-  expect((await api(`/~${tenant}/contacts/${alice['$id']}`, { method: 'PATCH', body: { title: 'CTO' } })).status).toBe(200);
+  expect((await api(`/~${tenant}/contacts/${alice['$id']}`, { method: 'PATCH', body: { department: 'Engineering' } })).status).toBe(200);
   expect((await api(`/~${tenant}/contacts/${bob['$id']}`, { method: 'DELETE' })).status).toBe(204);
   return { tenant, alice: (await apiJson(`/~${tenant}/contacts/${alice['$id']}`)).body, bob };
 }

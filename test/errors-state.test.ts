@@ -62,8 +62,8 @@ describe('a write with a stale If-Match', () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
     const id = contact['$id'];
-    expect((await api(`/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { title: 'CEO' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
-    const { body } = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { title: 'CTO' }, headers: { 'if-match': '"1"' } }, 412);
+    expect((await api(`/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { department: 'Sales' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const { body } = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { department: 'Ops' }, headers: { 'if-match': '"1"' } }, 412);
     expect(body.type).toMatch(/version_mismatch$/);
     expect(body['version']).toBe(2);
     await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'DELETE', headers: { 'if-match': 'W/"1"' } }, 412);

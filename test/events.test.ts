@@ -44,7 +44,8 @@ describe('the event log as CloudEvents', () => {
   it('passes the CloudEvents 1.0 schema, with lower-case alphanumeric attribute names', async () => {
     const { tenant } = await aBusyTenant();
     const events = await allEvents(tenant);
-    expect(events).toHaveLength(4);
+    // org Created, contact Created, Updated, Scored (title and organization are score inputs), Deleted.
+    expect(events).toHaveLength(5);
     for (const event of events) {
       expect(validateCloudEvent(event), JSON.stringify(validateCloudEvent.errors)).toBe(true);
       for (const name of Object.keys(event)) expect(name).toMatch(/^[a-z0-9]+$/);
@@ -68,7 +69,7 @@ describe('the event log as CloudEvents', () => {
       prevhash: expect.stringMatching(/^[0-9a-f]{64}$/),
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(created!['data']).toEqual({ name: contact['name'], email: contact['email'], title: 'Engineer', organization: contact['organization'] });
+    expect(created!['data']).toEqual({ name: contact['name'], email: contact['email'], title: 'Engineer', organization: contact['organization'], leadScore: contact['leadScore'] });
   });
 
   it('records an update as changes {from, to}, null for a cleared field', async () => {
@@ -89,17 +90,17 @@ describe('the event log as CloudEvents', () => {
 describe('the seq and the hash chain', () => {
   it('numbers events 1, 2, 3 … without gaps, pages included', async () => {
     const { tenant } = await aBusyTenant();
-    expect((await allEvents(tenant)).map((e) => e['seq'])).toEqual([1, 2, 3, 4]);
+    expect((await allEvents(tenant)).map((e) => e['seq'])).toEqual([1, 2, 3, 4, 5]);
     const after2 = await apiJson(`/~${tenant}/events?after=2`);
-    expect(after2.body['data'].map((e: Wire) => e['seq'])).toEqual([3, 4]);
-    expect(after2.headers.get('x-event-seq')).toBe('4');
+    expect(after2.body['data'].map((e: Wire) => e['seq'])).toEqual([3, 4, 5]);
+    expect(after2.headers.get('x-event-seq')).toBe('5');
   });
 
   it('is a chain verifyChain accepts from the genesis hash', async () => {
     const { tenant } = await aBusyTenant();
     const events = (await allEvents(tenant)).map(stored);
     expect(events[0]!.prevHash).toBe('0'.repeat(64));
-    expect(verifyChain(events)).toEqual({ seq: 4, hash: events[3]!.hash });
+    expect(verifyChain(events)).toEqual({ seq: 5, hash: events[4]!.hash });
   });
 
   it('shows tampering, loss and reordering to verifyChain', async () => {

@@ -49,7 +49,7 @@ describe('a retried update or delete', () => {
   it('replays an update’s 200 without a second Updated event', async () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
-    const call = { method: 'PATCH', body: { title: 'CTO' }, headers: { 'idempotency-key': 'promote' } };
+    const call = { method: 'PATCH', body: { department: 'Platform' }, headers: { 'idempotency-key': 'promote' } };
     const first = await apiJson(`/~${tenant}/contacts/${contact['$id']}`, call);
     const retry = await apiJson(`/~${tenant}/contacts/${contact['$id']}`, call);
     expect(retry.status).toBe(200);

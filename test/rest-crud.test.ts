@@ -5,7 +5,7 @@ import { aCampaign, aContact, aDeal, aLead, anActivity, anOrganization } from '.
 import { aTenant, api, apiJson } from './http';
 
 const NOUNS = [
-  { type: 'Contact', collection: 'contacts', prefix: 'contact', build: aContact, patch: { title: 'CTO', role: 'Champion' } },
+  { type: 'Contact', collection: 'contacts', prefix: 'contact', build: aContact, patch: { department: 'Platform', preferredChannel: 'Email' } },
   { type: 'Organization', collection: 'organizations', prefix: 'org', build: anOrganization, patch: { industry: 'Software' } },
   { type: 'Lead', collection: 'leads', prefix: 'lead', build: aLead, patch: { status: 'Working' } },
   { type: 'Activity', collection: 'activities', prefix: 'activity', build: anActivity, patch: { status: 'Completed', dueAt: '2026-12-01T09:00:00Z' } },
@@ -20,7 +20,7 @@ describe.each(NOUNS)('a $type', ({ type, collection, prefix, build, patch }) => 
     const answer = await apiJson(`/~${tenant}/${collection}`, { method: 'POST', body });
     expect(answer.status).toBe(201);
     expect(answer.body['$id']).toMatch(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`));
-    expect(answer.body).toEqual({ $id: answer.body['$id'], $type: type, $version: 1, $createdAt: expect.any(String), $updatedAt: answer.body['$createdAt'], ...body });
+    expect(answer.body).toEqual({ $id: answer.body['$id'], $type: type, $version: 1, $createdAt: expect.any(String), $updatedAt: answer.body['$createdAt'], ...body, ...(type === 'Contact' ? { leadScore: expect.any(Number) } : {}) });
     expect(answer.headers.get('location')).toBe(`/~${tenant}/${collection}/${answer.body['$id']}`);
     expect(answer.headers.get('etag')).toBe('"1"');
     expect(answer.headers.get('x-event-seq')).toBe('1');
@@ -77,9 +77,9 @@ describe('a patch', () => {
     const tenant = aTenant();
     const made = await apiJson(`/~${tenant}/contacts`, { method: 'POST', body: aContact() });
     const path = `/~${tenant}/contacts/${made.body['$id']}`;
-    expect((await api(path, { method: 'PATCH', body: { title: 'A' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
-    expect((await api(path, { method: 'PATCH', body: { title: 'B' }, headers: { 'if-match': 'W/"2"' } })).status).toBe(200);
-    expect((await api(path, { method: 'PATCH', body: { title: 'C' }, headers: { 'if-match': '*' } })).status).toBe(200);
+    expect((await api(path, { method: 'PATCH', body: { department: 'A' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect((await api(path, { method: 'PATCH', body: { department: 'B' }, headers: { 'if-match': 'W/"2"' } })).status).toBe(200);
+    expect((await api(path, { method: 'PATCH', body: { department: 'C' }, headers: { 'if-match': '*' } })).status).toBe(200);
     expect((await apiJson(path)).headers.get('etag')).toBe('"4"');
   });
 });
@@ -89,7 +89,7 @@ describe('X-Event-Seq', () => {
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { method: 'POST', body: anOrganization() });
     const contact = await apiJson(`/~${tenant}/contacts`, { method: 'POST', body: aContact({ organization: org.body['$id'] }) });
-    const patched = await api(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'PATCH', body: { title: 'CTO' } });
+    const patched = await api(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'PATCH', body: { department: 'Platform' } });
     const deleted = await api(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'DELETE' });
     expect([org, contact, patched, deleted].map((a) => a.headers.get('x-event-seq'))).toEqual(['1', '2', '3', '4']);
   });

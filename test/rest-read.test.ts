@@ -10,7 +10,9 @@ async function aContactWithRelations(tenant: string) {
   const lead = await created(tenant, 'leads', aLead({ contact: alice['$id'] }));
   const activity = await created(tenant, 'activities', anActivity({ contact: alice['$id'] }));
   const reports = [await created(tenant, 'contacts', aContact({ manager: alice['$id'] })), await created(tenant, 'contacts', aContact({ manager: alice['$id'] }))];
-  return { org, boss, alice, lead, activity, reports };
+  // The lead and the activity re-scored alice (Contact.Scored): read her as she is now.
+  const now = (await apiJson(`/~${tenant}/contacts/${alice['$id']}`)).body as typeof alice;
+  return { org, boss, alice: now, lead, activity, reports };
 }
 
 describe('a contact read with include', () => {
@@ -53,9 +55,10 @@ describe('a contact read with include', () => {
 
 describe('a contact read asOf', () => {
   async function aContactEditedTwice(tenant: string) {
-    const v1 = await created(tenant, 'contacts', aContact({ title: 'Engineer' }));
-    const v2 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, { method: 'PATCH', body: { title: 'Lead Engineer' } });
-    const v3 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, { method: 'PATCH', body: { title: 'CTO', department: 'Tech' } });
+    // Fields outside the lead-score model, so each write is one event (no Contact.Scored between).
+    const v1 = await created(tenant, 'contacts', aContact({ department: 'Engineering' }));
+    const v2 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, { method: 'PATCH', body: { department: 'Platform' } });
+    const v3 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, { method: 'PATCH', body: { department: 'Tech', timezone: 'Europe/Berlin' } });
     return [v1, v2.body, v3.body] as Record<string, unknown>[];
   }
 
