@@ -2,13 +2,13 @@
 // /__bench/ and a TenantLog with in-DO loops. Built and served only by scripts/bench.mjs.
 import worker from '../workers/index';
 import type { Env } from '../workers/env';
-import { BenchTenantLog } from './bench-tenant-log';
+import { BenchLifecycleLog } from './bench-lifecycle-log';
 
 // Every class the real entry exports (so wrangler.toml's bindings resolve), with TenantLog replaced by
 // the bench subclass: a local export shadows the same name from `export *`. Another DO gets its
 // bench subclass the same way.
 export * from '../workers/index';
-export { BenchTenantLog as TenantLog };
+export { BenchLifecycleLog as TenantLog };
 
 type BenchStub = Record<string, (...args: unknown[]) => Promise<unknown>>;
 

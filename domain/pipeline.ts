@@ -14,6 +14,8 @@ import { decideAny } from './verbs/decide-any';
 /** The log as the pipeline writes it: append chains, stores and folds, within one transaction. */
 export interface UnitOfWork extends LifecycleView {
   append(events: readonly DomainEvent[], causationId?: string | null): StoredEvent[];
+  /** The tenant settings, if the store keeps them at hand; otherwise read from the `settings` entity. */
+  settings?(): Settings;
 }
 
 export interface RunContext {
@@ -31,8 +33,8 @@ export interface CommandOutcome {
 
 export function runCommand(command: AnyCommand, uow: UnitOfWork, context: RunContext): CommandOutcome {
   const decision = decideAny(command, uow);
-  const settings = settingsOf(uow.get(SETTINGS_ID));
-  const decided = decision.events.map((e) => withInitialScore(e, uow, settings, context.time));
+  const settings = uow.settings?.() ?? settingsOf(uow.get(SETTINGS_ID));
+  const decided = decision.events.map((e) => withInitialScore(e, settings, context.time));
   const stored = uow.append(decided, context.causationId ?? null);
   checkManagerChains(stored, uow);
   const scored = rescore(stored, uow, settings, context.time);

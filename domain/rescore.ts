@@ -14,9 +14,11 @@ export function scoreOf(contactId: string, fields: Readonly<Record<string, unkno
   return scoreContact({ fields, leadSources, activityTypes, time }, settings.weights);
 }
 
-export function withInitialScore(event: DomainEvent, view: LifecycleView, settings: Settings, time: string): DomainEvent {
+export function withInitialScore(event: DomainEvent, settings: Settings, time: string): DomainEvent {
   if (event.type !== 'Contact.Created') return event;
-  return { ...event, data: { ...event.data, leadScore: scoreOf(event.entityId, event.data, view, settings, time).total } };
+  // Nothing can point at an id before it exists: a new contact has no captures or activities yet.
+  const score = scoreContact({ fields: event.data, leadSources: {}, activityTypes: {}, time }, settings.weights);
+  return { ...event, data: { ...event.data, leadScore: score.total } };
 }
 
 export function rescore(events: readonly StoredEvent[], uow: UnitOfWork, settings: Settings, time: string): StoredEvent[] {

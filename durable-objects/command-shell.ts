@@ -7,6 +7,7 @@ import { runCommand, type CommandOutcome, type UnitOfWork } from '../domain/pipe
 import type { AnyCommand } from '../domain/verbs/commands';
 import { completeCommand, type CommandDraft } from '../domain/verbs/drafts';
 import { nounByName } from '../domain/nouns';
+import { settingsOf, SETTINGS_ID, SETTINGS_TYPE, type Settings } from '../domain/settings';
 import type { EventStore } from './event-store';
 import type { HookJobs } from './hook-jobs';
 import { LifecycleQueries } from './lifecycle-queries';
@@ -34,6 +35,8 @@ export class OperationFailed extends Error {
 
 export class CommandShell {
   private readonly queries: LifecycleQueries;
+  /** Settings read once and kept until a Settings event is appended or a transaction rolls back. */
+  private cachedSettings: Settings | undefined;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -81,6 +84,7 @@ export class CommandShell {
       return result;
     } catch (error) {
       this.store.rollback();
+      this.cachedSettings = undefined;
       throw error;
     }
   }
@@ -98,14 +102,17 @@ export class CommandShell {
       referencing: (target, field, sourceType, limit) => store.referencing(target, field, sourceType, limit),
       findMergedByEmail: (normalized) => queries.findMergedByEmail(normalized),
       countReferencing: (target, field, sourceType, groupBy, unless) => queries.countReferencing(target, field, sourceType, groupBy, unless),
-      append: (events: readonly DomainEvent[], causationId?: string | null): StoredEvent[] =>
-        store.append(events, {
+      settings: () => (this.cachedSettings ??= settingsOf(store.get(SETTINGS_ID))),
+      append: (events: readonly DomainEvent[], causationId?: string | null): StoredEvent[] => {
+        if (events.some((e) => e.entityType === SETTINGS_TYPE)) this.cachedSettings = undefined;
+        return store.append(events, {
           time,
           actor: meta.actor,
           newEventId: () => this.nextId(meta.nowMs),
           causationId: causationId ?? meta.causationId ?? null,
           correlationId: meta.correlationId ?? null,
-        }),
+        });
+      },
     };
   }
 }

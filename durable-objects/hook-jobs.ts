@@ -32,6 +32,12 @@ export class HookJobs {
   ) {}
 
   /** Queues every after-hook of these events. Call inside the transaction that appended them. */
+  /**
+   * False only when no job can be pending: lets a command that queued nothing skip the look-up.
+   * Starts true (a restart may find jobs); a rolled-back enqueue leaves it true, which costs one query.
+   */
+  mayHavePending = true;
+
   enqueue(events: readonly StoredEvent[], depth: number, nowMs: number, mint: (noun: string) => string): number {
     if (depth >= MAX_HOOK_DEPTH) return 0;
     let queued = 0;
@@ -44,6 +50,7 @@ export class HookJobs {
         );
         queued++;
       }
+    if (queued) this.mayHavePending = true;
     return queued;
   }
 
@@ -66,6 +73,7 @@ export class HookJobs {
   /** Epoch ms of the earliest pending job, or null. */
   nextDue(): number | null {
     const at = this.sql.exec("SELECT MIN(next_at) AS at FROM hook_jobs WHERE status = 'pending'").one()['at'];
+    if (at === null || at === undefined) this.mayHavePending = false;
     return at === null || at === undefined ? null : Number(at);
   }
 

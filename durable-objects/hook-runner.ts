@@ -22,6 +22,7 @@ export class HookRunner {
 
   /** Runs every job due by `nowMs` (including those the runs queue); returns when the next is due. */
   async runDue(nowMs: number): Promise<number | null> {
+    if (!this.jobs.mayHavePending) return null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const due = this.jobs.due(nowMs, BATCH);
       if (due.length === 0) break;

@@ -37,7 +37,7 @@ export interface Outcome {
 export function given(events: readonly DomainEvent[], options: { hooks?: 'spec' | HookRegistry } = {}): Scenario {
   const log = new MemoryLog(TIME);
   // Stored history carries scores as the pipeline would have written them.
-  for (const event of events) log.append([withInitialScore(event, log, DEFAULT_SETTINGS, TIME)]);
+  for (const event of events) log.append([withInitialScore(event, DEFAULT_SETTINGS, TIME)]);
   const registry = options.hooks instanceof HookRegistry ? options.hooks : new HookRegistry();
   if (options.hooks === 'spec') installDefaultHooks(bindNouns(registry));
   return {
