@@ -27,6 +27,17 @@ describe('GET/PATCH /~t/settings', () => {
   });
 });
 
+describe('settings and scopes', () => {
+  it('lets a write key read the settings but only an admin key change them (403)', async () => {
+    const tenant = aTenant();
+    const key = (await apiJson(`/~${tenant}/keys`, { method: 'POST', body: { name: 'app', scopes: ['write'] } })).body['key'];
+    expect((await apiJson(`/~${tenant}/settings`, { token: key })).status).toBe(200);
+    const refused = await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 10 }, token: key });
+    expect(refused.status).toBe(403);
+    expect(await eventCount(tenant)).toBe(0);
+  });
+});
+
 describe('GET /~t/contacts/{id}/score', () => {
   it('gives the breakdown line by line, adding up to the stored leadScore', async () => {
     const tenant = aTenant();
