@@ -14,7 +14,7 @@
 //      (issue 2), 30–39 lifecycle (issue 3), 40–49 projections (issue 4), so branches don't collide.
 //   2. `export default { name: 'some name', async run(ctx) { … } }`, one job per file. Scenarios share
 //      one workerd and run one after another: work on your own ctx.tenant()s. ctx gives:
-//        ctx.quick, ctx.scale(full, smoke)   sizes: a full run takes ~1–2 min in all, --quick seconds
+//        ctx.quick, ctx.scale(full, smoke)   sizes: keep a scenario under ~30 s in a full run, ~2 s with --quick
 //        ctx.tenant(prefix)                  a fresh tenant name (its own TenantLog)
 //        ctx.api(path, {method, body})       the public API as the admin: {status, body, headers}; setup only
 //        ctx.load({path, method, admin, headers, body: i => string, connections, maxRequests, maxMs})
@@ -95,13 +95,14 @@ try {
   runtime = await startRuntime({ modulePath: buildBenchWorker('.bench/build'), stateDir });
   waitForWorkerdOnSignals();
   for (const scenario of await scenarios()) {
-    console.error(`- ${scenario.name}`);
     const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name });
+    const started = performance.now();
     try {
       await scenario.run(ctx);
     } catch (error) {
       report.fail(scenario.name, error);
     }
+    console.error(`- ${scenario.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 } catch (error) {
   report.fail('setup', error);
