@@ -1,10 +1,10 @@
-// `npm run bench [-- --quick] [-- --only <text>] [-- --keep-state]`: the budgets of DESIGN §7, measured
+// `npm run bench [-- --quick --only <text> --state-in <dir> --keep-state]`: DESIGN §7 budgets, measured
 // on the local runtime. Timing lives here and only here: tests never time anything.
 //
 // What runs: bench/worker.ts (the real Worker + DOs from workers/index.ts, plus bench-only routes under
 // /__bench/ and DO subclasses with `bench*` loop methods), bundled by `wrangler deploy --dry-run`,
 // served by workerd through the Miniflare API with wrangler.toml's bindings, ADMIN_TOKEN, and DO
-// SQLite in a fresh .bench/state-* dir (removed afterwards), on a direct loopback socket (no
+// SQLite in a fresh .bench/crm-bench-state-* dir (removed afterwards), on a direct loopback socket (no
 // wrangler dev / Miniflare entry proxy in front). Results: one table on stdout, .bench/results.json.
 // The machine is shared and noisy: compare figures measured side by side in one run (ratios, and
 // rounds interleaved with `ctx.interleave`), not absolute numbers across runs.
@@ -14,7 +14,7 @@
 //      (issue 2), 30–39 lifecycle (issue 3), 40–49 projections (issue 4), so branches don't collide.
 //   2. `export default { name: 'some name', async run(ctx) { … } }`, one job per file. Scenarios share
 //      one workerd and run one after another: work on your own ctx.tenant()s. ctx gives:
-//        ctx.quick, ctx.scale(full, smoke)   sizes: a full run takes ~1–2 min in all, --quick seconds
+//        ctx.quick, ctx.scale(full, smoke)   sizes: keep a scenario under ~30 s in a full run, ~2 s with --quick
 //        ctx.tenant(prefix)                  a fresh tenant name (its own TenantLog)
 //        ctx.api(path, {method, body})       the public API as the admin: {status, body, headers}; setup only
 //        ctx.load({path, method, admin, headers, body: i => string, connections, maxRequests, maxMs})
@@ -46,10 +46,14 @@ process.chdir(join(dirname(fileURLToPath(import.meta.url)), '..'));
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const keepState = argv.includes('--keep-state');
-const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] ?? '' : '';
+const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] ?? '' : '');
+const only = option('--only');
+// The DO's SQLite lives on the work tree's disk by default; `--state-in /dev/shm` takes the shared
+// disk's fsync latency (other people's builds) out of the figures.
+const stateParent = option('--state-in') || '.bench';
 
 mkdirSync('.bench', { recursive: true });
-const stateDir = mkdtempSync('.bench/state-');
+const stateDir = mkdtempSync(join(stateParent, 'crm-bench-state-'));
 const report = new Report();
 const startedAt = new Date().toISOString();
 const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
@@ -95,13 +99,14 @@ try {
   runtime = await startRuntime({ modulePath: buildBenchWorker('.bench/build'), stateDir });
   waitForWorkerdOnSignals();
   for (const scenario of await scenarios()) {
-    console.error(`- ${scenario.name}`);
     const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name });
+    const started = performance.now();
     try {
       await scenario.run(ctx);
     } catch (error) {
       report.fail(scenario.name, error);
     }
+    console.error(`- ${scenario.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 } catch (error) {
   report.fail('setup', error);
@@ -111,6 +116,6 @@ try {
 
 report.print();
 const machine = { cpus: cpus().length, loadAtStart, loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))), node: process.version };
-console.log(`\nCode at ${commit ?? '?'}${dirty ? ' plus uncommitted changes' : ''}. ${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`);
-report.write('.bench/results.json', { startedAt, finishedAt: new Date().toISOString(), quick, commit, dirty, machine });
+console.log(`\nCode at ${commit ?? '?'}${dirty ? ' plus uncommitted changes' : ''}; DO state in ${stateParent}. ${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`);
+report.write('.bench/results.json', { startedAt, finishedAt: new Date().toISOString(), quick, commit, dirty, stateIn: stateParent, machine });
 process.exitCode = report.errors.length ? 1 : 0;

@@ -8,11 +8,11 @@ import { aTenant, api, apiJson, eventCount } from './http';
 
 const FIELD_NAMES = [...Object.keys(Contact.fields), '$id', '$version', 'constructor', '__proto__', 'nickname'];
 const value = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(null) },
   fc.string(),
   fc.constantFrom('Lead', 'Qualified', 'alice@acme.dev', 'https://acme.dev', 'Europe/Berlin', 'en', '2026-01-31T09:30:00Z', 'contact_01ARZ3NDEKTSV4RRFFQ69G5FAV'),
   fc.double(),
   fc.boolean(),
-  fc.constant(null),
   fc.jsonValue({ maxDepth: 2 }),
 );
 const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELD_NAMES) }, { weight: 1, arbitrary: fc.string() });
@@ -40,12 +40,12 @@ async function sendAndCheck(tenant: string, path: string, method: string, payloa
 describe('generated request bodies', () => {
   it('never answer 500 on create, and append only when they create', async () => {
     const tenant = aTenant();
-    await fc.assert(fc.asyncProperty(body, (payload) => sendAndCheck(tenant, `/~${tenant}/contacts`, 'POST', payload)), { numRuns: 300 });
-  }, 30_000);
+    await fc.assert(fc.asyncProperty(body, (payload) => sendAndCheck(tenant, `/~${tenant}/contacts`, 'POST', payload)), { numRuns: 200 });
+  }, 60_000);
 
   it('never answer 500 on update, and append at most one event', async () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
-    await fc.assert(fc.asyncProperty(body, (payload) => sendAndCheck(tenant, `/~${tenant}/contacts/${contact['$id']}`, 'PATCH', payload)), { numRuns: 300 });
-  }, 30_000);
+    await fc.assert(fc.asyncProperty(body, (payload) => sendAndCheck(tenant, `/~${tenant}/contacts/${contact['$id']}`, 'PATCH', payload)), { numRuns: 200 });
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // The error table, part 2: 422 for values a noun does not accept. Each answer names the field by its
 // path, says what is accepted, and leaves the log as it was.
 import { describe, expect, it } from 'vitest';
-import { aContact, anOrganization, aDeal, created } from './builders';
+import { aContact, aDeal, aLead, anActivity, anOrganization, created } from './builders';
 import { aTenant, api } from './http';
 import { expectProblem, messageAt } from './problem';
 
@@ -135,5 +135,18 @@ describe('a reference that points at nothing live of the right noun', () => {
     const org = await created(tenant, 'organizations', anOrganization());
     expect(await rejectsContact(tenant, { organization: contact['$id'] }, '/organization')).toMatch(/Organization/);
     expect(await rejectsContact(tenant, { manager: org['$id'] }, '/manager')).toMatch(/Contact/);
+  });
+
+  it('holds for every noun’s references: a lead’s contact, an activity’s contact, a deal’s organization', async () => {
+    const tenant = aTenant();
+    const contact = await created(tenant, 'contacts', aContact());
+    const org = await created(tenant, 'organizations', anOrganization());
+    expect((await api(`/~${tenant}/contacts/${contact['$id']}`, { method: 'DELETE' })).status).toBe(204);
+    const lead = await expectProblem(tenant, `/~${tenant}/leads`, { method: 'POST', body: aLead({ contact: org['$id'] }) }, 422);
+    expect(messageAt(lead.body, '/contact')).toMatch(/Contact/);
+    const activity = await expectProblem(tenant, `/~${tenant}/activities`, { method: 'POST', body: anActivity({ contact: contact['$id'] }) }, 422);
+    expect(messageAt(activity.body, '/contact')).toMatch(/no live Contact/);
+    const deal = await expectProblem(tenant, `/~${tenant}/deals`, { method: 'POST', body: aDeal({ organization: 'org_01ARZ3NDEKTSV4RRFFQ69G5FAV' }) }, 422);
+    expect(messageAt(deal.body, '/organization')).toMatch(/no live Organization/);
   });
 });

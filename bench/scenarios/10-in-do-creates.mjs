@@ -5,7 +5,7 @@ export default {
   name: 'in-DO creates',
   async run(ctx) {
     const tenant = ctx.tenant('in-do');
-    const [rounds, batched, committed] = ctx.scale([5, 10_000, 3_000], [2, 1_000, 300]);
+    const [rounds, batched, committed] = ctx.scale([5, 10_000, 1_500], [2, 1_000, 300]);
     await ctx.callDO(tenant, 'benchCreates', ctx.scale(2_000, 200), 'warm'); // JIT and SQLite pages
     let round = 0;
     const creates = (count, commitEach) => async () => {
