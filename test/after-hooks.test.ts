@@ -56,6 +56,7 @@ describe('a failing after-hook', () => {
     expect(failed[0].causationid).toBe(trigger.id);
     const alarm = await runInDurableObject(stubOf(tenant), (_: TenantLog, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
+    expect((await apiJson(`/~${tenant}/hooks`)).body).toMatchObject({ pending: 1 });
 
     failing = false;
     // The alarm only runs what is due; time passing is simulated by asking the runner an hour ahead.
@@ -69,6 +70,7 @@ describe('a failing after-hook', () => {
     expect(updates).toHaveLength(1);
     expect(updates[0].causationid).toBe(trigger.id);
     expect((await apiJson(`/~${tenant}/activities/${activity.body['$id']}`)).body['status']).toBe('Completed');
+    expect((await apiJson(`/~${tenant}/hooks`)).body).toMatchObject({ pending: 0 });
   });
 
   it('records a hook that writes invalid data as a failure, not a 500, and leaves the command committed', async () => {

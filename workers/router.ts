@@ -7,7 +7,7 @@ import { createKey, listKeys, revokeKey } from './key-routes';
 import { listEntities } from './list-routes';
 import { problem } from './problems';
 import { postBatch } from './batch-routes';
-import { patchSettings, readSettings } from './settings-routes';
+import { patchSettings, readHookStatus, readSettings } from './settings-routes';
 import { readProvenance, readScore, verbRoutes } from './verb-routes';
 
 type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
@@ -19,6 +19,7 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/events', { GET: listEvents }],
   ['/~:tenant/settings', { GET: readSettings, PATCH: patchSettings }],
   ['/~:tenant/batch', { POST: postBatch }],
+  ['/~:tenant/hooks', { GET: readHookStatus }],
   ['/~:tenant/contacts/:id/score', { GET: readScore }],
   ['/~:tenant/contacts/:id/provenance', { GET: readProvenance }],
   ...verbRoutes(),

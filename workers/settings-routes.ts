@@ -1,4 +1,5 @@
-// Tenant settings: `GET /~t/settings` (read), `PATCH /~t/settings` (admin) appends Settings.Updated.
+// Tenant settings: `GET /~t/settings` (read), `PATCH /~t/settings` (admin) appends Settings.Updated;
+// and the after-hook bookkeeping an operator reads.
 import type { IRequest } from 'itty-router';
 import { validateSettingsPatch } from '../domain/settings';
 import type { Env } from './env';
@@ -27,4 +28,13 @@ export async function patchSettings(request: IRequest, env: Env): Promise<Respon
   if (!result.ok) return problem(result.error);
   const { seq, ...settings } = result.value;
   return json(settings, { headers: { 'x-event-seq': String(seq), etag: `"${settings.$version}"` } });
+}
+
+/** `GET /~t/hooks`: after-hook jobs by status (pending, done, abandoned), for operators. */
+export async function readHookStatus(request: IRequest, env: Env): Promise<Response> {
+  const ctx = await tenantCall(request, env, request.params['tenant']!);
+  if (!ctx.ok) return ctx.response;
+  const result = await lifecycleOf(ctx).hookStatus(ctx.call);
+  if (!result.ok) return problem(result.error);
+  return json({ pending: 0, done: 0, abandoned: 0, ...result.value });
 }

@@ -28,13 +28,3 @@ export type VerbCommand =
 
 export type AnyCommand = Command | VerbCommand;
 
-/** The entity a command is about: the contact a verb addresses (capture: decided later). */
-export function subjectOf(command: AnyCommand): string | undefined {
-  switch (command.kind) {
-    case 'capture':
-    case 'settings':
-      return undefined;
-    default:
-      return command.id;
-  }
-}

@@ -29,12 +29,13 @@ export function draftCommand(noun: NounSchema, verb: string, id: string | undefi
     return bad(404, `${base}/verb`, `${noun.name} has no verb ${verb}`);
   if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad(400, `${base}/id`, `${verb} needs the id of a ${noun.name}`);
   const target = id ?? '';
-  switch (verb as WriteVerb) {
+  const write = verb as WriteVerb;
+  switch (write) {
     case 'create':
     case 'update': {
-      const checked = validateFields(noun, body, verb as 'create' | 'update', base);
+      const checked = validateFields(noun, body, write, base);
       if (!checked.ok) return checked;
-      return { ok: true, value: verb === 'create' ? { kind: 'create', noun: noun.name, data: checked.data } : { kind: 'update', noun: noun.name, id: target, data: checked.data } };
+      return { ok: true, value: write === 'create' ? { kind: 'create', noun: noun.name, data: checked.data } : { kind: 'update', noun: noun.name, id: target, data: checked.data } };
     }
     case 'delete':
       return { ok: true, value: { kind: 'delete', noun: noun.name, id: target } };
@@ -48,6 +49,10 @@ export function draftCommand(noun: NounSchema, verb: string, id: string | undefi
       return checkEnrich(noun, target, body, base);
     case 'capture':
       return checkCapture(noun, body, base);
+    default: {
+      const _exhaustive: never = write;
+      return _exhaustive;
+    }
   }
 }
 
