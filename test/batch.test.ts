@@ -91,5 +91,8 @@ describe('a non-atomic batch', () => {
     expect((await batch(tenant, { operations: [], atomic: true })).status).toBe(422);
     expect((await batch(tenant, { ops: [] })).status).toBe(400);
     expect((await batch(tenant, { operations: [{ type: 'Contact', verb: 'create', data: aContact() }], atomic: 'yes' })).status).toBe(422);
+    const withId = await batch(tenant, { operations: [{ type: 'Contact', verb: 'create', id: 'contact_01ARZ3NDEKTSV4RRFFQ69G5FAV', data: aContact() }] });
+    expect(withId.body['results'][0]).toMatchObject({ status: 400, body: { errors: [{ path: '/operations/0/id' }] } });
+    expect(await eventCount(tenant)).toBe(0);
   });
 });

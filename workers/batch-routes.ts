@@ -57,7 +57,7 @@ function draftOperation(op: unknown, i: number): CommandDraft | Failure {
   if (!noun) return { code: 'invalid', message: `operation ${i}: unknown type`, errors: [{ path: `${base}/type`, message: `must be one of ${[...nounByName.keys()].join(', ')}` }] };
   if (typeof op['verb'] !== 'string') return { code: 'invalid', message: `operation ${i}: verb missing`, errors: [{ path: `${base}/verb`, message: 'must be a verb name' }] };
   if (op['id'] !== undefined && typeof op['id'] !== 'string') return { code: 'invalid', message: `operation ${i}: id must be a string`, errors: [{ path: `${base}/id`, message: 'must be a string' }] };
-  const checked = draftCommand(noun, op['verb'], op['id'] as string | undefined, op['data'], `${base}/data`);
+  const checked = draftCommand(noun, op['verb'], op['id'] as string | undefined, op['data'], `${base}/data`, `${base}/id`);
   if (checked.ok) return checked.value;
   const code = checked.status === 400 ? 'bad_request' : checked.status === 404 ? 'not_found' : 'invalid';
   return { code, message: `operation ${i}: invalid ${noun.name} ${op['verb']}`, errors: checked.errors };

@@ -24,10 +24,11 @@ export type WriteVerb = (typeof WRITE_VERBS)[number];
 const bad = (status: 400 | 404 | 422, path: string, message: string): Checked<never> => ({ ok: false, status, errors: [{ path, message }] });
 
 /** Checks one write against the noun schema; `id` is needed by every verb but create and capture. */
-export function draftCommand(noun: NounSchema, verb: string, id: string | undefined, body: unknown, base = ''): Checked<CommandDraft> {
+export function draftCommand(noun: NounSchema, verb: string, id: string | undefined, body: unknown, base = '', idPath = '/id'): Checked<CommandDraft> {
   if (!(WRITE_VERBS as readonly string[]).includes(verb) || (!['create', 'update', 'delete'].includes(verb) && !noun.verbs[verb]))
-    return bad(404, `${base}/verb`, `${noun.name} has no verb ${verb}`);
-  if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad(400, `${base}/id`, `${verb} needs the id of a ${noun.name}`);
+    return bad(404, idPath.replace(/id$/, 'verb'), `${noun.name} has no verb ${verb}`);
+  if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad(400, idPath, `${verb} needs the id of a ${noun.name}`);
+  if ((verb === 'create' || verb === 'capture') && id !== undefined) return bad(400, idPath, `${verb} mints the id; send none`);
   const target = id ?? '';
   const write = verb as WriteVerb;
   switch (write) {
