@@ -26,6 +26,18 @@ describe('POST /~t/contacts/capture', () => {
     expect(leads.body['leads'].map((l: any) => l.source).sort()).toEqual(['demo-request-form', 'webinar']);
   });
 
+  it('creates one contact for 20 concurrent captures of one new email; the rest land on it', async () => {
+    const tenant = aTenant();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`/~${tenant}/contacts/capture`, { name: `Racer ${i}`, email: 'race@startup.io', source: `s${i}` })));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
+    expect(new Set(answers.map((a) => a.body['$id'])).size).toBe(1);
+    const seqs = answers.map((a) => Number(a.headers.get('x-event-seq')));
+    expect(new Set(seqs).size).toBe(20);
+    const leads = await apiJson(`/~${tenant}/contacts/${answers[0]!.body['$id']}?include=leads`);
+    expect(leads.body['leads']).toHaveLength(20);
+  });
+
   it('refuses a capture without an email (422) or with a stage (422), writing nothing', async () => {
     const tenant = aTenant();
     expect((await post(`/~${tenant}/contacts/capture`, { name: 'No Mail' })).status).toBe(422);
