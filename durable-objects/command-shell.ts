@@ -35,6 +35,8 @@ export class OperationFailed extends Error {
 
 export class CommandShell {
   private readonly queries: LifecycleQueries;
+  /** Told of every command's events inside their transaction (e.g. a weights change starts a rescore). */
+  private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
   /** Settings read once and kept until a Settings event is appended or a transaction rolls back. */
   private cachedSettings: Settings | undefined;
 
@@ -71,8 +73,14 @@ export class CommandShell {
         throw error;
       }
     });
-    this.jobs.enqueue(outcomes.flatMap((o) => o.events), meta.depth ?? 0, meta.nowMs, (noun) => this.mint(noun, meta.nowMs));
+    const events = outcomes.flatMap((o) => o.events);
+    this.jobs.enqueue(events, meta.depth ?? 0, meta.nowMs, (noun) => this.mint(noun, meta.nowMs));
+    for (const listener of this.listeners) listener(events);
     return outcomes;
+  }
+
+  onCommandEvents(listener: (events: readonly StoredEvent[]) => void): void {
+    this.listeners.push(listener);
   }
 
   /** A transaction over the unit of work; the head moves only if it commits. */

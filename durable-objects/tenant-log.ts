@@ -19,6 +19,7 @@ import { HookJobs } from './hook-jobs';
 import { HookRunner } from './hook-runner';
 import { IdempotencyStore } from './idempotency-store';
 import { LifecycleRpc } from './lifecycle-rpc';
+import { RescoreJob } from './rescore-job';
 import type { AnyCommand } from '../domain/verbs/commands';
 import type { SettingsPatch } from '../domain/settings';
 import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
@@ -78,7 +79,12 @@ export class TenantLog extends DurableObject<Env> {
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
     this.lifecycle = new LifecycleRpc(this.store, this.shell, jobs, this.idempotency);
     this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
+    this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
+    this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
+    this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
   }
+
+  private readonly rescore: RescoreJob;
 
   private readonly shell: CommandShell;
   private readonly hookRunner: HookRunner;
@@ -155,7 +161,11 @@ export class TenantLog extends DurableObject<Env> {
   async updateSettings(call: CallContext, patch: SettingsPatch, idempotency?: Idempotency): Promise<Result<SettingsOutcome>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
+    const answer = this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
+    // New weights rescore every contact: one chunk now, the rest by alarm.
+    const next = this.rescore.runChunk(Date.now());
+    if (next !== null) await this.wakeBy(next);
+    return answer;
   }
 
   /** After-hook bookkeeping: jobs by status (pending, done, abandoned). */

@@ -1,4 +1,5 @@
 // Tenant settings through events, and the lead score's breakdown.
+import { env, runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { aContact } from './builders';
 import { aTenant, apiJson, eventCount } from './http';
@@ -78,5 +79,29 @@ describe('GET /~t/contacts/{id}/score', () => {
     const tenant = aTenant();
     expect((await apiJson(`/~${tenant}/contacts`, { body: aContact({ leadScore: 99 }) })).status).toBe(422);
     expect((await apiJson(`/~${tenant}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/score`)).status).toBe(404);
+  });
+});
+
+describe('a change of scoring weights', () => {
+  it('rescores every live contact, caused by the Settings.Updated event, the rest by alarm', async () => {
+    const tenant = aTenant();
+    const operations = Array.from({ length: 620 }, (_, i) => ({ type: 'Contact', verb: 'create', data: { name: `W ${i}`, email: `w${i}@startup.io`, phone: '+1 555' } }));
+    const made = await apiJson(`/~${tenant}/batch`, { method: 'POST', body: { atomic: true, operations } });
+    expect(made.status).toBe(200);
+    const patched = await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { weights: { phone: 9 } } });
+    expect(patched.status).toBe(200);
+    await runDurableObjectAlarm(env.TENANT_LOG.get(env.TENANT_LOG.idFromName(tenant)));
+    const settingsEvent = (await apiJson(`/~${tenant}/events?type=Settings.Updated`)).body['data'][0];
+    const scored: any[] = [];
+    for (let after = 0; ; ) {
+      const page = (await apiJson(`/~${tenant}/events?type=Contact.Scored&after=${after}&limit=1000`)).body;
+      scored.push(...page['data']);
+      if (!page['next']) break;
+      after = Number(page['next']);
+    }
+    expect(scored).toHaveLength(620);
+    expect(scored.every((e) => e.causationid === settingsEvent.id && e.data.changes.leadScore.from === 15 && e.data.changes.leadScore.to === 19)).toBe(true);
+    const last = await apiJson(`/~${tenant}/contacts/${made.body['results'][619].body.$id}/score`);
+    expect(last.body).toMatchObject({ leadScore: 19, total: 19 });
   });
 });

@@ -1,0 +1,55 @@
+// When the scoring weights change (a Settings.Updated event), every live contact is rescored with the
+// new weights: in chunks, each chunk one transaction, driven by the TenantLog alarm. The cursor lives in
+// `meta`, written in the same transaction as the settings change, so a restart resumes where it stopped.
+import { isLive } from '../domain/entity';
+import type { StoredEvent } from '../domain/events';
+import { scoreOf } from '../domain/rescore';
+import { settingsOf, SETTINGS_ID } from '../domain/settings';
+import type { CommandShell } from './command-shell';
+import type { EventStore } from './event-store';
+import { rowToEntity } from './event-store';
+
+const CHUNK = 500;
+const CURSOR = 'rescore:cursor';
+const CAUSE = 'rescore:cause';
+
+export class RescoreJob {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly store: EventStore,
+    private readonly shell: CommandShell,
+  ) {}
+
+  /** Starts (or restarts) a rescore if these events changed the weights. Call inside their transaction. */
+  noteEvents(events: readonly StoredEvent[]): void {
+    const change = events.findLast((e) => e.type === 'Settings.Updated' && (e.data['changes'] as Record<string, unknown> | undefined)?.['weights']);
+    if (!change) return;
+    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', CURSOR, '', CAUSE, change.id);
+  }
+
+  pending(): boolean {
+    return this.sql.exec('SELECT 1 FROM meta WHERE key = ?', CURSOR).toArray().length > 0;
+  }
+
+  /** Rescores one chunk; returns when to run again (now, if more remain) or null when done. */
+  runChunk(nowMs: number): number | null {
+    const cursor = this.sql.exec('SELECT value FROM meta WHERE key = ?', CURSOR).toArray()[0]?.['value'];
+    if (cursor === undefined) return null;
+    const cause = String(this.sql.exec('SELECT value FROM meta WHERE key = ?', CAUSE).toArray()[0]?.['value'] ?? '');
+    this.shell.transact({ actor: 'system:rescore', nowMs, causationId: cause || null }, (uow, time) => {
+      const settings = settingsOf(this.store.get(SETTINGS_ID));
+      const rows = this.sql
+        .exec("SELECT * FROM entities WHERE type = 'Contact' AND id > ? AND deleted_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT ?", String(cursor), CHUNK)
+        .toArray()
+        .map(rowToEntity);
+      for (const contact of rows.filter(isLive)) {
+        const total = scoreOf(contact.id, contact.fields, uow, settings, time).total;
+        const from = contact.fields['leadScore'] ?? null;
+        if (from !== total) uow.append([{ type: 'Contact.Scored', entityType: 'Contact', entityId: contact.id, data: { changes: { leadScore: { from, to: total } } } }]);
+      }
+      if (rows.length < CHUNK) this.sql.exec('DELETE FROM meta WHERE key IN (?, ?)', CURSOR, CAUSE);
+      else this.sql.exec('UPDATE meta SET value = ? WHERE key = ?', rows.at(-1)!.id, CURSOR);
+    });
+    return this.pending() ? nowMs : null;
+  }
+}
