@@ -57,6 +57,24 @@ describe('qualifying (the spec BEFORE hook)', () => {
     expect(qualified.body['stage']).toBe('Qualified');
   });
 
+  it('refuses 39 points reached with the default weights, and qualifies once an activity adds the 40th', async () => {
+    const tenant = aTenant();
+    const org = await apiJson(`/~${tenant}/organizations`, { body: anOrganization() });
+    // business email 10 + manager title 8 + DecisionMaker 15 + organization 5 = 38; one Task adds 1.
+    const contact = await apiJson(`/~${tenant}/contacts`, { body: aContact({ email: 'em@startup.io', title: 'Engineering Manager', role: 'DecisionMaker', organization: org.body['$id'], stage: 'Lead' }) });
+    expect(contact.body['leadScore']).toBe(38);
+    const task = { subject: 'Send deck', type: 'Task', contact: contact.body['$id'] };
+    await apiJson(`/~${tenant}/activities`, { body: task });
+    expect((await apiJson(`/~${tenant}/contacts/${contact.body['$id']}`)).body['leadScore']).toBe(39);
+    const refused = await apiJson(`/~${tenant}/contacts/${contact.body['$id']}/qualify`, { method: 'POST' });
+    expect(refused.status).toBe(422);
+    expect(refused.body['detail']).toBe('Lead score too low');
+    await apiJson(`/~${tenant}/activities`, { body: task });
+    const qualified = await apiJson(`/~${tenant}/contacts/${contact.body['$id']}/qualify`, { method: 'POST' });
+    expect(qualified.status).toBe(200);
+    expect(qualified.body).toMatchObject({ stage: 'Qualified', leadScore: 40 });
+  });
+
   it('reads the threshold from the tenant settings', async () => {
     const tenant = aTenant();
     const contact = await aQualifiableContact(tenant);
