@@ -84,6 +84,25 @@ describe('a failing after-hook', () => {
   });
 });
 
+describe('a hook that keeps failing', () => {
+  it('is retried with backoff and abandoned after 8 attempts, each failure in the log', async () => {
+    removals.push(Organization.updated(() => { throw new Error('still down'); }, 'test:always-down'));
+    const tenant = aTenant();
+    const org = await apiJson(`/~${tenant}/organizations`, { body: { name: 'Umbrella' } });
+    await apiJson(`/~${tenant}/organizations/${org.body['$id']}`, { method: 'PATCH', body: { industry: 'Pharma' } });
+    for (let hour = 1; hour <= 10; hour++)
+      await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
+        await (instance as unknown as { hookRunner: { runDue(now: number): Promise<unknown> } }).hookRunner.runDue(Date.now() + hour * 3_600_000);
+      });
+    const events = await eventsOf(tenant);
+    const runs = events.filter((e) => e.type.startsWith('HookRun.'));
+    expect(runs.map((e) => e.type)).toEqual([...Array(7).fill('HookRun.Failed'), 'HookRun.Abandoned']);
+    expect(runs.map((e) => e.data.changes.attempts?.to)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(new Set(runs.map((e) => e.subject)).size).toBe(1);
+    expect((await apiJson(`/~${tenant}/hooks`)).body).toMatchObject({ pending: 0, abandoned: 1 });
+  });
+});
+
 describe('a before-hook on any verb', () => {
   it('rejects with 422 and its message, appending nothing', async () => {
     removals.push(Organization.deleting(() => { throw new Error('Organizations are archived, never deleted'); }, 'test:no-delete'));

@@ -72,6 +72,18 @@ describe('capture', () => {
       .when(capture({ email: 'old@startup.io' }))
       .then([{ type: 'Contact.Captured', entityId: target }, { type: 'Lead.Created', data: { contact: target } }, { type: 'Contact.Scored' }]);
   });
+  it('follows a chain of merges to the live contact', () => {
+    const [a, b, c] = [contactId(), contactId(), contactId()];
+    given([
+      created('Contact', c, { name: 'C' }),
+      created('Contact', b, { name: 'B', email: 'b@startup.io' }),
+      created('Contact', a, { name: 'A', email: 'a@startup.io' }),
+      mergedInto(a, b),
+      mergedInto(b, c),
+    ])
+      .when(capture({ email: 'a@startup.io' }))
+      .then([{ type: 'Contact.Captured', entityId: c }, { type: 'Lead.Created', data: { contact: c } }, { type: 'Contact.Scored' }]);
+  });
   it('refuses a new email without a name', () => {
     given([]).when(capture({ email: 'nobody@startup.io' })).thenThrows('invalid');
   });
