@@ -64,6 +64,11 @@ export class TenantLog extends DurableObject<Env> {
   private readonly store: EventStore;
   private readonly keys: ApiKeys;
   private readonly idempotency: IdempotencyStore;
+  /** Runs commands through the lifecycle pipeline (domain/pipeline.ts) in one transaction each. */
+  private readonly shell: CommandShell;
+  private readonly hookRunner: HookRunner;
+  private readonly lifecycle: LifecycleRpc;
+  private readonly rescore: RescoreJob;
   private readonly nextId = monotonicFactory();
   /** Work the alarm drives; each job registers here in the constructor. */
   private readonly background: BackgroundJob[] = [];
@@ -83,12 +88,6 @@ export class TenantLog extends DurableObject<Env> {
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
   }
-
-  private readonly rescore: RescoreJob;
-
-  private readonly shell: CommandShell;
-  private readonly hookRunner: HookRunner;
-  private readonly lifecycle: LifecycleRpc;
 
   /** Runs one write command: decide, append, fold and remember its answer, atomically. */
   async execute(call: CallContext, input: CommandInput, idempotency?: Idempotency): Promise<Result<WriteOutcome>> {
