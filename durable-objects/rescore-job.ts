@@ -1,6 +1,7 @@
-// When the scoring weights change (a Settings.Updated event), every live contact is rescored with the
-// new weights: in chunks, each chunk one transaction, driven by the TenantLog alarm. The cursor lives in
-// `meta`, written in the same transaction as the settings change, so a restart resumes where it stopped.
+// Rescoring every live contact: when the scoring weights change (a Settings.Updated event), and once a
+// day while some contact has a lastEngagement (recency decays with time, not with events). In chunks,
+// each chunk one transaction, driven by the TenantLog alarm. The cursor lives in `meta`, written in the
+// transaction that starts the pass, so a restart resumes where it stopped.
 import { isLive } from '../domain/entity';
 import type { StoredEvent } from '../domain/events';
 import { scoreOf } from '../domain/rescore';
@@ -12,6 +13,8 @@ import { rowToEntity } from './event-store';
 const CHUNK = 500;
 const CURSOR = 'rescore:cursor';
 const CAUSE = 'rescore:cause';
+const DAILY = 'rescore:daily-at';
+const DAY_MS = 86_400_000;
 
 export class RescoreJob {
   constructor(
@@ -23,18 +26,35 @@ export class RescoreJob {
   /** Starts (or restarts) a rescore if these events changed the weights. Call inside their transaction. */
   noteEvents(events: readonly StoredEvent[]): void {
     const change = events.findLast((e) => e.type === 'Settings.Updated' && (e.data['changes'] as Record<string, unknown> | undefined)?.['weights']);
-    if (!change) return;
-    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', CURSOR, '', CAUSE, change.id);
+    if (change) this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', CURSOR, '', CAUSE, change.id);
+    const engaged = events.find((e) => e.entityType === 'Contact' && ((e.data['changes'] as Record<string, unknown> | undefined)?.['lastEngagement'] || e.data['lastEngagement']));
+    if (engaged && this.sql.exec('SELECT 1 FROM meta WHERE key = ?', DAILY).toArray().length === 0) {
+      this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?)', DAILY, String(Date.parse(engaged.time) + DAY_MS));
+      this.wakeRequested = true;
+    }
+  }
+
+  /** Set when a daily pass was first scheduled: the caller arms the alarm for nextDaily(). */
+  wakeRequested = false;
+
+  nextDaily(): number | null {
+    const at = this.sql.exec('SELECT value FROM meta WHERE key = ?', DAILY).toArray()[0]?.['value'];
+    return at === undefined ? null : Number(at);
   }
 
   pending(): boolean {
     return this.sql.exec('SELECT 1 FROM meta WHERE key = ?', CURSOR).toArray().length > 0;
   }
 
-  /** Rescores one chunk; returns when to run again (now, if more remain) or null when done. */
+  /** Rescores one chunk (starting the daily pass when due); returns when to run again, or null. */
   runChunk(nowMs: number): number | null {
+    const daily = this.nextDaily();
+    if (daily !== null && daily <= nowMs && !this.pending())
+      this.shell.transact({ actor: 'system:rescore', nowMs }, () => {
+        this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?)', CURSOR, '', CAUSE, '', DAILY, String(nowMs + DAY_MS));
+      });
     const cursor = this.sql.exec('SELECT value FROM meta WHERE key = ?', CURSOR).toArray()[0]?.['value'];
-    if (cursor === undefined) return null;
+    if (cursor === undefined) return this.nextDaily();
     const cause = String(this.sql.exec('SELECT value FROM meta WHERE key = ?', CAUSE).toArray()[0]?.['value'] ?? '');
     this.shell.transact({ actor: 'system:rescore', nowMs, causationId: cause || null }, (uow, time) => {
       const settings = settingsOf(this.store.get(SETTINGS_ID));
@@ -50,6 +70,6 @@ export class RescoreJob {
       if (rows.length < CHUNK) this.sql.exec('DELETE FROM meta WHERE key IN (?, ?)', CURSOR, CAUSE);
       else this.sql.exec('UPDATE meta SET value = ? WHERE key = ?', rows.at(-1)!.id, CURSOR);
     });
-    return this.pending() ? nowMs : null;
+    return this.pending() ? nowMs : this.nextDaily();
   }
 }

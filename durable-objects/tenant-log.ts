@@ -109,6 +109,10 @@ export class TenantLog extends DurableObject<Env> {
   private async runAfterHooks(): Promise<void> {
     const next = await this.hookRunner.runDue(Date.now());
     if (next !== null) await this.wakeBy(next);
+    // The first engagement schedules the daily rescore (recency decays with time).
+    const daily = this.rescore.wakeRequested ? this.rescore.nextDaily() : null;
+    this.rescore.wakeRequested = false;
+    if (daily !== null) await this.wakeBy(daily);
   }
 
   private commit(command: AnyCommand, actor: string, nowMs: number, correlationId?: string): Result<WriteOutcome> {
@@ -162,8 +166,10 @@ export class TenantLog extends DurableObject<Env> {
     if ('code' in auth) return { ok: false, error: auth };
     const answer = this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
     // New weights rescore every contact: one chunk now, the rest by alarm.
-    const next = this.rescore.runChunk(Date.now());
-    if (next !== null) await this.wakeBy(next);
+    if (this.rescore.pending()) {
+      const next = this.rescore.runChunk(Date.now());
+      if (next !== null) await this.wakeBy(next);
+    }
     return answer;
   }
 

@@ -1,5 +1,5 @@
 // Tenant settings through events, and the lead score's breakdown.
-import { env, runDurableObjectAlarm } from 'cloudflare:test';
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { aContact } from './builders';
 import { aTenant, apiJson, eventCount } from './http';
@@ -103,5 +103,22 @@ describe('a change of scoring weights', () => {
     expect(scored.every((e) => e.causationid === settingsEvent.id && e.data.changes.leadScore.from === 15 && e.data.changes.leadScore.to === 19)).toBe(true);
     const last = await apiJson(`/~${tenant}/contacts/${made.body['results'][619].body.$id}/score`);
     expect(last.body).toMatchObject({ leadScore: 19, total: 19 });
+  });
+});
+
+describe('recency', () => {
+  it('decays by a daily rescore the first engagement schedules', async () => {
+    const tenant = aTenant();
+    const captured = await apiJson(`/~${tenant}/contacts/capture`, { method: 'POST', body: { name: 'Eve', email: 'eve@startup.io', source: 'web' } });
+    // business email 10 + one capture 5 + engaged within 30 days 10
+    expect(captured.body['leadScore']).toBe(25);
+    const stub = env.TENANT_LOG.get(env.TENANT_LOG.idFromName(tenant));
+    const alarm = await runInDurableObject(stub, (_: unknown, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    // The pass that runs 31 days later finds the engagement between 30 and 90 days old.
+    await runInDurableObject(stub, (instance: unknown) => (instance as { rescore: { runChunk(now: number): unknown } }).rescore.runChunk(Date.now() + 31 * 86_400_000));
+    const scored = (await apiJson(`/~${tenant}/events?type=Contact.Scored`)).body['data'];
+    expect(scored.at(-1).data.changes.leadScore).toEqual({ from: 25, to: 20 });
+    expect((await apiJson(`/~${tenant}/contacts/${captured.body['$id']}`)).body['leadScore']).toBe(20);
   });
 });
