@@ -108,6 +108,7 @@ export class LifecycleRpc {
   provenance(id: string): Result<ProvenanceOutcome> {
     const contact = this.store.get(id);
     if (!contact || contact.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
+    if (contact.deletedAt) return failure('gone', `Contact ${id} was deleted`);
     if (contact.mergedInto) return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, { extra: { location: contact.mergedInto } });
     const fields: Record<string, ProvenanceOutcome['fields'][string]> = {};
     for (const event of this.store.eventsOf(id)) {

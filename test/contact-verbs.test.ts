@@ -148,6 +148,14 @@ describe('POST /~t/contacts/{id}/enrich', () => {
     });
   });
 
+  it('answers provenance 410 for a deleted contact and 404 for an unknown one', async () => {
+    const tenant = aTenant();
+    const contact = await aContactIn(tenant);
+    await apiJson(`/~${tenant}/contacts/${contact['$id']}`, { method: 'DELETE' });
+    expect((await apiJson(`/~${tenant}/contacts/${contact['$id']}/provenance`)).status).toBe(410);
+    expect((await apiJson(`/~${tenant}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/provenance`)).status).toBe(404);
+  });
+
   it('goes on without the provider when it fails', async () => {
     const tenant = aTenant();
     const contact = await aContactIn(tenant, { email: 'broken@provider.test' });
