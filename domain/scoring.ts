@@ -67,7 +67,10 @@ function fitLines(fields: Readonly<Record<string, unknown>>, w: Weights): ScoreL
     lines.push(FREEMAIL_DOMAINS.has(domain) ? { group: 'fit', rule: `freemail email domain ${domain}`, points: w.freemailEmail } : { group: 'fit', rule: `business email domain ${domain}`, points: w.businessEmail });
   }
   const title = typeof fields['title'] === 'string' ? fields['title'] : undefined;
-  if (title) lines.push({ group: 'fit', rule: `title "${title}" (${seniorityOf(title)})`, points: w[SENIORITY_WEIGHT[seniorityOf(title)]] });
+  if (title) {
+    const seniority = seniorityOf(title);
+    lines.push({ group: 'fit', rule: `title "${title}" (${seniority})`, points: w[SENIORITY_WEIGHT[seniority]] });
+  }
   const role = fields['role'];
   if (typeof role === 'string' && ROLE_WEIGHT[role]) lines.push({ group: 'fit', rule: `role ${role}`, points: w[ROLE_WEIGHT[role]!] });
   if (fields['phone'] || fields['mobile']) lines.push({ group: 'fit', rule: 'has a phone number', points: w.phone });
