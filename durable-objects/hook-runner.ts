@@ -4,6 +4,7 @@ import { collectHookCommands } from '../domain/after-hooks';
 import { diff } from '../domain/decide';
 import { represent } from '../domain/entity';
 import type { HookRegistry } from '../domain/hooks';
+import type { UnitOfWork } from '../domain/pipeline';
 import { settingsOf, SETTINGS_ID } from '../domain/settings';
 import type { CommandShell } from './command-shell';
 import type { EventStore } from './event-store';
@@ -67,7 +68,7 @@ export class HookRunner {
   }
 }
 
-function appendRunChange(uow: Parameters<Parameters<CommandShell['transact']>[1]>[0], job: HookJob, type: string, fields: Record<string, unknown>): void {
+function appendRunChange(uow: UnitOfWork, job: HookJob, type: string, fields: Record<string, unknown>): void {
   const current = uow.get(job.runId)?.fields ?? {};
   uow.append([{ type, entityType: 'HookRun', entityId: job.runId, data: { changes: diff(current, fields) } }], job.triggerId);
 }
