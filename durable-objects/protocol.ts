@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'idempotency_mismatch' // same Idempotency-Key, other request
   | 'bad_request'
-  | 'moved'; // a merged entity: read it at its target
+  | 'moved' // a merged entity: read it at its target
+  | 'unavailable'; // the read model has not reached the asked seq in time
 
 export interface Failure {
   readonly code: ErrorCode;

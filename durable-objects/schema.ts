@@ -59,6 +59,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX idempotency_by_age ON idempotency (created_at);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // The transactional outbox (issue 4): one row per event until the crm-events queue took it.
+  `
+  CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, entity_id TEXT NOT NULL);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -15,6 +15,7 @@ import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
 import { IdempotencyStore } from './idempotency-store';
+import { Outbox } from './outbox';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 
@@ -56,6 +57,7 @@ export class TenantLog extends DurableObject<Env> {
   private readonly store: EventStore;
   private readonly keys: ApiKeys;
   private readonly idempotency: IdempotencyStore;
+  private readonly outbox: Outbox;
   private readonly nextId = monotonicFactory();
   /** Work the alarm drives; each job registers here in the constructor. */
   private readonly background: BackgroundJob[] = [];
@@ -63,7 +65,9 @@ export class TenantLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
-    this.store = new EventStore(ctx.storage.sql);
+    this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
+    this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
+    this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
     this.keys = new ApiKeys(ctx.storage.sql);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
   }
@@ -197,6 +201,24 @@ export class TenantLog extends DurableObject<Env> {
   /** The cheapest call there is: the head seq. Used for health checks and as the bench's baseline. */
   async ping(): Promise<number> {
     return this.store.headSeq;
+  }
+
+  /** Checks a caller's scope (and rate limit) for routes served elsewhere, e.g. the read model. */
+  async check(call: CallContext, scope: Scope): Promise<Result<{ actor: string }>> {
+    const auth = this.authorize(call, scope);
+    return 'code' in auth ? { ok: false, error: auth } : ok(auth);
+  }
+
+  // The tenant this log belongs to, for outbox messages. An alarm may wake the object without its
+  // name, so the name is kept in meta the first time it is seen.
+  private tenant: string | undefined;
+  private tenantName(): string | undefined {
+    if (this.tenant) return this.tenant;
+    const named = this.ctx.id.name;
+    const stored = this.ctx.storage.sql.exec("SELECT value FROM meta WHERE key = 'tenant'").toArray()[0]?.['value'];
+    if (named && stored === undefined) this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", named);
+    this.tenant = named ?? (stored === undefined ? undefined : String(stored));
+    return this.tenant;
   }
 
   private authorize(call: CallContext, scope: Scope): { actor: string } | Failure {

@@ -1,0 +1,216 @@
+// ReadModel: one Durable Object per tenant holding the read projection (SQLite tables derived from the
+// nouns). It pulls the events after its checkpoint from the tenant's log, in seq order, and applies
+// them with the new checkpoint in one transaction: a queue message is only a nudge, so duplicated,
+// reordered or lost messages cannot corrupt it. A rebuild fills the next generation of tables beside
+// the live one and swaps when it has caught up, while queries keep answering from the live one.
+import { DurableObject } from 'cloudflare:workers';
+import type { StoredEvent } from '../domain/events';
+import { answerGraph, type GraphAnswer, type GraphQuery } from '../projections/graphs';
+import type { ListQuery } from '../projections/list-query';
+import { Projector } from '../projections/projector';
+import { ReadView, type Page } from '../projections/read-view';
+import { createStatements, dropStatements, schemaFingerprint } from '../projections/tables';
+import type { Env } from '../workers/env';
+import { failure, ok, type Failure, type Result } from './protocol';
+import type { TenantLog } from './tenant-log';
+
+export const PULL_PAGE = 2_000;
+/** How long a read with X-Min-Seq waits for the projection before answering 503. */
+export const MIN_SEQ_WAIT_MS = 10_000;
+
+export interface Answer<T> {
+  readonly value: T;
+  /** The seq the answer reflects: X-Projection-Seq. */
+  readonly seq: number;
+}
+
+export interface ProjectionStatus {
+  readonly checkpoint: number;
+  readonly head: number;
+  readonly lag: number;
+  readonly generation: number;
+  readonly rebuilding: { readonly generation: number; readonly checkpoint: number } | null;
+}
+
+interface Generation {
+  readonly generation: number;
+  readonly checkpoint: number;
+}
+
+type LogPuller = Pick<TenantLog, 'pull' | 'ping'>;
+
+export class ReadModel extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private catching: Promise<number> | undefined;
+  private rebuildRun: Promise<void> | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.storage.transactionSync(() => this.setUp());
+  }
+
+  // Tables derived from another schema (a field added to a noun) are dropped and refilled from seq 0.
+  private setUp(): void {
+    this.sql.exec('CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, live INTEGER NOT NULL, fingerprint TEXT NOT NULL)');
+    this.sql.exec('CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const current = this.sql.exec('SELECT generation, fingerprint FROM rm_generations WHERE live = 1').toArray()[0];
+    if (current && current['fingerprint'] === schemaFingerprint()) return;
+    for (const row of this.sql.exec('SELECT generation FROM rm_generations').toArray()) this.dropGeneration(Number(row['generation']));
+    this.createGeneration(1, true);
+  }
+
+  /** Pulls and applies everything the log has after the checkpoint. The queue consumer's nudge. */
+  async catchUp(tenant: string): Promise<Result<{ checkpoint: number; head: number }>> {
+    try {
+      const head = await this.advance(tenant);
+      return ok({ checkpoint: this.live().checkpoint, head });
+    } catch (error) {
+      console.error('read model: catch-up failed', error);
+      return failure('unavailable', `the projection could not catch up: ${String(error)}`, { extra: { retryAfter: 1 } });
+    }
+  }
+
+  /** A list query, answered once the projection reached minSeq (or 503 after MIN_SEQ_WAIT_MS). */
+  async list(tenant: string, query: ListQuery, minSeq = 0): Promise<Result<Answer<Page>>> {
+    const waited = await this.ready(tenant, minSeq);
+    if (waited) return { ok: false, error: waited };
+    const live = this.live();
+    return ok({ value: new ReadView(this.sql, live.generation).list(query), seq: live.checkpoint });
+  }
+
+  async graph(tenant: string, query: GraphQuery, minSeq = 0): Promise<Result<Answer<GraphAnswer>>> {
+    const waited = await this.ready(tenant, minSeq);
+    if (waited) return { ok: false, error: waited };
+    const live = this.live();
+    const answer = answerGraph(new ReadView(this.sql, live.generation), query);
+    return answer.ok ? ok({ value: answer.value, seq: live.checkpoint }) : answer;
+  }
+
+  async status(tenant: string): Promise<Result<ProjectionStatus>> {
+    const head = await this.log(tenant).ping();
+    const live = this.live();
+    const next = this.rebuilding();
+    return ok({ checkpoint: live.checkpoint, head, lag: Math.max(0, head - live.checkpoint), generation: live.generation, rebuilding: next ?? null });
+  }
+
+  /** Starts filling a new generation from seq 0; the live one keeps answering until the swap. */
+  async rebuild(tenant: string): Promise<Result<ProjectionStatus>> {
+    this.remember(tenant);
+    if (!this.rebuilding()) this.ctx.storage.transactionSync(() => this.createGeneration(this.maxGeneration() + 1, false));
+    await this.ctx.storage.setAlarm(Date.now() + 1_000);
+    void this.continueRebuild(tenant);
+    return this.status(tenant);
+  }
+
+  /** Resumes a rebuild the object was evicted in the middle of. */
+  override async alarm(): Promise<void> {
+    const tenant = this.sql.exec("SELECT value FROM rm_meta WHERE key = 'tenant'").toArray()[0]?.['value'];
+    if (typeof tenant === 'string' && this.rebuilding()) await this.continueRebuild(tenant);
+  }
+
+  private continueRebuild(tenant: string): Promise<void> {
+    this.rebuildRun ??= this.rebuildLoop(tenant).finally(() => (this.rebuildRun = undefined));
+    return this.rebuildRun;
+  }
+
+  private async rebuildLoop(tenant: string): Promise<void> {
+    for (let next = this.rebuilding(); next; next = this.rebuilding()) {
+      const { events } = await this.log(tenant).pull(next.checkpoint, PULL_PAGE);
+      this.applyTo(next.generation, events);
+      if (events.length === PULL_PAGE) continue;
+      await this.advance(tenant);
+      this.ctx.storage.transactionSync(() => this.swapIfCaughtUp());
+    }
+  }
+
+  private swapIfCaughtUp(): void {
+    const next = this.rebuilding();
+    const live = this.live();
+    if (!next || next.checkpoint < live.checkpoint) return;
+    this.dropGeneration(live.generation);
+    this.sql.exec('UPDATE rm_generations SET live = 1 WHERE generation = ?', next.generation);
+  }
+
+  // Reads are fresh by default: the model pulls what the log has first (nothing, usually, as the queue
+  // keeps it warm). With X-Min-Seq it keeps pulling until minSeq is reached, for MIN_SEQ_WAIT_MS at most.
+  private async ready(tenant: string, minSeq: number): Promise<Failure | undefined> {
+    const deadline = Date.now() + MIN_SEQ_WAIT_MS;
+    for (;;) {
+      await this.advance(tenant).catch((error) => console.error('read model: pull failed', error));
+      const checkpoint = this.live().checkpoint;
+      if (checkpoint >= minSeq) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) return { code: 'unavailable', message: `the projection is at seq ${checkpoint}, not yet at ${minSeq}; retry shortly`, extra: { retryAfter: 1, projectionSeq: checkpoint } };
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, left)));
+    }
+  }
+
+  // One pull loop at a time: two would apply the same events twice.
+  private advance(tenant: string): Promise<number> {
+    this.remember(tenant);
+    this.catching ??= this.pullLoop(tenant).finally(() => (this.catching = undefined));
+    return this.catching;
+  }
+
+  private async pullLoop(tenant: string): Promise<number> {
+    for (;;) {
+      const { events, head } = await this.log(tenant).pull(this.live().checkpoint, PULL_PAGE);
+      this.applyTo(this.live().generation, events);
+      if (events.length < PULL_PAGE) return head;
+    }
+  }
+
+  /** Applies the events past a generation's checkpoint, and moves it, in one transaction. */
+  private applyTo(generation: number, events: readonly StoredEvent[]): void {
+    if (events.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      const row = this.sql.exec('SELECT checkpoint FROM rm_generations WHERE generation = ?', generation).toArray()[0];
+      if (!row) return; // swapped away while the pull was under way
+      const checkpoint = Number(row['checkpoint']);
+      const fresh = events.filter((e) => e.seq > checkpoint);
+      if (fresh.length === 0) return;
+      if (fresh[0]!.seq !== checkpoint + 1) throw new Error(`gap in the pulled events: expected seq ${checkpoint + 1}, got ${fresh[0]!.seq}`);
+      new Projector(this.sql, generation).apply(fresh);
+      this.sql.exec('UPDATE rm_generations SET checkpoint = ? WHERE generation = ?', fresh.at(-1)!.seq, generation);
+    });
+  }
+
+  private live(): Generation {
+    return this.generationRow('SELECT generation, checkpoint FROM rm_generations WHERE live = 1')!;
+  }
+
+  private rebuilding(): Generation | undefined {
+    return this.generationRow('SELECT generation, checkpoint FROM rm_generations WHERE live = 0');
+  }
+
+  private generationRow(query: string): Generation | undefined {
+    const row = this.sql.exec(query).toArray()[0];
+    return row ? { generation: Number(row['generation']), checkpoint: Number(row['checkpoint']) } : undefined;
+  }
+
+  private maxGeneration(): number {
+    return Number(this.sql.exec('SELECT MAX(generation) AS g FROM rm_generations').one()['g'] ?? 0);
+  }
+
+  private createGeneration(generation: number, live: boolean): void {
+    for (const statement of createStatements(generation)) this.sql.exec(statement);
+    this.sql.exec('INSERT INTO rm_generations (generation, checkpoint, live, fingerprint) VALUES (?, 0, ?, ?)', generation, live ? 1 : 0, schemaFingerprint());
+  }
+
+  private dropGeneration(generation: number): void {
+    for (const statement of dropStatements(generation)) this.sql.exec(statement);
+    this.sql.exec('DELETE FROM rm_generations WHERE generation = ?', generation);
+  }
+
+  private remembered = false;
+  private remember(tenant: string): void {
+    if (this.remembered) return;
+    this.remembered = true;
+    this.sql.exec("INSERT OR IGNORE INTO rm_meta (key, value) VALUES ('tenant', ?)", tenant);
+  }
+
+  private log(tenant: string): LogPuller {
+    return this.env.TENANT_LOG.get(this.env.TENANT_LOG.idFromName(tenant)) as unknown as LogPuller;
+  }
+}
