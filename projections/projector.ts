@@ -29,7 +29,8 @@ export class Projector {
     return row ? (JSON.parse(String(row['entity'])) as Entity) : undefined;
   }
 
-  private write(table: NounTable, entity: Entity): void {
+  /** Writes one folded entity as it stands (tests use it to lay out states no command yet produces). */
+  write(table: NounTable, entity: Entity): void {
     const name = tableName(this.generation, table.noun.name);
     const columns = table.columns.map((c) => c.sql).join(', ');
     const marks = table.columns.map(() => '?').join(', ');
