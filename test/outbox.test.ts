@@ -1,0 +1,105 @@
+// The transactional outbox: rows written with the events, sent after the commit in batches of at most
+// 100, deleted only after the queue took them, retried with backoff, drained by the alarm too.
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../domain/events';
+import { Outbox, OUTBOX_BATCH, type OutboxMessage } from '../durable-objects/outbox';
+import { aContact } from './builders';
+import { aTenant, apiJson } from './http';
+import { logStub } from './projection-helpers';
+
+/** A queue that records what it was sent, or fails while `failing` is set. */
+function aQueue() {
+  const batches: OutboxMessage[][] = [];
+  const queue = {
+    failing: false,
+    batches,
+    async sendBatch(messages: Iterable<MessageSendRequest<OutboxMessage>>) {
+      if (queue.failing) throw new Error('queue unavailable');
+      batches.push([...messages].map((m) => m.body));
+    },
+  };
+  return queue;
+}
+
+function events(from: number, count: number): StoredEvent[] {
+  return Array.from({ length: count }, (_, i) => ({ seq: from + i, id: `e${from + i}`, type: 'Contact.Created', entityId: `contact_${from + i}` }) as StoredEvent);
+}
+
+function outboxIn(sql: SqlStorage, queue: ReturnType<typeof aQueue>, wakes: number[] = []) {
+  return new Outbox({ sql, queue: queue as unknown as Queue<OutboxMessage>, tenant: () => 'acme', wakeBy: async (at) => void wakes.push(at) });
+}
+
+describe('the outbox', () => {
+  it('sends rows in seq order in batches of at most 100 and deletes them once sent', async () => {
+    await runInDurableObject(logStub(aTenant()), async (_instance, state) => {
+      const queue = aQueue();
+      const outbox = outboxIn(state.storage.sql, queue);
+      state.storage.transactionSync(() => outbox.record(events(1, 250)));
+      expect(await outbox.drain()).toBeNull();
+      expect(queue.batches.map((b) => b.length)).toEqual([OUTBOX_BATCH, OUTBOX_BATCH, 50]);
+      expect(queue.batches.flat().map((m) => m.seq)).toEqual(events(1, 250).map((e) => e.seq));
+      expect(queue.batches[0]![0]).toEqual({ tenant: 'acme', seq: 1, id: 'e1', type: 'Contact.Created', entityId: 'contact_1' });
+      expect(outbox.pending()).toBe(0);
+    });
+  });
+
+  it('writes nothing when the transaction rolls back', async () => {
+    await runInDurableObject(logStub(aTenant()), async (_instance, state) => {
+      const queue = aQueue();
+      const outbox = outboxIn(state.storage.sql, queue);
+      expect(() =>
+        state.storage.transactionSync(() => {
+          outbox.record(events(1, 3));
+          throw new Error('decide refused');
+        }),
+      ).toThrow('decide refused');
+      expect(outbox.pending()).toBe(0);
+      await outbox.drain();
+      expect(queue.batches).toEqual([]);
+    });
+  });
+
+  it('keeps rows when the send fails, backs off, and sends them in order later', async () => {
+    await runInDurableObject(logStub(aTenant()), async (_instance, state) => {
+      const queue = aQueue();
+      const wakes: number[] = [];
+      const outbox = outboxIn(state.storage.sql, queue, wakes);
+      queue.failing = true;
+      state.storage.transactionSync(() => outbox.record(events(1, 5)));
+      const firstRetry = await outbox.drain();
+      const secondRetry = await outbox.drain();
+      expect(outbox.pending()).toBe(5);
+      expect(firstRetry).toEqual(expect.any(Number));
+      expect(secondRetry! - Date.now()).toBeGreaterThan(firstRetry! - Date.now());
+      queue.failing = false;
+      expect(await outbox.drain()).toBeNull();
+      expect(queue.batches.flat().map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(outbox.pending()).toBe(0);
+    });
+  });
+
+  it('is written by every command and emptied after the commit', { timeout: 20_000 }, async () => {
+    const tenant = aTenant();
+    const created = await apiJson(`/~${tenant}/contacts`, { body: aContact() });
+    expect(created.status).toBe(201);
+    let pending = 1;
+    for (let tries = 0; pending > 0 && tries < 100; tries++)
+      pending = await runInDurableObject(logStub(tenant), (_i, state) => Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']));
+    expect(pending).toBe(0);
+  });
+
+  it('is drained by the alarm when no drain ran after the commit', async () => {
+    const tenant = aTenant();
+    await apiJson(`/~${tenant}/contacts`, { body: aContact() });
+    const stub = logStub(tenant);
+    await runInDurableObject(stub, async (_i, state) => {
+      // As if the object had been evicted between a commit and its drain.
+      state.storage.sql.exec("INSERT INTO outbox (seq, id, type, entity_id) VALUES (1, 'e1', 'Contact.Created', 'contact_1')");
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const pending = await runInDurableObject(stub, (_i, state) => Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']));
+    expect(pending).toBe(0);
+  });
+});
