@@ -55,6 +55,23 @@ describe('GET /~t/{collection}', () => {
     expect(seen).toEqual(ids(expected));
   });
 
+  it('pages across absent values: first when ascending, last when descending', async () => {
+    const tenant = aTenant();
+    const none1 = await create(tenant, 'deals', { name: 'n1' });
+    const ten = await create(tenant, 'deals', { name: 'ten', value: 10 });
+    const none2 = await create(tenant, 'deals', { name: 'n2' });
+    for (const [sort, expected] of [['value', [none1, none2, ten]], ['-value', [ten, none2, none1]]] as const) {
+      const seen: string[] = [];
+      let next: string | null = null;
+      do {
+        const page = await list(tenant, `deals?sort=${sort}&limit=1${next ? `&cursor=${next}` : ''}`);
+        seen.push(...ids(page.body.data));
+        next = page.body.next;
+      } while (next);
+      expect(seen).toEqual(ids(expected));
+    }
+  });
+
   it('defaults to 50 rows a page and refuses more than 1,000', async () => {
     const tenant = aTenant();
     for (let i = 0; i < 51; i++) await create(tenant, 'campaigns', { name: `C${i}` });
