@@ -153,11 +153,16 @@ export class ReadModel extends DurableObject<Env> {
     return this.catching;
   }
 
+  // The next page is asked for before this one is applied, so the log reads while the model writes.
   private async pullLoop(tenant: string): Promise<number> {
+    const log = this.log(tenant);
+    let pending = log.pull(this.live().checkpoint, PULL_PAGE);
     for (;;) {
-      const { events, head } = await this.log(tenant).pull(this.live().checkpoint, PULL_PAGE);
+      const { events, head } = await pending;
+      const full = events.length === PULL_PAGE;
+      if (full) pending = log.pull(events.at(-1)!.seq, PULL_PAGE);
       this.applyTo(this.live().generation, events);
-      if (events.length < PULL_PAGE) return head;
+      if (!full) return head;
     }
   }
 

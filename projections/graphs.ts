@@ -62,32 +62,24 @@ function managers(view: ReadView, contact: Entity): Representation[] {
 /** Direct (depth 1) or transitive reports in (depth, id) order, each with its `$depth`. */
 function reports(view: ReadView, contact: Entity, depth: number, limit: number, after?: Position): GraphAnswer {
   const t = view.table('Contact');
+  const [afterDepth, afterId] = after ? [Number(after.values[0]), after.id] : [0, ''];
+  // UNION ALL: a tree reaches each node once; on bad data (a loop) the depth bound and LIMIT stop it.
   // Merged sources join the walk at their target's depth, so their reports count as the target's.
   const rows = view.sql.exec(
     `WITH RECURSIVE tree(id, depth) AS (
        SELECT ?, 0
-       UNION SELECT c.id, tree.depth + 1 FROM tree JOIN ${t} c ON c."f_manager" = tree.id WHERE c.live = 1 AND tree.depth < ?
-       UNION SELECT c.id, tree.depth FROM tree JOIN ${t} c ON c.merged_into = tree.id
-       LIMIT ${MAX_NODES})
-     SELECT id, MIN(depth) AS depth FROM tree WHERE depth > 0 AND id <> ? GROUP BY id`,
-    contact.id, depth, contact.id,
-  ).toArray() as { id: string; depth: number }[];
-  rows.sort((a, b) => a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const start = after ? rows.findIndex((r) => r.depth > Number(after.values[0]) || (r.depth === Number(after.values[0]) && r.id > after.id)) : 0;
-  const slice = start < 0 ? [] : rows.slice(start, start + limit + 1);
-  const pageRows = slice.slice(0, limit);
-  const entities = new Map(
-    view.sql
-      .exec(`SELECT id, entity FROM ${t} WHERE live = 1 AND id IN (SELECT value FROM json_each(?))`, JSON.stringify(pageRows.map((r) => r.id)))
-      .toArray()
-      .map((r) => [String(r['id']), JSON.parse(String(r['entity'])) as Entity]),
-  );
-  const data = pageRows.flatMap((row) => {
-    const entity = entities.get(row.id);
-    return entity ? [{ ...view.withIncludes(entity, []), $depth: row.depth }] : [];
-  });
-  const last = slice[limit - 1];
-  return { data, next: slice.length > limit && last ? { values: [last.depth], id: last.id } : null, total: rows.length };
+       UNION ALL SELECT c.id, tree.depth + 1 FROM tree JOIN ${t} c ON c."f_manager" = tree.id WHERE c.live = 1 AND tree.depth < ?
+       UNION ALL SELECT c.id, tree.depth FROM tree JOIN ${t} c ON c.merged_into = tree.id
+       LIMIT ${MAX_NODES}),
+     nodes AS (SELECT id, MIN(depth) AS depth FROM tree WHERE depth > 0 AND id <> ? GROUP BY id)
+     SELECT nodes.id, nodes.depth, c.entity FROM nodes JOIN ${t} c ON c.id = nodes.id
+     WHERE c.live = 1 AND (nodes.depth > ? OR (nodes.depth = ? AND nodes.id > ?))
+     ORDER BY nodes.depth, nodes.id LIMIT ?`,
+    contact.id, depth, contact.id, afterDepth, afterDepth, afterId, limit + 1,
+  ).toArray();
+  const data = rows.slice(0, limit).map((r) => ({ ...view.withIncludes(JSON.parse(String(r['entity'])) as Entity, []), $depth: Number(r['depth']) }));
+  const last = rows[limit - 1];
+  return { data, next: rows.length > limit && last ? { values: [Number(last['depth'])], id: String(last['id']) } : null };
 }
 
 /** An organization's contacts (a page, any list query) and the counts by role and stage of all of them. */

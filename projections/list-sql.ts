@@ -13,8 +13,9 @@ export function columnOf(noun: string, field: string): string {
   return SYSTEM_COLUMNS[field] ?? tableFor(noun).byField.get(field)!.sql;
 }
 
-function conditionSql(noun: string, c: Condition, params: SqlStorageValue[]): string {
-  const col = columnOf(noun, c.field);
+// `+col` keeps SQLite off a column's index, so it walks the sort's index instead.
+function conditionSql(noun: string, c: Condition, params: SqlStorageValue[], viaSortIndex: boolean): string {
+  const col = `${viaSortIndex ? '+' : ''}${columnOf(noun, c.field)}`;
   switch (c.op) {
     case '$eq':
       params.push(toSql(c.value));
@@ -72,10 +73,21 @@ function keysetSql(noun: string, sort: readonly SortKey[], after: Position, para
   return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
 }
 
-/** One page plus one row (to know whether there is a next page), with the sort values of each row. */
-export function compileList(generation: number, query: ListQuery): CompiledList {
+/** The filters alone, to count how many rows they leave (see ReadView.list). */
+export function compileCount(generation: number, query: ListQuery, cap: number): CompiledList {
   const params: SqlStorageValue[] = [];
-  const where = ['live = 1', ...query.where.map((c) => conditionSql(query.noun, c, params))];
+  const where = ['live = 1', ...query.where.map((c) => conditionSql(query.noun, c, params, false))];
+  params.push(cap);
+  return { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${tableName(generation, query.noun)} WHERE ${where.join(' AND ')} LIMIT ?)`, params };
+}
+
+/**
+ * One page plus one row (to know whether there is a next page), with the sort values of each row.
+ * `viaSortIndex` walks the first sort key's index and filters on the way: right when many rows match.
+ */
+export function compileList(generation: number, query: ListQuery, viaSortIndex = false): CompiledList {
+  const params: SqlStorageValue[] = [];
+  const where = ['live = 1', ...query.where.map((c) => conditionSql(query.noun, c, params, viaSortIndex))];
   if (query.after) where.push(keysetSql(query.noun, query.sort, query.after, params));
   const tieDesc = query.sort.at(-1)?.desc ?? false;
   const order = [...query.sort.map((k) => `${columnOf(query.noun, k.field)} ${k.desc ? 'DESC' : 'ASC'}`), `id ${tieDesc ? 'DESC' : 'ASC'}`];
