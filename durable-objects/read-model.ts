@@ -160,7 +160,10 @@ export class ReadModel extends DurableObject<Env> {
     for (;;) {
       const { events, head } = await pending;
       const full = events.length === PULL_PAGE;
-      if (full) pending = log.pull(events.at(-1)!.seq, PULL_PAGE);
+      if (full) {
+        pending = log.pull(events.at(-1)!.seq, PULL_PAGE);
+        pending.catch(() => undefined); // still thrown when awaited; not unhandled if the apply fails first
+      }
       this.applyTo(this.live().generation, events);
       if (!full) return head;
     }
