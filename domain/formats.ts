@@ -22,15 +22,21 @@ export function checkUrl(value: string): string | undefined {
 }
 
 let zones: Set<string> | undefined;
+// IANA names start every segment with a capital: Europe/Berlin, Etc/GMT+5, EST5EDT.
+const ZONE_SHAPE = /^[A-Z][A-Za-z0-9_+-]*(\/[A-Z][A-Za-z0-9_+-]*)*$/;
+
 export function checkTimezone(value: string): string | undefined {
   zones ??= new Set(Intl.supportedValuesOf('timeZone'));
   if (zones.has(value) || value === 'UTC') return undefined;
+  const message = 'must be an IANA time zone like Europe/Berlin';
   try {
-    // Accepts canonical aliases (e.g. "Asia/Calcutta") that supportedValuesOf leaves out.
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(value) ? undefined : 'must be an IANA time zone like Europe/Berlin';
+    // Accepts aliases (e.g. "Asia/Calcutta") that supportedValuesOf leaves out, but not a zone in the
+    // wrong case ("utc", "europe/berlin"): Intl forgives it, case-sensitive zone databases do not.
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    if (resolved !== value && resolved.toLowerCase() === value.toLowerCase()) return `${message} (spelled ${resolved})`;
+    return ZONE_SHAPE.test(value) ? undefined : message;
   } catch {
-    return 'must be an IANA time zone like Europe/Berlin';
+    return message;
   }
 }
 
@@ -46,16 +52,17 @@ export function checkLanguage(value: string): string | undefined {
 }
 
 // RFC 3339 date-time: a full date, a time and an offset, and a real calendar date.
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/i;
 
 export function checkDatetime(value: string): string | undefined {
   const m = DATETIME.exec(value);
   const message = 'must be an ISO 8601 date-time with offset, like 2026-01-31T09:30:00Z';
   if (!m) return message;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offsetOk = m[8] === undefined || (Number(m[8]) < 24 && Number(m[9]) < 60);
   const date = new Date(Date.UTC(year, month - 1, day));
   const realDay = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-  return realDay && hour < 24 && minute < 60 && second < 61 ? undefined : message;
+  return realDay && offsetOk && hour < 24 && minute < 60 && second < 61 ? undefined : message;
 }
 
 export const FORMAT_CHECKS: Readonly<Record<StringFormat, (value: string) => string | undefined>> = {

@@ -65,8 +65,9 @@ export function Noun<const N extends string, const D extends Declaration>(
   options: NounOptions = {},
 ): NounSchema<N, D> {
   if (!PASCAL.test(name)) throw new NounDeclarationError(name, '(name)', 'a noun name is one PascalCase word');
-  const fields: Record<string, FieldSpec> = {};
-  const verbs: Record<string, string> = {};
+  // No prototype: a client's `constructor` or `__proto__` must look up as no field, not as Object's.
+  const fields: Record<string, FieldSpec> = Object.create(null);
+  const verbs: Record<string, string> = Object.create(null);
   for (const [key, text] of Object.entries(declaration)) {
     if (!IDENT.test(key) || key.startsWith('$')) throw new NounDeclarationError(name, key, 'a field name is one identifier');
     if (typeof text !== 'string') throw new NounDeclarationError(name, key, 'the declaration must be a string');

@@ -63,7 +63,8 @@ export function validateFields(noun: NounSchema, body: unknown, mode: Mode, base
 function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { kind: 'inverse' }>, value: unknown): string | undefined {
   switch (spec.kind) {
     case 'scalar':
-      return checkScalar(noun, key, spec.base, spec.required, value);
+      // A unique value is a key: absent (null) or something, never the empty string.
+      return checkScalar(noun, key, spec.base, spec.required || spec.unique, value);
     case 'enum':
       return typeof value === 'string' && spec.values.includes(value) ? undefined : `must be one of ${spec.values.join(', ')}`;
     case 'ref': {
@@ -78,7 +79,7 @@ function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { ki
   }
 }
 
-function checkScalar(noun: NounSchema, key: string, base: string, required: boolean, value: unknown): string | undefined {
+function checkScalar(noun: NounSchema, key: string, base: string, nonEmpty: boolean, value: unknown): string | undefined {
   switch (base) {
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a finite number';
@@ -88,10 +89,11 @@ function checkScalar(noun: NounSchema, key: string, base: string, required: bool
       return typeof value === 'string' ? checkDatetime(value) : 'must be a date-time string';
     default: {
       if (typeof value !== 'string') return 'must be a string';
-      const max = noun.maxLength[key] ?? DEFAULT_MAX_LENGTH;
-      if (value.length > max) return `must be at most ${max} characters`;
+      // The cap applies to what is stored: the trimmed value.
       const trimmed = value.trim();
-      if (required && trimmed === '') return 'must not be empty';
+      const max = noun.maxLength[key] ?? DEFAULT_MAX_LENGTH;
+      if (trimmed.length > max) return `must be at most ${max} characters`;
+      if (nonEmpty && trimmed === '') return 'must not be empty';
       const format = noun.formats[key];
       return format ? FORMAT_CHECKS[format](trimmed) : undefined;
     }

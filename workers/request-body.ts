@@ -12,8 +12,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 export async function readJson(request: Request, optional = false): Promise<Body> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) return tooLarge();
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) return tooLarge();
+  const bytes = await readCapped(request, MAX_BODY_BYTES);
+  if (!bytes) return tooLarge();
   if (bytes.byteLength === 0 && optional) return { ok: true, value: undefined, text: '' };
   const type = request.headers.get('content-type') ?? '';
   if (!JSON_TYPE.test(type))
@@ -24,6 +24,25 @@ export async function readJson(request: Request, optional = false): Promise<Body
   } catch (error) {
     return { ok: false, response: badRequest(`malformed JSON: ${(error as Error).message}`) };
   }
+}
+
+// Reads at most `max` bytes: a body without Content-Length is cut off there, not buffered whole.
+async function readCapped(request: Request, max: number): Promise<Uint8Array | undefined> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(read.value);
+  }
+  const bytes = new Uint8Array(size);
+  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.byteLength), 0);
+  return bytes;
 }
 
 function tooLarge(): Body {

@@ -1,0 +1,42 @@
+// The bench's Worker: the real Worker (workers/index.ts) unchanged, plus bench-only routes under
+// /__bench/ and a TenantLog with in-DO loops. Built and served only by scripts/bench.mjs.
+import worker from '../workers/index';
+import type { Env } from '../workers/env';
+import { BenchTenantLog } from './bench-tenant-log';
+
+// Every class the real entry exports (so wrangler.toml's bindings resolve), with TenantLog replaced by
+// the bench subclass: a local export shadows the same name from `export *`. Another DO gets its
+// bench subclass the same way.
+export * from '../workers/index';
+export { BenchTenantLog as TenantLog };
+
+type BenchStub = Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+function stubOf(env: Env, binding: string, name: string): BenchStub | undefined {
+  const namespace = (env as unknown as Record<string, unknown>)[binding] as DurableObjectNamespace | undefined;
+  if (typeof namespace?.idFromName !== 'function') return undefined;
+  return namespace.get(namespace.idFromName(name)) as unknown as BenchStub;
+}
+
+/**
+ * GET  /__bench/bare                            the Worker alone, no DO: the ceiling of loopback + load generator.
+ * GET  /__bench/ping/{tenant}                   the bare DO round trip: Worker → TenantLog.ping() → answer.
+ * POST /__bench/do/{BINDING}/{name}/{method}    calls the `bench*` method of that object with the JSON array body.
+ */
+async function benchRoute(request: Request, env: Env): Promise<Response> {
+  const [, , action, ...rest] = new URL(request.url).pathname.split('/');
+  if (action === 'bare') return new Response('ok');
+  if (action === 'ping') return new Response(String(await stubOf(env, 'TENANT_LOG', rest[0] ?? '')!['ping']!()));
+  const [binding = '', name = '', method = ''] = rest;
+  const stub = stubOf(env, binding, name);
+  if (action === 'do' && stub && method.startsWith('bench') && request.method === 'POST') {
+    const args = (await request.json()) as unknown[];
+    return Response.json(await stub[method]!(...args));
+  }
+  return new Response(`no bench route ${request.method} ${new URL(request.url).pathname}`, { status: 404 });
+}
+
+export default {
+  ...worker,
+  fetch: (request, env, ctx) => (new URL(request.url).pathname.startsWith('/__bench/') ? benchRoute(request, env) : worker.fetch(request, env, ctx)),
+} satisfies ExportedHandler<Env>;
