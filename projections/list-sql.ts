@@ -10,7 +10,7 @@ export interface CompiledList {
 }
 
 export function columnOf(noun: string, field: string): string {
-  return SYSTEM_COLUMNS[field] ?? tableFor(noun).byField.get(field)!.sql;
+  return Object.hasOwn(SYSTEM_COLUMNS, field) ? SYSTEM_COLUMNS[field]! : tableFor(noun).byField.get(field)!.sql;
 }
 
 // `+col` keeps SQLite off a column's index, so it walks the sort's index instead.

@@ -17,7 +17,7 @@ type FieldKind = StoredSpec | { readonly kind: 'system' };
 
 /** What a field of a noun holds, or undefined when it cannot be filtered or sorted by. */
 export function fieldKind(noun: NounSchema, field: string): FieldKind | undefined {
-  if (field in SYSTEM_COLUMNS) return { kind: 'system' };
+  if (Object.hasOwn(SYSTEM_COLUMNS, field)) return { kind: 'system' };
   return tableFor(noun.name).byField.get(field)?.spec;
 }
 

@@ -67,7 +67,7 @@ export class ReadView {
   private manyMatch(query: ListQuery): boolean {
     const first = query.sort[0];
     if (!first || query.where.length === 0) return false;
-    if (!(first.field in SYSTEM_COLUMNS) && !tableFor(query.noun).byField.get(first.field)?.indexed) return false;
+    if (!Object.hasOwn(SYSTEM_COLUMNS, first.field) && !tableFor(query.noun).byField.get(first.field)?.indexed) return false;
     const { sql, params } = compileCount(this.generation, query, SORT_INDEX_THRESHOLD + 1);
     return Number(this.sql.exec(sql, ...params).one()['n']) > SORT_INDEX_THRESHOLD;
   }

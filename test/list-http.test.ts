@@ -112,6 +112,8 @@ describe('GET /~t/{collection}', () => {
     ['a limit of zero', 'contacts?limit=0', 400],
     ['an unknown include', 'contacts?include=friends', 400],
     ['a repeated sort', 'contacts?sort=name&sort=email', 400],
+    ['a name Object.prototype carries, as a filter', 'contacts?toString[ne]=x', 400],
+    ['a name Object.prototype carries, as a sort', 'contacts?sort=-constructor', 400],
   ])('answers %s with a problem', async (_what, query, status) => {
     const tenant = aTenant();
     const answer = await apiJson(`/~${tenant}/${query}`);
@@ -162,6 +164,8 @@ describe('POST /~t/query', () => {
     ['$in without a list', { type: 'Deal', filter: { stage: { $in: 'Proposal' } } }, 400],
     ['a value of the wrong type', { type: 'Deal', filter: { value: 'ten' } }, 422],
     ['a bad sort order', { type: 'Deal', sort: { value: 'sideways' } }, 400],
+    ['a filter on __proto__', JSON.parse('{"type": "Deal", "filter": {"__proto__": {"$eq": 1}}}'), 400],
+    ['a type Object.prototype carries', { type: 'constructor' }, 400],
   ])('answers %s with a problem', async (_what, body, status) => {
     const answer = await apiJson(`/~${aTenant()}/query`, { body });
     expect(answer.status).toBe(status);
