@@ -2,6 +2,7 @@
 // /__bench/ and a TenantLog with in-DO loops. Built and served only by scripts/bench.mjs.
 import worker from '../workers/index';
 import type { Env } from '../workers/env';
+import { BenchReadModel } from './bench-read-model';
 import { BenchTenantLog } from './bench-tenant-log';
 
 // Every class the real entry exports (so wrangler.toml's bindings resolve), with TenantLog replaced by
@@ -9,6 +10,7 @@ import { BenchTenantLog } from './bench-tenant-log';
 // bench subclass the same way.
 export * from '../workers/index';
 export { BenchTenantLog as TenantLog };
+export { BenchReadModel as ReadModel };
 
 type BenchStub = Record<string, (...args: unknown[]) => Promise<unknown>>;
 

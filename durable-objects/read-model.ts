@@ -40,7 +40,7 @@ interface Generation {
 type LogPuller = Pick<TenantLog, 'pull' | 'ping'>;
 
 export class ReadModel extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  protected readonly sql: SqlStorage;
   private catching: Promise<number> | undefined;
   private rebuildRun: Promise<void> | undefined;
 
@@ -109,7 +109,7 @@ export class ReadModel extends DurableObject<Env> {
     if (typeof tenant === 'string' && this.rebuilding()) await this.continueRebuild(tenant);
   }
 
-  private continueRebuild(tenant: string): Promise<void> {
+  protected continueRebuild(tenant: string): Promise<void> {
     this.rebuildRun ??= this.rebuildLoop(tenant).finally(() => (this.rebuildRun = undefined));
     return this.rebuildRun;
   }
@@ -184,7 +184,7 @@ export class ReadModel extends DurableObject<Env> {
     });
   }
 
-  private live(): Generation {
+  protected live(): Generation {
     return this.generationRow('SELECT generation, checkpoint FROM rm_generations WHERE live = 1')!;
   }
 
