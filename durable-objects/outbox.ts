@@ -1,17 +1,21 @@
 // The transactional outbox: a row per event, written in the append's own transaction, drained to the
-// crm-events queue after the commit (and by the alarm), deleted only once the queue took it. A message
-// is a nudge that names the tenant and the event, never its data: consumers pull the log in seq order.
+// crm-events queue after the commit (and by the alarm) in batches of at most 100 rows, deleted only
+// once the queue took them. Consumers pull the log in seq order, so a message is only a nudge: one
+// message stands for the batch of rows it drained (tenant and seq range, never event data), which
+// keeps a bulk import from flooding the queue shared by every tenant.
 import type { StoredEvent } from '../domain/events';
 
 export interface OutboxMessage {
   readonly tenant: string;
+  /** The last seq of the drained rows: the consumer acks once the projection reached it. */
   readonly seq: number;
-  readonly id: string;
-  readonly type: string;
-  readonly entityId: string;
+  readonly fromSeq: number;
+  readonly count: number;
+  /** Event types in the range, for subscribers that only care about some. */
+  readonly types: readonly string[];
 }
 
-/** Queue.sendBatch takes at most 100 messages. */
+/** Rows drained per message. */
 export const OUTBOX_BATCH = 100;
 /** The alarm's safety net: a drain that never ran (eviction, crash) runs by then. */
 export const OUTBOX_SAFETY_MS = 5_000;
@@ -61,10 +65,10 @@ export class Outbox {
     const tenant = this.host.tenant();
     if (tenant === undefined) return null;
     for (;;) {
-      const rows = this.host.sql.exec('SELECT seq, id, type, entity_id FROM outbox ORDER BY seq LIMIT ?', OUTBOX_BATCH).toArray();
+      const rows = this.host.sql.exec('SELECT seq, type FROM outbox ORDER BY seq LIMIT ?', OUTBOX_BATCH).toArray();
       if (rows.length === 0) return null;
       try {
-        await this.host.queue.sendBatch(rows.map((r) => ({ body: toMessage(tenant, r), contentType: 'json' as const })));
+        await this.host.queue.send(toMessage(tenant, rows), { contentType: 'json' });
       } catch (error) {
         this.failures += 1;
         console.error(`outbox: send failed (${this.failures} in a row)`, error);
@@ -76,6 +80,7 @@ export class Outbox {
   }
 }
 
-function toMessage(tenant: string, row: Record<string, SqlStorageValue>): OutboxMessage {
-  return { tenant, seq: Number(row['seq']), id: String(row['id']), type: String(row['type']), entityId: String(row['entity_id']) };
+function toMessage(tenant: string, rows: readonly Record<string, SqlStorageValue>[]): OutboxMessage {
+  const seqs = rows.map((r) => Number(r['seq']));
+  return { tenant, seq: Math.max(...seqs), fromSeq: Math.min(...seqs), count: rows.length, types: [...new Set(rows.map((r) => String(r['type'])))].sort() };
 }

@@ -10,13 +10,13 @@ import { logStub } from './projection-helpers';
 
 /** A queue that records what it was sent, or fails while `failing` is set. */
 function aQueue() {
-  const batches: OutboxMessage[][] = [];
+  const sent: OutboxMessage[] = [];
   const queue = {
     failing: false,
-    batches,
-    async sendBatch(messages: Iterable<MessageSendRequest<OutboxMessage>>) {
+    sent,
+    async send(message: OutboxMessage) {
       if (queue.failing) throw new Error('queue unavailable');
-      batches.push([...messages].map((m) => m.body));
+      sent.push(message);
     },
   };
   return queue;
@@ -31,15 +31,17 @@ function outboxIn(sql: SqlStorage, queue: ReturnType<typeof aQueue>, wakes: numb
 }
 
 describe('the outbox', () => {
-  it('sends rows in seq order in batches of at most 100 and deletes them once sent', async () => {
+  it('sends rows in seq order, one message per batch of at most 100, and deletes them once sent', async () => {
     await runInDurableObject(logStub(aTenant()), async (_instance, state) => {
       const queue = aQueue();
       const outbox = outboxIn(state.storage.sql, queue);
       state.storage.transactionSync(() => outbox.record(events(1, 250)));
       expect(await outbox.drain()).toBeNull();
-      expect(queue.batches.map((b) => b.length)).toEqual([OUTBOX_BATCH, OUTBOX_BATCH, 50]);
-      expect(queue.batches.flat().map((m) => m.seq)).toEqual(events(1, 250).map((e) => e.seq));
-      expect(queue.batches[0]![0]).toEqual({ tenant: 'acme', seq: 1, id: 'e1', type: 'Contact.Created', entityId: 'contact_1' });
+      expect(queue.sent).toEqual([
+        { tenant: 'acme', fromSeq: 1, seq: OUTBOX_BATCH, count: OUTBOX_BATCH, types: ['Contact.Created'] },
+        { tenant: 'acme', fromSeq: 101, seq: 200, count: 100, types: ['Contact.Created'] },
+        { tenant: 'acme', fromSeq: 201, seq: 250, count: 50, types: ['Contact.Created'] },
+      ]);
       expect(outbox.pending()).toBe(0);
     });
   });
@@ -56,7 +58,7 @@ describe('the outbox', () => {
       ).toThrow('decide refused');
       expect(outbox.pending()).toBe(0);
       await outbox.drain();
-      expect(queue.batches).toEqual([]);
+      expect(queue.sent).toEqual([]);
     });
   });
 
@@ -74,7 +76,7 @@ describe('the outbox', () => {
       expect(secondRetry! - Date.now()).toBeGreaterThan(firstRetry! - Date.now());
       queue.failing = false;
       expect(await outbox.drain()).toBeNull();
-      expect(queue.batches.flat().map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(queue.sent.map((m) => [m.fromSeq, m.seq])).toEqual([[1, 5]]);
       expect(outbox.pending()).toBe(0);
     });
   });

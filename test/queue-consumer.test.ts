@@ -17,7 +17,8 @@ async function someHistory(tenant: string): Promise<void> {
 }
 
 async function messagesFor(tenant: string): Promise<OutboxMessage[]> {
-  return (await logEvents(tenant)).map((e) => ({ tenant, seq: e.seq, id: e.id, type: e.type, entityId: e.entityId }));
+  // One message per event: the most a consumer can get (the outbox sends one per 100 rows).
+  return (await logEvents(tenant)).map((e) => ({ tenant, seq: e.seq, fromSeq: e.seq, count: 1, types: [e.type] }));
 }
 
 async function consume(messages: readonly OutboxMessage[]) {
@@ -68,7 +69,7 @@ describe('the crm-events consumer', () => {
     await someHistory(ahead);
     await someHistory(fine);
     const fineMessages = await messagesFor(fine);
-    const beyond: OutboxMessage = { tenant: ahead, seq: 10_000, id: 'x', type: 'Contact.Created', entityId: 'contact_x' };
+    const beyond: OutboxMessage = { tenant: ahead, seq: 10_000, fromSeq: 10_000, count: 1, types: ['Contact.Created'] };
     const result = await consume([beyond, ...fineMessages]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([`m0-${ahead}-10000`]);
     expect(result.explicitAcks).toHaveLength(fineMessages.length);
