@@ -1,8 +1,8 @@
-// The transactional outbox: a row per event, written in the append's own transaction, drained to the
-// crm-events queue after the commit (and by the alarm) in batches of at most 100 rows, deleted only
-// once the queue took them. Consumers pull the log in seq order, so a message is only a nudge: one
-// message stands for the batch of rows it drained (tenant and seq range, never event data), which
-// keeps a bulk import from flooding the queue shared by every tenant.
+// The transactional outbox: a row per append (the seq range it wrote), in the append's own transaction,
+// drained to the crm-events queue after the commit (and by the alarm) in batches of at most 100 rows,
+// deleted only once the queue took them. Consumers pull the log in seq order, so a message is only a
+// nudge: one message stands for the batch it drained (tenant, seq range and event types, never event
+// data), which keeps a bulk import from flooding the queue every tenant shares.
 import type { StoredEvent } from '../domain/events';
 
 export interface OutboxMessage {
@@ -37,19 +37,28 @@ export class Outbox {
 
   /** Writes one row per event. Call inside the append's transactionSync. */
   record(events: readonly StoredEvent[]): void {
-    for (const e of events)
-      this.host.sql.exec('INSERT INTO outbox (seq, id, type, entity_id) VALUES (?, ?, ?, ?)', e.seq, e.id, e.type, e.entityId);
+    if (events.length) this.host.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (?, ?)', events[0]!.seq, events.at(-1)!.seq);
     // A microtask runs only after the synchronous transaction returned, so nothing is sent before
-    // its commit; after a rollback the rows are simply not there.
-    if (events.length) queueMicrotask(() => void this.kick());
+    // its commit; after a rollback the rows are simply not there. One kick per burst of appends.
+    if (events.length && !this.kickQueued) {
+      this.kickQueued = true;
+      queueMicrotask(() => {
+        this.kickQueued = false;
+        void this.kick();
+      });
+    }
   }
+
+  private kickQueued = false;
 
   pending(): number {
-    return Number(this.host.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']);
+    return Number(this.host.sql.exec('SELECT COALESCE(SUM(to_seq - from_seq + 1), 0) AS n FROM outbox').one()['n']);
   }
 
-  /** Starts a drain unless one runs; arms the alarm first so a lost drain is retried. */
+  /** Starts a drain unless one runs (it loops until the table is empty, new rows included). */
   async kick(): Promise<void> {
+    if (this.draining) return;
+    // Armed first: if the drain is lost (eviction, crash), the alarm sends the rows.
     await this.host.wakeBy(Date.now() + OUTBOX_SAFETY_MS);
     const next = await this.drain();
     if (next !== null) await this.host.wakeBy(next);
@@ -65,22 +74,19 @@ export class Outbox {
     const tenant = this.host.tenant();
     if (tenant === undefined) return null;
     for (;;) {
-      const rows = this.host.sql.exec('SELECT seq, type FROM outbox ORDER BY seq LIMIT ?', OUTBOX_BATCH).toArray();
+      const rows = this.host.sql.exec('SELECT from_seq, to_seq FROM outbox ORDER BY from_seq LIMIT ?', OUTBOX_BATCH).toArray();
       if (rows.length === 0) return null;
+      const [fromSeq, seq] = [Number(rows[0]!['from_seq']), Number(rows.at(-1)!['to_seq'])];
+      const types = this.host.sql.exec('SELECT DISTINCT type FROM events WHERE seq BETWEEN ? AND ? ORDER BY type', fromSeq, seq).toArray().map((r) => String(r['type']));
       try {
-        await this.host.queue.send(toMessage(tenant, rows), { contentType: 'json' });
+        await this.host.queue.send({ tenant, seq, fromSeq, count: seq - fromSeq + 1, types }, { contentType: 'json' });
       } catch (error) {
         this.failures += 1;
         console.error(`outbox: send failed (${this.failures} in a row)`, error);
         return Date.now() + Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (this.failures - 1));
       }
       this.failures = 0;
-      this.host.sql.exec('DELETE FROM outbox WHERE seq <= ?', Number(rows.at(-1)!['seq']));
+      this.host.sql.exec('DELETE FROM outbox WHERE from_seq <= ?', Number(rows.at(-1)!['from_seq']));
     }
   }
-}
-
-function toMessage(tenant: string, rows: readonly Record<string, SqlStorageValue>[]): OutboxMessage {
-  const seqs = rows.map((r) => Number(r['seq']));
-  return { tenant, seq: Math.max(...seqs), fromSeq: Math.min(...seqs), count: rows.length, types: [...new Set(rows.map((r) => String(r['type'])))].sort() };
 }

@@ -59,9 +59,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX idempotency_by_age ON idempotency (created_at);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
-  // The transactional outbox (issue 4): one row per event until the crm-events queue took it.
+  // The transactional outbox (issue 4): one row per append (its seq range) until the crm-events queue took it.
   `
-  CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, entity_id TEXT NOT NULL);
+  CREATE TABLE outbox (from_seq INTEGER PRIMARY KEY, to_seq INTEGER NOT NULL);
   `,
 ];
 

@@ -26,21 +26,36 @@ function events(from: number, count: number): StoredEvent[] {
   return Array.from({ length: count }, (_, i) => ({ seq: from + i, id: `e${from + i}`, type: 'Contact.Created', entityId: `contact_${from + i}` }) as StoredEvent);
 }
 
+/** Log rows for the given seqs and types, so a message can name the types of its range. */
+function logRows(sql: SqlStorage, types: readonly string[]): void {
+  types.forEach((type, i) =>
+    sql.exec(
+      `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, data, data_hash, prev_hash, hash) VALUES (?, ?, ?, 'Contact', 'c', 1, 't', 'a', '{}', '', '', '')`,
+      i + 1, `e${i + 1}`, type,
+    ),
+  );
+}
+
 function outboxIn(sql: SqlStorage, queue: ReturnType<typeof aQueue>, wakes: number[] = []) {
   return new Outbox({ sql, queue: queue as unknown as Queue<OutboxMessage>, tenant: () => 'acme', wakeBy: async (at) => void wakes.push(at) });
 }
 
 describe('the outbox', () => {
-  it('sends rows in seq order, one message per batch of at most 100, and deletes them once sent', async () => {
+  it('sends its rows in seq order, one message per at most 100 appends, and deletes them once sent', async () => {
     await runInDurableObject(logStub(aTenant()), async (_instance, state) => {
       const queue = aQueue();
       const outbox = outboxIn(state.storage.sql, queue);
-      state.storage.transactionSync(() => outbox.record(events(1, 250)));
+      logRows(state.storage.sql, ['Deal.Created', 'Contact.Created', 'Contact.Updated']);
+      state.storage.transactionSync(() => {
+        for (let seq = 1; seq <= 250; seq++) outbox.record(events(seq, 1));
+        outbox.record(events(251, 5)); // one append of five events is one row
+      });
+      expect(outbox.pending()).toBe(255);
       expect(await outbox.drain()).toBeNull();
       expect(queue.sent).toEqual([
-        { tenant: 'acme', fromSeq: 1, seq: OUTBOX_BATCH, count: OUTBOX_BATCH, types: ['Contact.Created'] },
-        { tenant: 'acme', fromSeq: 101, seq: 200, count: 100, types: ['Contact.Created'] },
-        { tenant: 'acme', fromSeq: 201, seq: 250, count: 50, types: ['Contact.Created'] },
+        { tenant: 'acme', fromSeq: 1, seq: OUTBOX_BATCH, count: OUTBOX_BATCH, types: ['Contact.Created', 'Contact.Updated', 'Deal.Created'] },
+        { tenant: 'acme', fromSeq: 101, seq: 200, count: 100, types: [] },
+        { tenant: 'acme', fromSeq: 201, seq: 255, count: 55, types: [] },
       ]);
       expect(outbox.pending()).toBe(0);
     });
@@ -97,7 +112,7 @@ describe('the outbox', () => {
     const stub = logStub(tenant);
     await runInDurableObject(stub, async (_i, state) => {
       // As if the object had been evicted between a commit and its drain.
-      state.storage.sql.exec("INSERT INTO outbox (seq, id, type, entity_id) VALUES (1, 'e1', 'Contact.Created', 'contact_1')");
+      state.storage.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (1, 1)');
       await state.storage.setAlarm(Date.now() + 60_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
