@@ -88,7 +88,12 @@ export class ReadModel extends DurableObject<Env> {
   }
 
   async status(tenant: string): Promise<Result<ProjectionStatus>> {
-    const head = await this.log(tenant).ping();
+    let head: number;
+    try {
+      head = await this.log(tenant).ping();
+    } catch (error) {
+      return failure('unavailable', `the tenant log did not answer: ${String(error)}`, { extra: { retryAfter: 1 } });
+    }
     const live = this.live();
     const next = this.rebuilding();
     return ok({ checkpoint: live.checkpoint, head, lag: Math.max(0, head - live.checkpoint), generation: live.generation, rebuilding: next ?? null });
@@ -99,7 +104,8 @@ export class ReadModel extends DurableObject<Env> {
     this.remember(tenant);
     if (!this.rebuilding()) this.ctx.storage.transactionSync(() => this.createGeneration(this.maxGeneration() + 1, false));
     await this.ctx.storage.setAlarm(Date.now() + 1_000);
-    void this.continueRebuild(tenant);
+    // The alarm resumes a rebuild this run leaves unfinished.
+    void this.continueRebuild(tenant).catch((error) => console.error('read model: rebuild interrupted', error));
     return this.status(tenant);
   }
 
