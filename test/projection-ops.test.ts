@@ -1,9 +1,10 @@
 // Consistency and operations: X-Min-Seq read-your-writes, 503 when the projection cannot get there,
 // status, rebuild beside the live tables, and tenant keys on read-model routes.
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { aContact } from './builders';
 import { aTenant, api, apiJson } from './http';
-import { foldedLog, projected } from './projection-helpers';
+import { foldedLog, projected, readModelStub } from './projection-helpers';
 
 async function key(tenant: string, scopes: string[]): Promise<{ id: string; key: string }> {
   const made = await apiJson(`/~${tenant}/keys`, { body: { name: 'k', scopes } });
@@ -85,6 +86,23 @@ describe('projection status and rebuild', () => {
     expect(rebuilt.generation).toBeGreaterThan(incremental.generation);
     expect(rebuilt.entities).toEqual(incremental.entities);
     expect((await apiJson(`/~${tenant}/contacts?sort=-$createdAt`)).body).toEqual(before.body);
+  });
+});
+
+describe('a read model built for another schema', () => {
+  it('is dropped on wake-up and refilled from seq 0 to a fold of the log', async () => {
+    const tenant = aTenant();
+    for (let i = 0; i < 3; i++) await apiJson(`/~${tenant}/contacts`, { body: aContact() });
+    await apiJson(`/~${tenant}/contacts`);
+    const stub = readModelStub(tenant);
+    // As if a field had been added to a noun since these tables were made.
+    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE rm_generations SET fingerprint = 'an older schema'"));
+    await evictDurableObject(stub);
+    const fresh = await projected(tenant);
+    expect(fresh.checkpoint).toBe(0);
+    expect(fresh.entities).toEqual({});
+    expect((await apiJson(`/~${tenant}/contacts`)).body['data']).toHaveLength(3);
+    expect((await projected(tenant)).entities).toEqual(await foldedLog(tenant));
   });
 });
 
