@@ -38,14 +38,14 @@ export class Outbox {
   /** Writes one row per event. Call inside the append's transactionSync. */
   record(events: readonly StoredEvent[]): void {
     if (events.length) this.host.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (?, ?)', events[0]!.seq, events.at(-1)!.seq);
-    // A microtask runs only after the synchronous transaction returned, so nothing is sent before
-    // its commit; after a rollback the rows are simply not there. One kick per burst of appends.
+    // The kick runs in a later task, after the synchronous transaction returned, so nothing is sent
+    // before its commit (after a rollback the rows are simply not there); one kick per burst of appends.
     if (events.length && !this.kickQueued) {
       this.kickQueued = true;
-      queueMicrotask(() => {
+      setTimeout(() => {
         this.kickQueued = false;
         void this.kick();
-      });
+      }, 0);
     }
   }
 
@@ -55,14 +55,29 @@ export class Outbox {
     return Number(this.host.sql.exec('SELECT COALESCE(SUM(to_seq - from_seq + 1), 0) AS n FROM outbox').one()['n']);
   }
 
-  /** Starts a drain unless one runs (it loops until the table is empty, new rows included). */
+  /** Starts a drain unless a kick is under way, in which case that one goes round once more. */
   async kick(): Promise<void> {
-    if (this.draining) return;
-    // Armed first: if the drain is lost (eviction, crash), the alarm sends the rows.
-    await this.host.wakeBy(Date.now() + OUTBOX_SAFETY_MS);
-    const next = await this.drain();
-    if (next !== null) await this.host.wakeBy(next);
+    if (this.kicking) {
+      this.again = true;
+      return;
+    }
+    this.kicking = true;
+    try {
+      // Armed first: if the drain is lost (eviction, crash), the alarm sends the rows.
+      await this.host.wakeBy(Date.now() + OUTBOX_SAFETY_MS);
+      const next = await this.drain();
+      if (next !== null) await this.host.wakeBy(next);
+    } finally {
+      this.kicking = false;
+      if (this.again) {
+        this.again = false;
+        void this.kick();
+      }
+    }
   }
+
+  private kicking = false;
+  private again = false;
 
   /** Sends everything pending; null when empty, else when to try again (backoff after a failure). */
   drain(): Promise<number | null> {
