@@ -19,7 +19,8 @@ const VALUES = [0, 10, 10, 25, 70] as const;
 const SOURCES = ['web', 'ref', 'ads'] as const;
 
 const dataset = fc.record({
-  contacts: fc.array(fc.record({ manager: fc.option(fc.nat(), { nil: undefined }), stage: fc.option(fc.constantFrom('Lead', 'Qualified', 'Customer'), { nil: undefined }), source: fc.option(fc.constantFrom(...SOURCES), { nil: undefined }), deleted: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+  organizations: fc.integer({ min: 0, max: 2 }),
+  contacts: fc.array(fc.record({ manager: fc.option(fc.nat(), { nil: undefined }), org: fc.option(fc.nat(), { nil: undefined }), role: fc.option(fc.constantFrom('DecisionMaker', 'Champion'), { nil: undefined }), stage: fc.option(fc.constantFrom('Lead', 'Qualified', 'Customer'), { nil: undefined }), source: fc.option(fc.constantFrom(...SOURCES), { nil: undefined }), deleted: fc.boolean() }), { minLength: 1, maxLength: 12 }),
   deals: fc.array(fc.record({ value: fc.option(fc.constantFrom(...VALUES), { nil: undefined, freq: 2 }), stage: fc.option(fc.constantFrom(...STAGES), { nil: undefined }), deleted: fc.boolean() }), { maxLength: 10 }),
 });
 
@@ -92,13 +93,44 @@ async function allPages(tenant: string, q: { where: Cond[]; sort: Sort[]; limit:
   return pages;
 }
 
+// An organization's contacts, their counts by (role, stage) with absent values first, and its people
+// as a forest in which every child's manager is its parent.
+async function expectCommittee(tenant: string, orgId: string, contacts: readonly Entity[]): Promise<void> {
+  const members = contacts.filter((c) => c.fields['organization'] === orgId).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const committee = await apiJson(`/~${tenant}/organizations/${orgId}/contacts?limit=1000`);
+  expect(committee.body['data'].map((r: Rep) => r.$id)).toEqual(members.map((m) => m.id));
+  const counts = new Map<string, { role: unknown; stage: unknown; count: number }>();
+  for (const m of members) {
+    const [role, stage] = [m.fields['role'] ?? null, m.fields['stage'] ?? null];
+    const key = JSON.stringify([role, stage]);
+    counts.set(key, { role, stage, count: (counts.get(key)?.count ?? 0) + 1 });
+  }
+  const order = (x: unknown, y: unknown) => (x === y ? 0 : x === null ? -1 : y === null ? 1 : String(x) < String(y) ? -1 : 1);
+  expect(committee.body['groups']).toEqual([...counts.values()].sort((a, b) => order(a.role, b.role) || order(a.stage, b.stage)));
+  const chart = await apiJson(`/~${tenant}/organizations/${orgId}/chart`);
+  const placed: string[] = [];
+  const walk = (nodes: Rep[], parent: string | undefined) => {
+    for (const node of nodes) {
+      placed.push(node.$id);
+      if (parent !== undefined) expect(node['manager']).toBe(parent);
+      walk(node['children'], node.$id);
+    }
+  };
+  walk(chart.body['people'], undefined);
+  expect(placed.sort()).toEqual(members.map((m) => m.id));
+}
+
 type Dataset = typeof dataset extends fc.Arbitrary<infer T> ? T : never;
 
 async function load(tenant: string, data: Dataset): Promise<void> {
+  const orgs: string[] = [];
+  for (let i = 0; i < data.organizations; i++) orgs.push((await apiJson(`/~${tenant}/organizations`, { body: { name: `O${i}` } })).body['$id']);
   const contacts: string[] = [];
   for (const c of data.contacts) {
     const manager = c.manager === undefined || contacts.length === 0 ? undefined : contacts[c.manager % contacts.length];
-    const made = await apiJson(`/~${tenant}/contacts`, { body: { name: `P${contacts.length}`, ...(manager ? { manager } : {}), ...(c.stage ? { stage: c.stage } : {}), ...(c.source ? { source: c.source } : {}) } });
+    const organization = c.org === undefined || orgs.length === 0 ? undefined : orgs[c.org % orgs.length];
+    const fields = { ...(manager ? { manager } : {}), ...(organization ? { organization } : {}), ...(c.role ? { role: c.role } : {}), ...(c.stage ? { stage: c.stage } : {}), ...(c.source ? { source: c.source } : {}) };
+    const made = await apiJson(`/~${tenant}/contacts`, { body: { name: `P${contacts.length}`, ...fields } });
     contacts.push(made.body['$id']);
   }
   for (const [i, d] of data.deals.entries()) {
@@ -149,6 +181,7 @@ describe('the read model against brute force', () => {
         const expectedManagers: string[] = [];
         for (let m = folded[root.fields['manager'] as string]; m && !m.deletedAt; m = folded[m.fields['manager'] as string]) expectedManagers.push(m.id);
         expect((await apiJson(`/~${tenant}/contacts/${root.id}/managers`)).body['data'].map((r: Rep) => r.$id)).toEqual(expectedManagers);
+        for (const org of live(folded, 'Organization')) await expectCommittee(tenant, org.id, contacts);
       }),
       { numRuns: 15 },
     );
