@@ -7,9 +7,8 @@ import { DurableObject } from 'cloudflare:workers';
 import type { StoredEvent } from '../domain/events';
 import { answerGraph, type GraphAnswer, type GraphQuery } from '../projections/graphs';
 import type { ListQuery } from '../projections/list-query';
-import { Projector } from '../projections/projector';
+import { Generations, type Generation } from '../projections/generations';
 import { ReadView, type Page } from '../projections/read-view';
-import { createStatements, dropStatements, schemaFingerprint } from '../projections/tables';
 import type { Env } from '../workers/env';
 import { failure, ok, type Failure, type Result } from './protocol';
 import type { TenantLog } from './tenant-log';
@@ -32,11 +31,6 @@ export interface ProjectionStatus {
   readonly rebuilding: { readonly generation: number; readonly checkpoint: number } | null;
 }
 
-interface Generation {
-  readonly generation: number;
-  readonly checkpoint: number;
-}
-
 type LogPuller = Pick<TenantLog, 'pull' | 'ping'>;
 
 export class ReadModel extends DurableObject<Env> {
@@ -44,20 +38,13 @@ export class ReadModel extends DurableObject<Env> {
   private catching: Promise<number> | undefined;
   private rebuildRun: Promise<void> | undefined;
 
+  protected readonly generations: Generations;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    ctx.storage.transactionSync(() => this.setUp());
-  }
-
-  // Tables derived from another schema (a field added to a noun) are dropped and refilled from seq 0.
-  private setUp(): void {
-    this.sql.exec('CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, live INTEGER NOT NULL, fingerprint TEXT NOT NULL)');
-    this.sql.exec('CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    const current = this.sql.exec('SELECT generation, fingerprint FROM rm_generations WHERE live = 1').toArray()[0];
-    if (current && current['fingerprint'] === schemaFingerprint()) return;
-    for (const row of this.sql.exec('SELECT generation FROM rm_generations').toArray()) this.dropGeneration(Number(row['generation']));
-    this.createGeneration(1, true);
+    this.generations = new Generations(this.sql);
+    ctx.storage.transactionSync(() => this.generations.setUp());
   }
 
   /** Pulls and applies everything the log has after the checkpoint. The queue consumer's nudge. */
@@ -102,7 +89,7 @@ export class ReadModel extends DurableObject<Env> {
   /** Starts filling a new generation from seq 0; the live one keeps answering until the swap. */
   async rebuild(tenant: string): Promise<Result<ProjectionStatus>> {
     this.remember(tenant);
-    if (!this.rebuilding()) this.ctx.storage.transactionSync(() => this.createGeneration(this.maxGeneration() + 1, false));
+    this.ctx.storage.transactionSync(() => this.generations.startRebuild());
     await this.ctx.storage.setAlarm(Date.now() + 1_000);
     // The alarm resumes a rebuild this run leaves unfinished.
     void this.continueRebuild(tenant).catch((error) => console.error('read model: rebuild interrupted', error));
@@ -111,8 +98,8 @@ export class ReadModel extends DurableObject<Env> {
 
   /** Resumes a rebuild the object was evicted in the middle of. */
   override async alarm(): Promise<void> {
-    const tenant = this.sql.exec("SELECT value FROM rm_meta WHERE key = 'tenant'").toArray()[0]?.['value'];
-    if (typeof tenant === 'string' && this.rebuilding()) await this.continueRebuild(tenant);
+    const tenant = this.generations.meta('tenant');
+    if (tenant !== undefined && this.rebuilding()) await this.continueRebuild(tenant);
   }
 
   protected continueRebuild(tenant: string): Promise<void> {
@@ -126,16 +113,8 @@ export class ReadModel extends DurableObject<Env> {
       this.applyTo(next.generation, events);
       if (events.length === PULL_PAGE) continue;
       await this.advance(tenant);
-      this.ctx.storage.transactionSync(() => this.swapIfCaughtUp());
+      this.ctx.storage.transactionSync(() => this.generations.swapIfCaughtUp());
     }
-  }
-
-  private swapIfCaughtUp(): void {
-    const next = this.rebuilding();
-    const live = this.live();
-    if (!next || next.checkpoint < live.checkpoint) return;
-    this.dropGeneration(live.generation);
-    this.sql.exec('UPDATE rm_generations SET live = 1 WHERE generation = ?', next.generation);
   }
 
   // Reads are fresh by default: the model pulls what the log has first (nothing, usually, as the queue
@@ -177,51 +156,22 @@ export class ReadModel extends DurableObject<Env> {
 
   /** Applies the events past a generation's checkpoint, and moves it, in one transaction. */
   private applyTo(generation: number, events: readonly StoredEvent[]): void {
-    if (events.length === 0) return;
-    this.ctx.storage.transactionSync(() => {
-      const row = this.sql.exec('SELECT checkpoint FROM rm_generations WHERE generation = ?', generation).toArray()[0];
-      if (!row) return; // swapped away while the pull was under way
-      const checkpoint = Number(row['checkpoint']);
-      const fresh = events.filter((e) => e.seq > checkpoint);
-      if (fresh.length === 0) return;
-      if (fresh[0]!.seq !== checkpoint + 1) throw new Error(`gap in the pulled events: expected seq ${checkpoint + 1}, got ${fresh[0]!.seq}`);
-      new Projector(this.sql, generation).apply(fresh);
-      this.sql.exec('UPDATE rm_generations SET checkpoint = ? WHERE generation = ?', fresh.at(-1)!.seq, generation);
-    });
+    if (events.length) this.ctx.storage.transactionSync(() => this.generations.apply(generation, events));
   }
 
   protected live(): Generation {
-    return this.generationRow('SELECT generation, checkpoint FROM rm_generations WHERE live = 1')!;
+    return this.generations.live();
   }
 
   private rebuilding(): Generation | undefined {
-    return this.generationRow('SELECT generation, checkpoint FROM rm_generations WHERE live = 0');
-  }
-
-  private generationRow(query: string): Generation | undefined {
-    const row = this.sql.exec(query).toArray()[0];
-    return row ? { generation: Number(row['generation']), checkpoint: Number(row['checkpoint']) } : undefined;
-  }
-
-  private maxGeneration(): number {
-    return Number(this.sql.exec('SELECT MAX(generation) AS g FROM rm_generations').one()['g'] ?? 0);
-  }
-
-  private createGeneration(generation: number, live: boolean): void {
-    for (const statement of createStatements(generation)) this.sql.exec(statement);
-    this.sql.exec('INSERT INTO rm_generations (generation, checkpoint, live, fingerprint) VALUES (?, 0, ?, ?)', generation, live ? 1 : 0, schemaFingerprint());
-  }
-
-  private dropGeneration(generation: number): void {
-    for (const statement of dropStatements(generation)) this.sql.exec(statement);
-    this.sql.exec('DELETE FROM rm_generations WHERE generation = ?', generation);
+    return this.generations.rebuilding();
   }
 
   private remembered = false;
   private remember(tenant: string): void {
     if (this.remembered) return;
     this.remembered = true;
-    this.sql.exec("INSERT OR IGNORE INTO rm_meta (key, value) VALUES ('tenant', ?)", tenant);
+    this.generations.rememberOnce('tenant', tenant);
   }
 
   private log(tenant: string): LogPuller {
