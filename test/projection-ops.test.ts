@@ -4,7 +4,7 @@ import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { aContact } from './builders';
 import { aTenant, api, apiJson } from './http';
-import { foldedLog, projected, readModelStub } from './projection-helpers';
+import { foldedLog, logStub, projected, readModelStub } from './projection-helpers';
 
 async function key(tenant: string, scopes: string[]): Promise<{ id: string; key: string }> {
   const made = await apiJson(`/~${tenant}/keys`, { body: { name: 'k', scopes } });
@@ -86,6 +86,36 @@ describe('projection status and rebuild', () => {
     expect(rebuilt.generation).toBeGreaterThan(incremental.generation);
     expect(rebuilt.entities).toEqual(incremental.entities);
     expect((await apiJson(`/~${tenant}/contacts?sort=-$createdAt`)).body).toEqual(before.body);
+  });
+});
+
+describe('a rebuild of a longer log', () => {
+  it('keeps answering every query from the live tables until the swap', { timeout: 60_000 }, async () => {
+    const tenant = aTenant();
+    // 20,000 events straight into the log: several pages of pulls, so queries interleave with the rebuild.
+    await runInDurableObject(logStub(tenant), (instance, state) => {
+      const store = (instance as unknown as { store: { append: Function; commitHead: Function } }).store;
+      state.storage.transactionSync(() => {
+        const events = Array.from({ length: 20_000 }, (_, i) => ({ type: 'Deal.Created', entityType: 'Deal', entityId: `deal_${String(i).padStart(26, '0')}`, data: { name: `D${i}`, value: i % 7 } }));
+        let n = 0;
+        store.append(events, { time: '2026-01-01T00:00:00.000Z', actor: 'test', newEventId: () => `E${n++}` });
+      });
+      store.commitHead();
+    });
+    const query = `/~${tenant}/deals?value[gte]=5&sort=-value&limit=20`;
+    const before = await apiJson(query);
+    expect(before.body['data']).toHaveLength(20);
+    await apiJson(`/~${tenant}/projections/rebuild`, { method: 'POST' });
+    let status = await apiJson(`/~${tenant}/projections/status`);
+    for (let tries = 0; status.body['rebuilding'] !== null && tries < 500; tries++) {
+      const during = await apiJson(query);
+      expect(during.status).toBe(200);
+      expect(during.body).toEqual(before.body);
+      status = await apiJson(`/~${tenant}/projections/status`);
+    }
+    expect(status.body['rebuilding']).toBeNull();
+    expect((await apiJson(query)).body).toEqual(before.body);
+    expect((await projected(tenant)).entities).toEqual(await foldedLog(tenant));
   });
 });
 
