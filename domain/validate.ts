@@ -69,7 +69,7 @@ function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { ki
       return typeof value === 'string' && spec.values.includes(value) ? undefined : `must be one of ${spec.values.join(', ')}`;
     case 'ref': {
       const target = nounByName.get(spec.target)!;
-      const shape = new RegExp(`^${target.idPrefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
+      const shape = idShape(target.idPrefix);
       return typeof value === 'string' && shape.test(value) ? undefined : `must be the id of a ${spec.target} (${target.idPrefix}_…)`;
     }
     default: {
@@ -77,6 +77,13 @@ function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { ki
       return _exhaustive;
     }
   }
+}
+
+const idShapes = new Map<string, RegExp>();
+function idShape(prefix: string): RegExp {
+  let shape = idShapes.get(prefix);
+  if (!shape) idShapes.set(prefix, (shape = new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`)));
+  return shape;
 }
 
 function checkScalar(noun: NounSchema, key: string, base: string, nonEmpty: boolean, value: unknown): string | undefined {

@@ -1,0 +1,30 @@
+// DESIGN §7: offline verify/fold ≥ 200k events/s. The domain's verifyChain (SHA-256 of every event's
+// data and envelope) and fold (evolve over every event), in Node, over a synthetic chained log: the
+// same code an auditor's tool runs over an export.
+import { build } from 'esbuild';
+
+export default {
+  name: 'offline verify and fold',
+  async run(ctx) {
+    const outfile = '.bench/offline.mjs';
+    await build({ entryPoints: ['bench/offline.ts'], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error' });
+    const { syntheticLog, verifyChain, fold } = await import(`${process.cwd()}/${outfile}?${Date.now()}`);
+    const [rounds, count] = ctx.scale([5, 200_000], [1, 20_000]);
+    const events = syntheticLog(count);
+    const rates = await ctx.interleave(rounds, {
+      verify: async () => {
+        const { ms, value } = await ctx.time(async () => verifyChain(events));
+        if (value.reason || value.seq !== count) throw new Error(`the synthetic chain did not verify: ${JSON.stringify(value)}`);
+        return count / (ms / 1000);
+      },
+      fold: async () => {
+        const { ms, value } = await ctx.time(async () => fold(events));
+        if (value.size !== Math.ceil(count / 4)) throw new Error(`fold gave ${value.size} entities`);
+        return count / (ms / 1000);
+      },
+    });
+    const how = `median of ${rounds} × ${count.toLocaleString('en-US')} events`;
+    ctx.report('offline verify (hash chain)', ctx.median(rates.verify), 'events/s', '>= 200000', how);
+    ctx.report('offline fold', ctx.median(rates.fold), 'events/s', '>= 200000', how);
+  },
+};
