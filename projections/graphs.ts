@@ -64,17 +64,17 @@ function reports(view: ReadView, contact: Entity, depth: number, limit: number, 
   const t = view.table('Contact');
   const [afterDepth, afterId] = after ? [Number(after.values[0]), after.id] : [0, ''];
   // UNION ALL: a tree reaches each node once; on bad data (a loop) the depth bound and LIMIT stop it.
-  // Merged sources join the walk at their target's depth, so their reports count as the target's.
+  // Merged sources (live = 0 here) join the walk at their target's depth, so their reports count as
+  // the target's. Only the page's rows are joined to their entities.
   const rows = view.sql.exec(
-    `WITH RECURSIVE tree(id, depth) AS (
-       SELECT ?, 0
-       UNION ALL SELECT c.id, tree.depth + 1 FROM tree JOIN ${t} c ON c."f_manager" = tree.id WHERE c.live = 1 AND tree.depth < ?
-       UNION ALL SELECT c.id, tree.depth FROM tree JOIN ${t} c ON c.merged_into = tree.id
+    `WITH RECURSIVE tree(id, depth, live) AS (
+       SELECT ?, 0, 0
+       UNION ALL SELECT c.id, tree.depth + 1, 1 FROM tree JOIN ${t} c ON c."f_manager" = tree.id WHERE c.live = 1 AND tree.depth < ?
+       UNION ALL SELECT c.id, tree.depth, 0 FROM tree JOIN ${t} c ON c.merged_into = tree.id
        LIMIT ${MAX_NODES}),
-     nodes AS (SELECT id, MIN(depth) AS depth FROM tree WHERE depth > 0 AND id <> ? GROUP BY id)
-     SELECT nodes.id, nodes.depth, c.entity FROM nodes JOIN ${t} c ON c.id = nodes.id
-     WHERE c.live = 1 AND (nodes.depth > ? OR (nodes.depth = ? AND nodes.id > ?))
-     ORDER BY nodes.depth, nodes.id LIMIT ?`,
+     page AS (SELECT id, d FROM (SELECT id, MIN(depth) AS d FROM tree WHERE live = 1 AND id <> ? GROUP BY id)
+              WHERE d > ? OR (d = ? AND id > ?) ORDER BY d, id LIMIT ?)
+     SELECT page.id, page.d AS depth, c.entity FROM page JOIN ${t} c ON c.id = page.id ORDER BY page.d, page.id`,
     contact.id, depth, contact.id, afterDepth, afterDepth, afterId, limit + 1,
   ).toArray();
   const data = rows.slice(0, limit).map((r) => ({ ...view.withIncludes(JSON.parse(String(r['entity'])) as Entity, []), $depth: Number(r['depth']) }));
