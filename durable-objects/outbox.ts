@@ -17,8 +17,6 @@ export interface OutboxMessage {
 
 /** Rows drained per message. */
 export const OUTBOX_BATCH = 100;
-/** The alarm's safety net: a drain that never ran (eviction, crash) runs by then. */
-export const OUTBOX_SAFETY_MS = 5_000;
 const MAX_BACKOFF_MS = 60_000;
 
 export interface OutboxHost {
@@ -33,20 +31,26 @@ export class Outbox {
   private draining: Promise<number | null> | undefined;
   private failures = 0;
 
-  constructor(private readonly host: OutboxHost) {}
+  // Rows an eviction or crash left behind go out as soon as the object is awake again.
+  constructor(private readonly host: OutboxHost) {
+    if (this.pending() > 0) this.schedule();
+  }
 
   /** Writes one row per event. Call inside the append's transactionSync. */
   record(events: readonly StoredEvent[]): void {
     if (events.length) this.host.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (?, ?)', events[0]!.seq, events.at(-1)!.seq);
     // The kick runs in a later task, after the synchronous transaction returned, so nothing is sent
     // before its commit (after a rollback the rows are simply not there); one kick per burst of appends.
-    if (events.length && !this.kickQueued) {
-      this.kickQueued = true;
-      setTimeout(() => {
-        this.kickQueued = false;
-        void this.kick();
-      }, 0);
-    }
+    if (events.length) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setTimeout(() => {
+      this.kickQueued = false;
+      void this.kick();
+    }, 0);
   }
 
   private kickQueued = false;
@@ -63,8 +67,7 @@ export class Outbox {
     }
     this.kicking = true;
     try {
-      // Armed first: if the drain is lost (eviction, crash), the alarm sends the rows.
-      await this.host.wakeBy(Date.now() + OUTBOX_SAFETY_MS);
+      // After a failed send the alarm retries with backoff; a successful drain leaves the alarm to others.
       const next = await this.drain();
       if (next !== null) await this.host.wakeBy(next);
     } finally {
