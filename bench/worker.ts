@@ -3,12 +3,14 @@
 import worker from '../workers/index';
 import type { Env } from '../workers/env';
 import { BenchLifecycleLog } from './bench-lifecycle-log';
+import { BenchReadModel } from './bench-read-model';
 
 // Every class the real entry exports (so wrangler.toml's bindings resolve), with TenantLog replaced by
 // the bench subclass: a local export shadows the same name from `export *`. Another DO gets its
 // bench subclass the same way.
 export * from '../workers/index';
 export { BenchLifecycleLog as TenantLog };
+export { BenchReadModel as ReadModel };
 
 type BenchStub = Record<string, (...args: unknown[]) => Promise<unknown>>;
 

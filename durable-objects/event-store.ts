@@ -21,7 +21,11 @@ type Row = Record<string, SqlStorageValue>;
 export class EventStore implements StateView {
   private head: { seq: number; hash: string };
 
-  constructor(private readonly sql: SqlStorage) {
+  /** `onAppend` runs inside the append's transaction (the outbox writes its rows there). */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly onAppend: (events: readonly StoredEvent[]) => void = () => {},
+  ) {
     const last = sql.exec('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').toArray()[0];
     this.head = last ? { seq: Number(last['seq']), hash: String(last['hash']) } : { seq: 0, hash: GENESIS_HASH };
   }
@@ -64,6 +68,7 @@ export class EventStore implements StateView {
       stored.push(next);
       ({ seq, hash } = next);
     }
+    this.onAppend(stored);
     // The transaction may still roll back: the caller commits the new head through commitHead.
     this.pending = { seq, hash };
     return stored;

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'idempotency_mismatch' // same Idempotency-Key, other request
   | 'bad_request'
   | 'moved' // a merged entity: read it at its target
-  | 'operation_failed'; // an atomic batch refused one operation and wrote nothing
+  | 'operation_failed' // an atomic batch refused one operation and wrote nothing
+  | 'unavailable'; // the read model has not reached the asked seq in time
 
 export interface Failure {
   readonly code: ErrorCode;

@@ -80,6 +80,10 @@ export const MIGRATIONS: readonly string[] = [
   -- Emails of contacts merged away, so a capture with one lands on the merge target.
   CREATE INDEX entities_merged_email ON entities (lower(json_extract(fields, '$.email'))) WHERE merged_into IS NOT NULL;
   `,
+  // The transactional outbox (issue 4): one row per append (its seq range) until the crm-events queue took it.
+  `
+  CREATE TABLE outbox (from_seq INTEGER PRIMARY KEY, to_seq INTEGER NOT NULL);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -23,6 +23,7 @@ import { RescoreJob } from './rescore-job';
 import type { AnyCommand } from '../domain/verbs/commands';
 import type { SettingsPatch } from '../domain/settings';
 import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
+import { Outbox } from './outbox';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 
@@ -69,6 +70,7 @@ export class TenantLog extends DurableObject<Env> {
   private readonly hookRunner: HookRunner;
   private readonly lifecycle: LifecycleRpc;
   private readonly rescore: RescoreJob;
+  private readonly outbox: Outbox;
   private readonly nextId = monotonicFactory();
   /** Work the alarm drives; each job registers here in the constructor. */
   private readonly background: BackgroundJob[] = [];
@@ -76,7 +78,9 @@ export class TenantLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
-    this.store = new EventStore(ctx.storage.sql);
+    this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
+    this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
+    this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
     this.keys = new ApiKeys(ctx.storage.sql);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
     const jobs = new HookJobs(ctx.storage.sql, hooks);
@@ -273,6 +277,24 @@ export class TenantLog extends DurableObject<Env> {
   /** The cheapest call there is: the head seq. Used for health checks and as the bench's baseline. */
   async ping(): Promise<number> {
     return this.store.headSeq;
+  }
+
+  /** Checks a caller's scope (and rate limit) for routes served elsewhere, e.g. the read model. */
+  async check(call: CallContext, scope: Scope): Promise<Result<{ actor: string }>> {
+    const auth = this.authorize(call, scope);
+    return 'code' in auth ? { ok: false, error: auth } : ok(auth);
+  }
+
+  // The tenant this log belongs to, for outbox messages. An alarm may wake the object without its
+  // name, so the name is kept in meta the first time it is seen.
+  private tenant: string | undefined;
+  private tenantName(): string | undefined {
+    if (this.tenant) return this.tenant;
+    const named = this.ctx.id.name;
+    const stored = this.ctx.storage.sql.exec("SELECT value FROM meta WHERE key = 'tenant'").toArray()[0]?.['value'];
+    if (named && stored === undefined) this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", named);
+    this.tenant = named ?? (stored === undefined ? undefined : String(stored));
+    return this.tenant;
   }
 
   private authorize(call: CallContext, scope: Scope): { actor: string } | Failure {

@@ -1,4 +1,6 @@
 // The bindings the Worker and the Durable Objects see (wrangler.toml).
+import type { OutboxMessage } from '../durable-objects/outbox';
+import type { ReadModel } from '../durable-objects/read-model';
 import type { TenantLog } from '../durable-objects/tenant-log';
 
 export interface Env {
@@ -7,4 +9,8 @@ export interface Env {
   readonly TENANT_LOG: DurableObjectNamespace<TenantLog>;
   /** Optional external enrichment provider (a service binding); absent by default. */
   readonly ENRICHMENT?: Fetcher;
+  /** One read projection per tenant, fed by the crm-events queue. */
+  readonly READ_MODEL: DurableObjectNamespace<ReadModel>;
+  /** The crm-events queue: the outbox drains into it. */
+  readonly EVENTS: Queue<OutboxMessage>;
 }

@@ -1,11 +1,14 @@
-// The Worker: the HTTP edge in front of the tenants' logs.
+// The Worker: the HTTP edge in front of the tenants' logs, and the crm-events queue consumer.
+import { consumeEvents } from '../projections/consumer';
 import { buildRouter } from './router';
 import type { Env } from './env';
 
 export { TenantLog } from '../durable-objects/tenant-log';
+export { ReadModel } from '../durable-objects/read-model';
 
 const router = buildRouter();
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  queue: (batch, env) => consumeEvents(batch, env),
 } satisfies ExportedHandler<Env>;

@@ -27,6 +27,7 @@ export const PROBLEMS: Readonly<Record<ErrorCode | EdgeCode, { readonly status: 
   rate_limited: { status: 429, title: 'Too many requests' },
   moved: { status: 308, title: 'Merged' },
   internal: { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
 };
 
 /** Codes only the edge produces, before a request reaches a Durable Object. */

@@ -4,7 +4,9 @@ import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-r
 import type { Env } from './env';
 import { listEvents } from './event-routes';
 import { createKey, listKeys, revokeKey } from './key-routes';
-import { listEntities } from './list-routes';
+import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
+import { listEntities, queryEntities } from './list-routes';
+import { projectionRebuild, projectionStatus } from './projection-routes';
 import { problem } from './problems';
 import { postBatch } from './batch-routes';
 import { patchSettings, readHookStatus, readSettings } from './settings-routes';
@@ -17,6 +19,13 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
   ['/~:tenant/keys/:id', { DELETE: revokeKey }],
   ['/~:tenant/events', { GET: listEvents }],
+  ['/~:tenant/query', { POST: queryEntities }],
+  ['/~:tenant/projections/status', { GET: projectionStatus }],
+  ['/~:tenant/projections/rebuild', { POST: projectionRebuild }],
+  ['/~:tenant/contacts/:id/managers', { GET: contactManagers }],
+  ['/~:tenant/contacts/:id/reports', { GET: contactReports }],
+  ['/~:tenant/organizations/:id/contacts', { GET: organizationContacts }],
+  ['/~:tenant/organizations/:id/chart', { GET: organizationChart }],
   ['/~:tenant/settings', { GET: readSettings, PATCH: patchSettings }],
   ['/~:tenant/batch', { POST: postBatch }],
   ['/~:tenant/hooks', { GET: readHookStatus }],

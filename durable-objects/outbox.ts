@@ -1,0 +1,110 @@
+// The transactional outbox: a row per append (the seq range it wrote), in the append's own transaction,
+// drained to the crm-events queue after the commit (and by the alarm) in batches of at most 100 rows,
+// deleted only once the queue took them. Consumers pull the log in seq order, so a message is only a
+// nudge: one message stands for the batch it drained (tenant, seq range and event types, never event
+// data), which keeps a bulk import from flooding the queue every tenant shares.
+import type { StoredEvent } from '../domain/events';
+
+export interface OutboxMessage {
+  readonly tenant: string;
+  /** The last seq of the drained rows: the consumer acks once the projection reached it. */
+  readonly seq: number;
+  readonly fromSeq: number;
+  readonly count: number;
+  /** Event types in the range, for subscribers that only care about some. */
+  readonly types: readonly string[];
+}
+
+/** Rows drained per message. */
+export const OUTBOX_BATCH = 100;
+const MAX_BACKOFF_MS = 60_000;
+
+export interface OutboxHost {
+  readonly sql: SqlStorage;
+  readonly queue: Queue<OutboxMessage>;
+  readonly tenant: () => string | undefined;
+  /** Asks the alarm to run by `at` (epoch ms) at the latest. */
+  readonly wakeBy: (at: number) => Promise<void>;
+}
+
+export class Outbox {
+  private draining: Promise<number | null> | undefined;
+  private failures = 0;
+
+  // Rows an eviction or crash left behind go out as soon as the object is awake again.
+  constructor(private readonly host: OutboxHost) {
+    if (this.pending() > 0) this.schedule();
+  }
+
+  /** Writes one row per event. Call inside the append's transactionSync. */
+  record(events: readonly StoredEvent[]): void {
+    if (events.length) this.host.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (?, ?)', events[0]!.seq, events.at(-1)!.seq);
+    // The kick runs in a later task, after the synchronous transaction returned, so nothing is sent
+    // before its commit (after a rollback the rows are simply not there); one kick per burst of appends.
+    if (events.length) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setTimeout(() => {
+      this.kickQueued = false;
+      void this.kick();
+    }, 0);
+  }
+
+  private kickQueued = false;
+
+  pending(): number {
+    return Number(this.host.sql.exec('SELECT COALESCE(SUM(to_seq - from_seq + 1), 0) AS n FROM outbox').one()['n']);
+  }
+
+  /** Starts a drain unless a kick is under way, in which case that one goes round once more. */
+  async kick(): Promise<void> {
+    if (this.kicking) {
+      this.again = true;
+      return;
+    }
+    this.kicking = true;
+    try {
+      // After a failed send the alarm retries with backoff; a successful drain leaves the alarm to others.
+      const next = await this.drain();
+      if (next !== null) await this.host.wakeBy(next);
+    } finally {
+      this.kicking = false;
+      if (this.again) {
+        this.again = false;
+        void this.kick();
+      }
+    }
+  }
+
+  private kicking = false;
+  private again = false;
+
+  /** Sends everything pending; null when empty, else when to try again (backoff after a failure). */
+  drain(): Promise<number | null> {
+    this.draining ??= this.sendAll().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async sendAll(): Promise<number | null> {
+    const tenant = this.host.tenant();
+    if (tenant === undefined) return null;
+    for (;;) {
+      const rows = this.host.sql.exec('SELECT from_seq, to_seq FROM outbox ORDER BY from_seq LIMIT ?', OUTBOX_BATCH).toArray();
+      if (rows.length === 0) return null;
+      const [fromSeq, seq] = [Number(rows[0]!['from_seq']), Number(rows.at(-1)!['to_seq'])];
+      const types = this.host.sql.exec('SELECT DISTINCT type FROM events WHERE seq BETWEEN ? AND ? ORDER BY type', fromSeq, seq).toArray().map((r) => String(r['type']));
+      try {
+        await this.host.queue.send({ tenant, seq, fromSeq, count: seq - fromSeq + 1, types }, { contentType: 'json' });
+      } catch (error) {
+        this.failures += 1;
+        console.error(`outbox: send failed (${this.failures} in a row)`, error);
+        return Date.now() + Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (this.failures - 1));
+      }
+      this.failures = 0;
+      this.host.sql.exec('DELETE FROM outbox WHERE from_seq <= ?', Number(rows.at(-1)!['from_seq']));
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// The crm-events queue consumer. Messages are nudges: for each tenant in a batch it asks that tenant's
+// ReadModel to catch up (it pulls the log itself, in seq order) and acks the tenant's messages only
+// once the checkpoint covers them. A failing tenant's messages are retried with backoff, the others
+// are acked; after max_retries the queue moves them to crm-events-dlq.
+import type { OutboxMessage } from '../durable-objects/outbox';
+import type { ReadModel } from '../durable-objects/read-model';
+import type { Env } from '../workers/env';
+
+type ReadModelClient = Pick<ReadModel, 'catchUp' | 'list' | 'graph' | 'status' | 'rebuild'>;
+
+export function readModelOf(env: Env, tenant: string): ReadModelClient {
+  return env.READ_MODEL.get(env.READ_MODEL.idFromName(tenant)) as unknown as ReadModelClient;
+}
+
+const MAX_RETRY_DELAY_S = 300;
+
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const byTenant = new Map<string, Message<unknown>[]>();
+  for (const message of batch.messages) {
+    const tenant = tenantOf(message.body);
+    // A body that names no tenant can never be applied: ack it rather than retry it forever.
+    if (tenant === undefined) {
+      console.error('crm-events: message without a tenant', message.id);
+      message.ack();
+      continue;
+    }
+    byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), message]);
+  }
+  await Promise.all([...byTenant].map(([tenant, messages]) => nudge(env, tenant, messages)));
+}
+
+async function nudge(env: Env, tenant: string, messages: readonly Message<unknown>[]): Promise<void> {
+  let checkpoint = -1;
+  try {
+    const result = await readModelOf(env, tenant).catchUp(tenant);
+    if (result.ok) checkpoint = result.value.checkpoint;
+    else console.error(`crm-events: tenant ${tenant} did not catch up`, result.error.message);
+  } catch (error) {
+    console.error(`crm-events: tenant ${tenant} failed`, error);
+  }
+  for (const message of messages) {
+    if (seqOf(message.body) <= checkpoint) message.ack();
+    else message.retry({ delaySeconds: Math.min(MAX_RETRY_DELAY_S, 2 ** message.attempts) });
+  }
+}
+
+function tenantOf(body: unknown): string | undefined {
+  const tenant = (body as Partial<OutboxMessage> | null)?.tenant;
+  return typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
+}
+
+function seqOf(body: unknown): number {
+  const seq = (body as Partial<OutboxMessage> | null)?.seq;
+  return typeof seq === 'number' ? seq : 0;
+}

@@ -1,0 +1,84 @@
+// The two forms of a list query: the REST query string and the MCP JSON body (`POST /~t/query`).
+import type { NounSchema } from '../domain/noun';
+import { nounByCollection, nounByName } from '../domain/nouns';
+import { isPlainObject } from '../domain/validate';
+import { DEFAULT_LIMIT, MAX_LIMIT, type Condition, type ListQuery } from './list-query';
+import { condition, parseCursor, parseLimit, parseSortJson, parseSortText, type Parsed } from './query-parse';
+
+const RESERVED = new Set(['limit', 'cursor', 'sort', 'include']);
+const BRACKETED = /^([^[\]]+)\[([a-z]+)\]$/;
+
+/** `?stage=Qualified&role=DecisionMaker&leadScore[gte]=40&sort=-leadScore&limit=50&cursor=…&include=organization`. */
+export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): Parsed<ListQuery> {
+  const where: Condition[] = [];
+  for (const [key, value] of params) {
+    if (RESERVED.has(key)) continue;
+    const bracket = BRACKETED.exec(key);
+    const parsed = bracket ? condition(noun, bracket[1]!, `$${bracket[2]}`, value, true, `?${key}`) : condition(noun, key, '$eq', value, true, `?${key}`);
+    if (!parsed.ok) return parsed;
+    where.push(parsed.value);
+  }
+  for (const name of ['sort', 'limit', 'cursor', 'include'])
+    if (params.getAll(name).length > 1) return { ok: false, error: { code: 'bad_request', message: `give ${name} once`, errors: [{ path: `?${name}`, message: 'repeated' }] } };
+  const sort = parseSortText(noun, params.get('sort') ?? '');
+  if (!sort.ok) return sort;
+  const limit = parseLimit(params.get('limit'), true, MAX_LIMIT, DEFAULT_LIMIT, '?limit');
+  if (!limit.ok) return limit;
+  const after = parseCursor(sort.value, params.get('cursor'), '?cursor');
+  if (!after.ok) return after;
+  const include = includeNames(noun, (params.get('include') ?? '').split(','), '?include');
+  if (!include.ok) return include;
+  return { ok: true, value: { noun: noun.name, where, sort: sort.value, limit: limit.value, include: include.value, ...(after.value ? { after: after.value } : {}) } };
+}
+
+/** `{type, filter, sort, limit, cursor, include}`; type is a noun (`Contact`) or a collection (`contacts`). */
+export function listQueryFromJson(body: unknown): Parsed<ListQuery> {
+  if (!isPlainObject(body)) return fail('send {type, filter, sort, limit, cursor}', '/');
+  const unknown = Object.keys(body).filter((k) => !['type', 'filter', 'sort', 'limit', 'cursor', 'include'].includes(k));
+  if (unknown.length) return { ok: false, error: { code: 'bad_request', message: 'unknown query fields', errors: unknown.map((k) => ({ path: `/${k}`, message: 'is not a query field' })) } };
+  const noun = typeof body['type'] === 'string' ? (nounByName.get(body['type']) ?? nounByCollection.get(body['type'])) : undefined;
+  if (!noun) return fail('type must name a noun, like Contact', '/type');
+  const where = conditionsOf(noun, body['filter'] ?? {});
+  if (!where.ok) return where;
+  const sort = parseSortJson(noun, body['sort']);
+  if (!sort.ok) return sort;
+  const limit = parseLimit(body['limit'], false, MAX_LIMIT, DEFAULT_LIMIT, '/limit');
+  if (!limit.ok) return limit;
+  const after = parseCursor(sort.value, body['cursor'], '/cursor');
+  if (!after.ok) return after;
+  const rawInclude = body['include'] ?? [];
+  if (!Array.isArray(rawInclude) || !rawInclude.every((n) => typeof n === 'string')) return fail('include is a list of field names', '/include');
+  const include = includeNames(noun, rawInclude as string[], '/include');
+  if (!include.ok) return include;
+  return { ok: true, value: { noun: noun.name, where: where.value, sort: sort.value, limit: limit.value, include: include.value, ...(after.value ? { after: after.value } : {}) } };
+}
+
+// `{stage: 'Lead'}` is $eq; `{leadScore: {$gte: 40, $lt: 80}}` is one condition per operator.
+function conditionsOf(noun: NounSchema, filter: unknown): Parsed<Condition[]> {
+  if (!isPlainObject(filter)) return fail('filter is an object of field: value or field: {$op: value}', '/filter');
+  const where: Condition[] = [];
+  for (const [field, spec] of Object.entries(filter)) {
+    const path = `/filter/${field}`;
+    const pairs = isPlainObject(spec) ? Object.entries(spec) : [['$eq', spec] as const];
+    if (pairs.length === 0) return fail(`filter on ${field} names no operator`, path);
+    for (const [op, value] of pairs) {
+      const parsed = condition(noun, field, op, value, false, isPlainObject(spec) ? `${path}/${op}` : path);
+      if (!parsed.ok) return parsed;
+      where.push(parsed.value);
+    }
+  }
+  return { ok: true, value: where };
+}
+
+/** References and inverses may be included, as on a single read. */
+export function includeNames(noun: NounSchema, raw: readonly string[], path: string): Parsed<string[]> {
+  const names = [...new Set(raw.map((s) => s.trim()).filter(Boolean))];
+  const allowed = Object.entries(noun.fields).filter(([, f]) => f.kind === 'ref' || f.kind === 'inverse').map(([k]) => k);
+  const unknown = names.filter((n) => !allowed.includes(n));
+  if (unknown.length) return { ok: false, error: { code: 'bad_request', message: `include takes ${allowed.join(', ')}`, errors: unknown.map((n) => ({ path, message: `${n} cannot be included` })) } };
+  return { ok: true, value: names };
+}
+
+function fail(message: string, path: string): Parsed<never> {
+  return { ok: false, error: { code: 'bad_request', message, errors: [{ path, message }] } };
+}

@@ -1,0 +1,87 @@
+// The read model's tables, derived from the noun schemas: one table per noun, a real column per
+// stored field, partial indexes over live rows for the fields one filters and sorts by. Nothing here
+// names a field by hand, so a new field or noun flows through.
+import type { FieldSpec, NounSchema } from '../domain/noun';
+import { NOUNS } from '../domain/nouns';
+
+export type StoredSpec = Exclude<FieldSpec, { kind: 'inverse' }>;
+
+export interface Column {
+  readonly field: string;
+  /** Quoted SQL name; fields are identifiers, prefixed so they never meet a system column. */
+  readonly sql: string;
+  readonly spec: StoredSpec;
+  readonly indexed: boolean;
+}
+
+export interface NounTable {
+  readonly noun: NounSchema;
+  readonly columns: readonly Column[];
+  readonly byField: ReadonlyMap<string, Column>;
+}
+
+/** `$id`, `$createdAt`, `$updatedAt`: metadata one may filter and sort by too. */
+export const SYSTEM_COLUMNS: Readonly<Record<string, string>> = { $id: 'id', $createdAt: 'created_at', $updatedAt: 'updated_at' };
+
+// References and declared indexes (#, ##) are looked up; enums, numbers, datetimes and booleans are
+// what lists filter and sort by (stage, leadScore, lastEngagement). Free text is filtered by a scan.
+export function isIndexed(spec: StoredSpec): boolean {
+  return spec.indexed || spec.kind === 'ref' || spec.kind === 'enum' || (spec.kind === 'scalar' && spec.base !== 'string');
+}
+
+export function tableOf(noun: NounSchema): NounTable {
+  const columns = Object.entries(noun.fields)
+    .filter((entry): entry is [string, StoredSpec] => entry[1].kind !== 'inverse')
+    .map(([field, spec]) => ({ field, sql: `"f_${field}"`, spec, indexed: isIndexed(spec) }));
+  return { noun, columns, byField: new Map(columns.map((c) => [c.field, c])) };
+}
+
+export const TABLES: ReadonlyMap<string, NounTable> = new Map(NOUNS.map((n) => [n.name, tableOf(n)]));
+
+export function tableFor(noun: string): NounTable {
+  const table = TABLES.get(noun);
+  if (!table) throw new Error(`no read-model table for ${noun}`);
+  return table;
+}
+
+/** The table of a noun in one generation (a rebuild writes the next generation beside the live one). */
+export function tableName(generation: number, noun: string): string {
+  return `rm${generation}_${noun.toLowerCase()}`;
+}
+
+function sqlType(spec: StoredSpec): string {
+  if (spec.kind === 'scalar') return spec.base === 'number' ? 'REAL' : spec.base === 'boolean' ? 'INTEGER' : 'TEXT';
+  return 'TEXT';
+}
+
+/** DDL of one generation's tables. */
+export function createStatements(generation: number): string[] {
+  return [...TABLES.values()].flatMap((table) => {
+    const name = tableName(generation, table.noun.name);
+    const columns = table.columns.map((c) => `${c.sql} ${sqlType(c.spec)}`).join(', ');
+    return [
+      `CREATE TABLE ${name} (id TEXT PRIMARY KEY, live INTEGER NOT NULL, merged_into TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, entity TEXT NOT NULL, ${columns})`,
+      `CREATE INDEX ${name}__merged ON ${name} (merged_into) WHERE merged_into IS NOT NULL`,
+      `CREATE INDEX ${name}__created ON ${name} (created_at, id) WHERE live = 1`,
+      `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
+      ...table.columns.filter((c) => c.indexed).map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
+    ];
+  });
+}
+
+export function dropStatements(generation: number): string[] {
+  return [...TABLES.values()].map((t) => `DROP TABLE IF EXISTS ${tableName(generation, t.noun.name)}`);
+}
+
+/** Changes whenever the derived tables would: a read model built for another schema is rebuilt. */
+export function schemaFingerprint(): string {
+  return createStatements(0).join(';\n');
+}
+
+/** A field's value as SQLite stores it (booleans as 0/1, absent as NULL). */
+export function toSql(value: unknown): SqlStorageValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
