@@ -152,16 +152,6 @@ export class EventStore implements StateView {
     const row = this.sql.exec('SELECT MAX(seq) AS seq FROM events WHERE time <= ?', time).one();
     return Number(row['seq'] ?? 0);
   }
-
-  /** Live entities of one noun in id order after a cursor id, matching field equalities. */
-  list(noun: string, equals: Readonly<Record<string, string | number | boolean>>, after: string, limit: number): Entity[] {
-    const where = Object.keys(equals).map((field) => `AND json_extract(fields, '$.${field}') = ?`).join(' ');
-    const values = Object.values(equals).map((v) => (typeof v === 'boolean' ? Number(v) : v));
-    return this.sql
-      .exec(`SELECT * FROM entities WHERE type = ? AND id > ? AND deleted_at IS NULL AND merged_into IS NULL ${where} ORDER BY id LIMIT ?`, noun, after, ...values, limit)
-      .toArray()
-      .map(rowToEntity);
-  }
 }
 
 export function rowToEntity(row: Row): Entity {

@@ -4,62 +4,27 @@
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import { hooks } from '../domain/crm';
-import type { CommandDraft } from '../domain/verbs/drafts';
-import { represent, type Entity, type Representation } from '../domain/entity';
-import { DomainError } from '../domain/errors';
 import type { StoredEvent } from '../domain/events';
-import { fold } from '../domain/evolve';
-import { nounByName } from '../domain/nouns';
 import type { Env } from '../workers/env';
 import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
-import { CommandShell, OperationFailed } from './command-shell';
+import { CommandShell } from './command-shell';
+import { CommandWriter, type CommandInput, type WriteOutcome } from './command-writer';
+import { EntityReader, type ReadOutcome, type ReadQuery } from './entity-reader';
+import { GroupCommit } from './group-commit';
 import { HookJobs } from './hook-jobs';
 import { HookRunner } from './hook-runner';
 import { IdempotencyStore } from './idempotency-store';
 import { LifecycleRpc } from './lifecycle-rpc';
 import { RescoreJob } from './rescore-job';
-import type { AnyCommand } from '../domain/verbs/commands';
 import type { SettingsPatch } from '../domain/settings';
 import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
 import { Outbox } from './outbox';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 
-/** A command as the edge sends it: ids (a create's, a capture's) are minted here, in the log. */
-export type CommandInput = CommandDraft;
-
-export interface WriteOutcome {
-  readonly created: boolean;
-  /** The entity after the write; absent after a delete. */
-  readonly entity?: Representation;
-  /** The log position the write reached (the head, for a no-op). */
-  readonly seq: number;
-}
-
-export interface ReadQuery {
-  readonly noun: string;
-  readonly id: string;
-  readonly include?: readonly string[];
-  /** A seq number or an ISO time: the entity as it was then. */
-  readonly asOf?: number | string;
-}
-
-export interface ListQuery {
-  readonly noun: string;
-  /** Field equalities; field names are checked against the schema at the edge. */
-  readonly equals: Readonly<Record<string, string | number | boolean>>;
-  readonly after: string;
-  readonly limit: number;
-}
-
-export interface ReadOutcome {
-  readonly entity: Representation;
-  readonly seq: number;
-}
-
-export const INCLUDE_LIMIT = 1_000;
+export type { CommandInput, ReadOutcome, ReadQuery, WriteOutcome };
 
 export class TenantLog extends DurableObject<Env> {
   private readonly store: EventStore;
@@ -71,6 +36,10 @@ export class TenantLog extends DurableObject<Env> {
   private readonly lifecycle: LifecycleRpc;
   private readonly rescore: RescoreJob;
   private readonly outbox: Outbox;
+  private readonly writer: CommandWriter;
+  private readonly reader: EntityReader;
+  /** Writes arriving together share one commit; after-hooks run once per group. */
+  private readonly writes = new GroupCommit(() => this.runAfterHooks());
   private readonly nextId = monotonicFactory();
   /** Work the alarm drives; each job registers here in the constructor. */
   private readonly background: BackgroundJob[] = [];
@@ -91,22 +60,17 @@ export class TenantLog extends DurableObject<Env> {
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
+    this.writer = new CommandWriter(ctx.storage, this.store, this.shell, this.idempotency);
+    this.reader = new EntityReader(this.store);
   }
 
   /** Runs one write command: decide, append, fold and remember its answer, atomically. */
   async execute(call: CallContext, input: CommandInput, idempotency?: Idempotency): Promise<Result<WriteOutcome>> {
-    const auth = this.authorize(call, 'write');
-    if ('code' in auth) return { ok: false, error: auth };
-    const now = Date.now();
-    if (idempotency) {
-      const recalled = this.idempotency.recall<WriteOutcome>(auth.actor, idempotency.key, idempotency.fingerprint, now);
-      if (recalled.kind === 'replay') return recalled.answer;
-      if (recalled.kind === 'mismatch') return failure('idempotency_mismatch', 'this Idempotency-Key was used for another request');
-    }
-    const answer = this.commit(this.shell.complete(input, now), auth.actor, now, call.requestId);
-    if (idempotency) this.ctx.storage.transactionSync(() => this.idempotency.remember(auth.actor, idempotency.key, idempotency.fingerprint, answer, now));
-    if (answer.ok) await this.runAfterHooks();
-    return answer;
+    return this.writes.submit((): Result<WriteOutcome> => {
+      const auth = this.authorize(call, 'write');
+      if ('code' in auth) return { ok: false, error: auth };
+      return this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency);
+    });
   }
 
   /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
@@ -119,29 +83,13 @@ export class TenantLog extends DurableObject<Env> {
     if (daily !== null) await this.wakeBy(daily);
   }
 
-  private commit(command: AnyCommand, actor: string, nowMs: number, correlationId?: string): Result<WriteOutcome> {
-    try {
-      const [outcome] = this.shell.runAll([command], { actor, nowMs, correlationId: correlationId ?? null });
-      const entity = this.store.get(outcome!.subject);
-      return ok({
-        created: outcome!.created,
-        ...(entity && !entity.deletedAt ? { entity: represent(entity) } : {}),
-        seq: outcome!.events.at(-1)?.seq ?? this.store.headSeq,
-      });
-    } catch (error) {
-      if (error instanceof OperationFailed) return { ok: false, error: error.error.detail };
-      if (error instanceof DomainError) return { ok: false, error: error.detail };
-      throw error;
-    }
-  }
-
   /** Up to 1,000 writes; atomic: one transaction, all or nothing (DESIGN §4). */
   async batch(call: CallContext, input: BatchInput, idempotency?: Idempotency): Promise<Result<BatchOutcome>> {
-    const auth = this.authorize(call, 'write');
-    if ('code' in auth) return { ok: false, error: auth };
-    const answer = this.lifecycle.batch(auth.actor, input, call.requestId, idempotency);
-    await this.runAfterHooks();
-    return answer;
+    return this.writes.submit((): Result<BatchOutcome> => {
+      const auth = this.authorize(call, 'write');
+      if ('code' in auth) return { ok: false, error: auth };
+      return this.lifecycle.batch(auth.actor, input, call.requestId, idempotency);
+    });
   }
 
   /** The lead score of a contact, line by line, as the model computes it now. */
@@ -188,37 +136,7 @@ export class TenantLog extends DurableObject<Env> {
   async read(call: CallContext, query: ReadQuery): Promise<Result<ReadOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    const noun = nounByName.get(query.noun);
-    if (!noun) return failure('not_found', `unknown noun ${query.noun}`);
-    const found = query.asOf === undefined ? this.store.get(query.id) : this.entityAsOf(query.id, query.asOf);
-    if (!found || found.type !== noun.name) return failure('not_found', `no ${noun.name} ${query.id}${query.asOf === undefined ? '' : ` at ${query.asOf}`}`);
-    if (found.deletedAt) return failure('gone', `${noun.name} ${query.id} was deleted`, { extra: { deletedAt: found.deletedAt } });
-    if (found.mergedInto) return failure('moved', `${noun.name} ${query.id} was merged into ${found.mergedInto}`, { extra: { location: found.mergedInto } });
-    const entity = represent(found);
-    for (const name of query.include ?? []) entity[name] = this.included(found, name);
-    return ok({ entity, seq: this.store.headSeq });
-  }
-
-  private entityAsOf(id: string, asOf: number | string): Entity | undefined {
-    const upto = typeof asOf === 'number' ? asOf : this.store.seqAtTime(asOf);
-    return fold(this.store.eventsOf(id, upto)).get(id);
-  }
-
-  // An include is read live, at the head, even on a time-travel read: the past of related entities
-  // is one more asOf read away.
-  private included(entity: Entity, name: string): Representation | Representation[] | null {
-    const spec = nounByName.get(entity.type)!.fields[name];
-    if (spec?.kind === 'ref') {
-      const id = entity.fields[name];
-      const target = typeof id === 'string' ? this.store.get(id) : undefined;
-      return target && !target.deletedAt && !target.mergedInto ? represent(target) : null;
-    }
-    if (spec?.kind === 'inverse')
-      return this.store.referencing(entity.id, spec.field, spec.target, INCLUDE_LIMIT).flatMap((id) => {
-        const source = this.store.get(id);
-        return source ? [represent(source)] : [];
-      });
-    return null;
+    return this.reader.read(query);
   }
 
   /** The log as stored events after a seq: what subscribers and the export read. */
@@ -226,13 +144,6 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
     return ok({ events: this.store.eventsAfter(query.after, query.limit, query.type), head: this.store.headSeq });
-  }
-
-  /** Live entities of a noun in id order: the log's own listing, strongly consistent. */
-  async list(call: CallContext, query: ListQuery): Promise<Result<{ entities: Representation[]; seq: number }>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return ok({ entities: this.store.list(query.noun, query.equals, query.after, query.limit).map(represent), seq: this.store.headSeq });
   }
 
   /** Projections pull events in seq order after their checkpoint (internal: no credential). */
