@@ -66,15 +66,18 @@ export class TenantLog extends DurableObject<Env> {
 
   /** Runs one write command: decide, append, fold and remember its answer, atomically. */
   async execute(call: CallContext, input: CommandInput, idempotency?: Idempotency): Promise<Result<WriteOutcome>> {
-    return this.writes.submit((): Result<WriteOutcome> => {
-      const auth = this.authorize(call, 'write');
-      if ('code' in auth) return { ok: false, error: auth };
-      return this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency);
-    });
+    return this.writes.submit(() => this.executeNow(call, input, idempotency));
+  }
+
+  /** The synchronous body of execute, run inside a commit group (the bench loops call it directly). */
+  protected executeNow(call: CallContext, input: CommandInput, idempotency?: Idempotency): Result<WriteOutcome> {
+    const auth = this.authorize(call, 'write');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency);
   }
 
   /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
-  private async runAfterHooks(): Promise<void> {
+  protected async runAfterHooks(): Promise<void> {
     const next = await this.hookRunner.runDue(Date.now());
     if (next !== null) await this.wakeBy(next);
     // The first engagement schedules the daily rescore (recency decays with time).
