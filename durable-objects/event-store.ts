@@ -18,8 +18,14 @@ export interface AppendMeta {
 
 type Row = Record<string, SqlStorageValue>;
 
+// Entities read or written recently, so a command does not read and parse the same row two or three
+// times (decide, append, the answer). Bounded, so the heap stays flat as a tenant grows; cleared on
+// rollback, so it never holds an uncommitted write.
+const CACHE_LIMIT = 5_000;
+
 export class EventStore implements StateView {
   private head: { seq: number; hash: string };
+  private readonly cache = new Map<string, Entity | null>();
 
   /** `onAppend` runs inside the append's transaction (the outbox writes its rows there). */
   constructor(
@@ -35,8 +41,17 @@ export class EventStore implements StateView {
   }
 
   get(id: string): Entity | undefined {
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached ?? undefined;
     const row = this.sql.exec('SELECT * FROM entities WHERE id = ?', id).toArray()[0];
-    return row ? rowToEntity(row) : undefined;
+    const entity = row ? rowToEntity(row) : undefined;
+    this.remember(id, entity);
+    return entity;
+  }
+
+  private remember(id: string, entity: Entity | undefined): void {
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(id, entity ?? null);
   }
 
   findUnique(noun: string, field: string, normalized: string): string | undefined {
@@ -84,6 +99,7 @@ export class EventStore implements StateView {
 
   rollback(): void {
     this.pending = undefined;
+    this.cache.clear();
   }
 
   private insertEvent(e: StoredEvent): void {
@@ -96,6 +112,7 @@ export class EventStore implements StateView {
   }
 
   private writeEntity(before: Entity | undefined, after: Entity): void {
+    this.remember(after.id, after);
     this.sql.exec(
       `INSERT INTO entities (id, type, version, created_at, updated_at, deleted_at, merged_into, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
