@@ -1,12 +1,12 @@
-// One write command as the edge sends it: recall an Idempotency-Key's first answer, or run the command
-// and remember its answer in the same transaction, so a retry can never see the write without it.
+// One write command as the edge sends it, under its Idempotency-Key (IdempotencyStore.once): run
+// through the command shell, answered with the entity as it now stands.
 import { represent, type Representation } from '../domain/entity';
 import { DomainError } from '../domain/errors';
 import type { CommandDraft } from '../domain/verbs/drafts';
 import { OperationFailed, type CommandShell } from './command-shell';
 import type { EventStore } from './event-store';
 import type { IdempotencyStore } from './idempotency-store';
-import { failure, ok, type Idempotency, type Result } from './protocol';
+import { ok, type Idempotency, type Result } from './protocol';
 
 /** A command as the edge sends it: ids (a create's, a capture's) are minted here, in the log. */
 export type CommandInput = CommandDraft;
@@ -21,22 +21,13 @@ export interface WriteOutcome {
 
 export class CommandWriter {
   constructor(
-    private readonly storage: DurableObjectStorage,
     private readonly store: EventStore,
     private readonly shell: CommandShell,
     private readonly idempotency: IdempotencyStore,
   ) {}
 
   write(actor: string, input: CommandInput, nowMs: number, correlationId?: string, idempotency?: Idempotency): Result<WriteOutcome> {
-    if (!idempotency) return this.commit(input, actor, nowMs, correlationId);
-    const recalled = this.idempotency.recall<WriteOutcome>(actor, idempotency.key, idempotency.fingerprint, nowMs);
-    if (recalled.kind === 'replay') return recalled.answer;
-    if (recalled.kind === 'mismatch') return failure('idempotency_mismatch', 'this Idempotency-Key was used for another request');
-    return this.storage.transactionSync(() => {
-      const answer = this.commit(input, actor, nowMs, correlationId);
-      this.idempotency.remember(actor, idempotency.key, idempotency.fingerprint, answer, nowMs);
-      return answer;
-    });
+    return this.idempotency.once(actor, idempotency, nowMs, () => this.commit(input, actor, nowMs, correlationId));
   }
 
   private commit(input: CommandInput, actor: string, nowMs: number, correlationId?: string): Result<WriteOutcome> {

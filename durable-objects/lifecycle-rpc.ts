@@ -56,15 +56,10 @@ export class LifecycleRpc {
 
   batch(actor: string, input: BatchInput, correlationId: string | undefined, idempotency?: Idempotency): Result<BatchOutcome> {
     const now = Date.now();
-    if (idempotency) {
-      const recalled = this.idempotency.recall<BatchOutcome>(actor, idempotency.key, idempotency.fingerprint, now);
-      if (recalled.kind === 'replay') return recalled.answer;
-      if (recalled.kind === 'mismatch') return failure('idempotency_mismatch', 'this Idempotency-Key was used for another request');
-    }
     const meta = { actor, nowMs: now, correlationId: correlationId ?? null };
-    const answer = input.atomic ? this.atomic(input.operations, meta) : ok({ results: input.operations.map((op) => this.one(op, meta)), seq: this.store.headSeq });
-    if (idempotency) this.shell.transact(meta, () => this.idempotency.remember(actor, idempotency.key, idempotency.fingerprint, answer, now));
-    return answer;
+    return this.idempotency.once(actor, idempotency, now, () =>
+      input.atomic ? this.atomic(input.operations, meta) : ok({ results: input.operations.map((op) => this.one(op, meta)), seq: this.store.headSeq }),
+    );
   }
 
   private atomic(operations: readonly CommandDraft[], meta: { actor: string; nowMs: number; correlationId: string | null }): Result<BatchOutcome> {
@@ -127,16 +122,12 @@ export class LifecycleRpc {
 
   updateSettings(actor: string, patch: SettingsPatch, correlationId: string | undefined, idempotency?: Idempotency): Result<SettingsOutcome> {
     const now = Date.now();
-    if (idempotency) {
-      const recalled = this.idempotency.recall<SettingsOutcome>(actor, idempotency.key, idempotency.fingerprint, now);
-      if (recalled.kind === 'replay') return recalled.answer;
-      if (recalled.kind === 'mismatch') return failure('idempotency_mismatch', 'this Idempotency-Key was used for another request');
-    }
-    this.shell.runAll([{ kind: 'settings', patch }], { actor, nowMs: now, correlationId: correlationId ?? null });
-    const answer = ok(this.settings());
-    if (idempotency) this.shell.transact({ actor, nowMs: now }, () => this.idempotency.remember(actor, idempotency.key, idempotency.fingerprint, answer, now));
-    return answer;
+    return this.idempotency.once(actor, idempotency, now, () => {
+      this.shell.runAll([{ kind: 'settings', patch }], { actor, nowMs: now, correlationId: correlationId ?? null });
+      return ok(this.settings());
+    });
   }
+
 
   hookStatus(): Record<string, number> {
     return this.jobs.counts();

@@ -51,7 +51,7 @@ export class TenantLog extends DurableObject<Env> {
     this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
     this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
     this.keys = new ApiKeys(ctx.storage.sql);
-    this.idempotency = new IdempotencyStore(ctx.storage.sql);
+    this.idempotency = new IdempotencyStore(ctx.storage);
     const jobs = new HookJobs(ctx.storage.sql, hooks);
     this.shell = new CommandShell(ctx.storage, this.store, hooks, jobs, this.nextId);
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
@@ -60,7 +60,7 @@ export class TenantLog extends DurableObject<Env> {
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
-    this.writer = new CommandWriter(ctx.storage, this.store, this.shell, this.idempotency);
+    this.writer = new CommandWriter(this.store, this.shell, this.idempotency);
     this.reader = new EntityReader(this.store);
   }
 

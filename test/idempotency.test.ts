@@ -98,3 +98,30 @@ describe('a reused key', () => {
     expect(await eventCount(tenant)).toBe(2);
   });
 });
+
+describe('a retried batch or settings change', () => {
+  it('replays a batch answer and appends nothing', async () => {
+    const tenant = aTenant();
+    const body = { atomic: true, operations: [{ type: 'Contact', verb: 'create', data: aContact() }, { type: 'Contact', verb: 'create', data: aContact() }] };
+    const first = await apiJson(`/~${tenant}/batch`, { method: 'POST', body, headers: { 'idempotency-key': 'batch-1' } });
+    const events = await eventCount(tenant);
+    const retry = await apiJson(`/~${tenant}/batch`, { method: 'POST', body, headers: { 'idempotency-key': 'batch-1' } });
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    expect(await eventCount(tenant)).toBe(events);
+  });
+
+  it('replays a settings change and refuses the key for another one', async () => {
+    const tenant = aTenant();
+    const headers = { 'idempotency-key': 'settings-1' };
+    const first = await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 55 }, headers });
+    const events = await eventCount(tenant);
+    const retry = await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 55 }, headers });
+    expect(retry.body).toEqual(first.body);
+    expect(await eventCount(tenant)).toBe(events);
+    const other = await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 60 }, headers });
+    expect(other.status).toBe(422);
+    expect((await apiJson(`/~${tenant}/settings`)).body['qualifyThreshold']).toBe(55);
+  });
+});
