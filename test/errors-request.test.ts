@@ -3,7 +3,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { aContact, aKey, created } from './builders';
-import { ADMIN, aTenant, eventCount } from './http';
+import { ADMIN, api, aTenant, eventCount } from './http';
 import { expectProblem, messageAt } from './problem';
 
 async function aTenantWithAContact(): Promise<{ tenant: string; id: string }> {
@@ -135,11 +135,24 @@ describe('a request for nothing', () => {
     for (const name of ['Acme', '-acme', 'ac_me', 'a'.repeat(64)]) await expectProblem(tenant, `/~${name}/contacts`, { method: 'POST', body: aContact() }, 404);
   });
 
+  it('answers HEAD like GET (status and headers) without a body', async () => {
+    const { tenant, id } = await aTenantWithAContact();
+    for (const path of [`/~${tenant}/contacts/${id}`, `/~${tenant}/contacts`, `/~${tenant}/events?after=0`, `/~${tenant}/contacts/contact_01KZZZZZZZZZZZZZZZZZZZZZZZ`]) {
+      const get = await api(path);
+      const head = await api(path, { method: 'HEAD' });
+      expect(head.status, path).toBe(get.status);
+      expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+      expect(head.headers.get('etag'), path).toBe(get.headers.get('etag'));
+      expect(await head.text(), path).toBe('');
+    }
+    expect((await api(`/~${tenant}/contacts/${id}`, { method: 'HEAD' })).status).toBe(200);
+  });
+
   it('answers 405 with Allow to a method the route lacks', async () => {
     const { tenant, id } = await aTenantWithAContact();
     const collection = await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'PUT', body: aContact() }, 405);
-    expect(collection.headers.get('allow')).toBe('GET, POST');
+    expect(collection.headers.get('allow')).toBe('GET, HEAD, POST');
     const entity = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'POST', body: aContact() }, 405);
-    expect(entity.headers.get('allow')).toBe('GET, PATCH, DELETE');
+    expect(entity.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE');
   });
 });
