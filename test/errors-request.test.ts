@@ -27,6 +27,20 @@ describe('a malformed request', () => {
     expect(messageAt(patched.body, '/nickname')).toMatch(/not a field/);
   });
 
+  it('lists the first 100 errors of a body with 50,000 unknown fields and counts them all', async () => {
+    const { tenant, id } = await aTenantWithAContact();
+    const body = JSON.stringify(Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`f${i}`, 1])));
+    for (const call of [{ method: 'POST', path: `/~${tenant}/contacts` }, { method: 'PATCH', path: `/~${tenant}/contacts/${id}` }]) {
+      const answer = await expectProblem(tenant, call.path, { method: call.method, body }, 400);
+      expect(answer.body.errors).toHaveLength(100);
+      expect(answer.body.errors?.[0]).toEqual({ path: '/f0', message: 'is not a field of Contact' });
+      expect(answer.body['errorCount']).toBe(call.method === 'POST' ? 50_001 : 50_000);
+    }
+    const few = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { a: 1, b: 2 } }, 400);
+    expect(few.body.errors).toHaveLength(2);
+    expect(few.body['errorCount']).toBeUndefined();
+  });
+
   it('answers 400 to names Object.prototype carries (constructor, __proto__, toString)', async () => {
     const { tenant, id } = await aTenantWithAContact();
     for (const body of ['{"constructor": null}', '{"hasOwnProperty": null}', '{"toString": "x"}', '{"__proto__": {"name": "x"}}']) {
