@@ -38,7 +38,7 @@ function decideCreate(noun: NounSchema, id: string, data: Readonly<Record<string
 }
 
 function decideUpdate(noun: NounSchema, entity: Entity, data: Readonly<Record<string, unknown>>, view: StateView): DomainEvent[] {
-  const resolved = resolveReferences(noun, entity.id, data, view);
+  const resolved = resolveReferences(noun, entity.id, data, view, entity.fields);
   const changes = diff(entity.fields, resolved);
   if (Object.keys(changes).length === 0) return [];
   if (changes['stage'] && noun.fields['stage'] && noun.name === 'Contact') checkStageMove(changes['stage'].from, changes['stage'].to, 'update');
@@ -69,11 +69,19 @@ export function diff(fields: Readonly<Record<string, unknown>>, data: Readonly<R
 
 // References must point at a live entity of the declared noun; one pointing at a merged entity
 // follows the merge, and a self-reference must not close a loop (A manages B manages A).
-export function resolveReferences(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): Record<string, unknown> {
+// An update checks only the references it changes: re-sending the current one (whose target may
+// have been deleted since) changes nothing. A create passes no `current` and checks them all.
+export function resolveReferences(
+  noun: NounSchema,
+  id: string,
+  data: Readonly<Record<string, unknown>>,
+  view: StateView,
+  current?: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
   for (const [key, spec] of Object.entries(noun.fields)) {
     const value = data[key];
-    if (spec.kind !== 'ref' || typeof value !== 'string') continue;
+    if (spec.kind !== 'ref' || typeof value !== 'string' || value === current?.[key]) continue;
     const target = followMerges(value, view);
     if (!isLive(target) || target.type !== spec.target)
       fail('invalid_reference', `${key} must reference a live ${spec.target}`, { errors: [{ path: `/${key}`, message: `no live ${spec.target} ${value}` }] });

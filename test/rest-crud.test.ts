@@ -1,7 +1,7 @@
 // REST create / get / patch / delete for every noun, with the representation, ETag, If-Match and
 // X-Event-Seq a client relies on.
 import { describe, expect, it } from 'vitest';
-import { aCampaign, aContact, aDeal, aLead, anActivity, anOrganization } from './builders';
+import { aCampaign, aContact, aDeal, aLead, anActivity, anOrganization, created } from './builders';
 import { aTenant, api, apiJson } from './http';
 
 const NOUNS = [
@@ -92,5 +92,32 @@ describe('X-Event-Seq', () => {
     const patched = await api(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'PATCH', body: { department: 'Platform' } });
     const deleted = await api(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'DELETE' });
     expect([org, contact, patched, deleted].map((a) => a.headers.get('x-event-seq'))).toEqual(['1', '2', '3', '4']);
+  });
+});
+
+describe('a patch re-sending a reference', () => {
+  it('accepts the unchanged reference of a deleted target, and checks the ones it changes', async () => {
+    const tenant = aTenant();
+    const org = await created(tenant, 'organizations', anOrganization());
+    const other = await created(tenant, 'organizations', anOrganization());
+    const contact = await created(tenant, 'contacts', aContact({ organization: org['$id'] }));
+    const path = `/~${tenant}/contacts/${contact['$id']}`;
+    for (const target of [org, other]) expect((await api(`/~${tenant}/organizations/${target['$id']}`, { method: 'DELETE' })).status).toBe(204);
+    const patched = await apiJson(path, { method: 'PATCH', body: { organization: org['$id'], title: 'CTO' } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ organization: org['$id'], title: 'CTO' });
+    expect((await api(path, { method: 'PATCH', body: { organization: other['$id'] } })).status).toBe(422);
+    expect((await api(`/~${tenant}/contacts`, { method: 'POST', body: aContact({ organization: org['$id'] }) })).status).toBe(422);
+  });
+
+  it('follows a merge for a reference it changes', async () => {
+    const tenant = aTenant();
+    const kept = await created(tenant, 'contacts', aContact());
+    const source = await created(tenant, 'contacts', aContact());
+    const report = await created(tenant, 'contacts', aContact());
+    expect((await api(`/~${tenant}/contacts/${kept['$id']}/merge`, { method: 'POST', body: { sources: [source['$id']] } })).status).toBe(200);
+    const patched = await apiJson(`/~${tenant}/contacts/${report['$id']}`, { method: 'PATCH', body: { manager: source['$id'] } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body['manager']).toBe(kept['$id']);
   });
 });
