@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { aCampaign, aContact, aDeal, aLead, anActivity, anOrganization, created } from './builders';
 import { aTenant, api, apiJson } from './http';
+import { expectProblem } from './problem';
 
 const NOUNS = [
   { type: 'Contact', collection: 'contacts', prefix: 'contact', build: aContact, patch: { department: 'Platform', preferredChannel: 'Email' } },
@@ -119,5 +120,35 @@ describe('a patch re-sending a reference', () => {
     const patched = await apiJson(`/~${tenant}/contacts/${report['$id']}`, { method: 'PATCH', body: { manager: source['$id'] } });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body['manager']).toBe(kept['$id']);
+  });
+});
+
+describe('a patch of the whole representation (GET → edit → PATCH)', () => {
+  it('accepts $ metadata and leadScore equal to the current values, and writes the edit', async () => {
+    const tenant = aTenant();
+    const contact = await created(tenant, 'contacts', aContact());
+    const path = `/~${tenant}/contacts/${contact['$id']}`;
+    const read = await apiJson(path);
+    const patched = await apiJson(path, { method: 'PATCH', body: { ...read.body, department: 'Platform' } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ department: 'Platform', $id: contact['$id'], $createdAt: contact['$createdAt'] });
+    expect(patched.body['$version']).toBeGreaterThan(read.body['$version']);
+  });
+
+  it('answers 412 to a stale $version and 422 to other metadata or leadScore that differ, writing nothing', async () => {
+    const tenant = aTenant();
+    const contact = await created(tenant, 'contacts', aContact());
+    const path = `/~${tenant}/contacts/${contact['$id']}`;
+    const read = (await apiJson(path)).body;
+    const stale = await expectProblem(tenant, path, { method: 'PATCH', body: { ...read, $version: read['$version'] + 1, title: 'CTO' } }, 412);
+    expect(stale.body['version']).toBe(read['$version']);
+    const changes = [{ $id: 'contact_01KZZZZZZZZZZZZZZZZZZZZZZZ' }, { $type: 'Organization' }, { $createdAt: '2020-01-01T00:00:00.000Z' }, { $updatedAt: '2020-01-01T00:00:00.000Z' }, { leadScore: read['leadScore'] + 1 }];
+    for (const change of changes) {
+      const refused = await expectProblem(tenant, path, { method: 'PATCH', body: { ...read, ...change, title: 'CTO' } }, 422);
+      expect(refused.body.errors?.map((e) => e.path)).toEqual([`/${Object.keys(change)[0]}`]);
+    }
+    await expectProblem(tenant, path, { method: 'PATCH', body: { ...read, reports: [] } }, 422);
+    await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'POST', body: { ...aContact(), $type: 'Contact' } }, 422);
+    expect((await apiJson(path)).body).toEqual(read);
   });
 });
