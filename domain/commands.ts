@@ -2,7 +2,15 @@
 
 export type Command =
   | { readonly kind: 'create'; readonly noun: string; readonly id: string; readonly data: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'update'; readonly noun: string; readonly id: string; readonly data: Readonly<Record<string, unknown>>; readonly ifMatch?: number }
+  | {
+      readonly kind: 'update';
+      readonly noun: string;
+      readonly id: string;
+      readonly data: Readonly<Record<string, unknown>>;
+      readonly ifMatch?: number;
+      /** Metadata and computed values sent back unchanged from a representation (checked, not written). */
+      readonly echoed?: Readonly<Record<string, unknown>>;
+    }
   | { readonly kind: 'delete'; readonly noun: string; readonly id: string; readonly ifMatch?: number };
 
 export interface CommandMeta {

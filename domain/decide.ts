@@ -2,7 +2,7 @@
 // the StateView, gets time and actor from the metadata, and throws only DomainError.
 import type { Command } from './commands';
 import type { Entity } from './entity';
-import { isLive } from './entity';
+import { isLive, represent } from './entity';
 import { fail } from './errors';
 import type { DomainEvent } from './events';
 import type { Changes } from './evolve';
@@ -18,7 +18,7 @@ export function decide(command: Command, view: StateView): DomainEvent[] {
     case 'create':
       return decideCreate(noun, command.id, command.data, view);
     case 'update':
-      return decideUpdate(noun, requireWritable(noun, command.id, view, command.ifMatch), command.data, view);
+      return decideUpdate(noun, requireWritable(noun, command.id, view, command.ifMatch), command.data, view, command.echoed);
     case 'delete': {
       const entity = requireWritable(noun, command.id, view, command.ifMatch);
       return [{ type: `${noun.name}.Deleted`, entityType: noun.name, entityId: entity.id, data: {} }];
@@ -37,13 +37,31 @@ function decideCreate(noun: NounSchema, id: string, data: Readonly<Record<string
   return [{ type: `${noun.name}.Created`, entityType: noun.name, entityId: id, data: fields }];
 }
 
-function decideUpdate(noun: NounSchema, entity: Entity, data: Readonly<Record<string, unknown>>, view: StateView): DomainEvent[] {
-  const resolved = resolveReferences(noun, entity.id, data, view);
+function decideUpdate(noun: NounSchema, entity: Entity, data: Readonly<Record<string, unknown>>, view: StateView, echoed?: Readonly<Record<string, unknown>>): DomainEvent[] {
+  if (echoed) checkEchoes(entity, echoed);
+  const resolved = resolveReferences(noun, entity.id, data, view, entity.fields);
   const changes = diff(entity.fields, resolved);
   if (Object.keys(changes).length === 0) return [];
   if (changes['stage'] && noun.fields['stage'] && noun.name === 'Contact') checkStageMove(changes['stage'].from, changes['stage'].to, 'update');
   checkUnique(noun, entity.id, Object.fromEntries(Object.entries(changes).map(([k, c]) => [k, c.to])), view);
   return [{ type: `${noun.name}.Updated`, entityType: noun.name, entityId: entity.id, data: { changes } }];
+}
+
+// A PATCH of a whole representation (GET → edit → PATCH) sends back `$` metadata and computed fields:
+// equal to the current values they are ignored; a different $version is a stale copy (412, as
+// If-Match would say); any other difference is a write to a read-only field (422).
+function checkEchoes(entity: Entity, echoed: Readonly<Record<string, unknown>>): void {
+  const current = represent(entity);
+  const differing = Object.keys(echoed).filter((key) => (current[key] ?? null) !== echoed[key]);
+  if (differing.includes('$version'))
+    fail('version_mismatch', `${entity.type} ${entity.id} is at version ${entity.version}, not ${String(echoed['$version'])}`, {
+      extra: { version: entity.version },
+      errors: [{ path: '/$version', message: `is ${entity.version} now` }],
+    });
+  if (differing.length)
+    fail('invalid', `read-only fields differ from ${entity.id}'s`, {
+      errors: differing.map((key) => ({ path: `/${key}`, message: `is ${key.startsWith('$') ? 'metadata' : 'computed'} and read-only: it is ${JSON.stringify(current[key] ?? null)}` })),
+    });
 }
 
 /** The live entity a write addresses, or the error a client should see. */
@@ -69,11 +87,19 @@ export function diff(fields: Readonly<Record<string, unknown>>, data: Readonly<R
 
 // References must point at a live entity of the declared noun; one pointing at a merged entity
 // follows the merge, and a self-reference must not close a loop (A manages B manages A).
-export function resolveReferences(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): Record<string, unknown> {
+// An update checks only the references it changes: re-sending the current one (whose target may
+// have been deleted since) changes nothing. A create passes no `current` and checks them all.
+export function resolveReferences(
+  noun: NounSchema,
+  id: string,
+  data: Readonly<Record<string, unknown>>,
+  view: StateView,
+  current?: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
   for (const [key, spec] of Object.entries(noun.fields)) {
     const value = data[key];
-    if (spec.kind !== 'ref' || typeof value !== 'string') continue;
+    if (spec.kind !== 'ref' || typeof value !== 'string' || value === current?.[key]) continue;
     const target = followMerges(value, view);
     if (!isLive(target) || target.type !== spec.target)
       fail('invalid_reference', `${key} must reference a live ${spec.target}`, { errors: [{ path: `/${key}`, message: `no live ${spec.target} ${value}` }] });

@@ -10,25 +10,36 @@ export interface FieldError {
 }
 
 export type Validated =
-  | { readonly ok: true; readonly data: Record<string, unknown> }
+  // `echoed`: metadata and computed values sent back from a representation; decide compares them.
+  | { readonly ok: true; readonly data: Record<string, unknown>; readonly echoed: Record<string, unknown> }
   // 400 for a body of the wrong shape or unknown fields, 422 for values that are not acceptable.
   | { readonly ok: false; readonly status: 400 | 422; readonly errors: readonly FieldError[] };
 
 export type Mode = 'create' | 'update';
 
+/** The `$` metadata of a representation: an update may send it back unchanged (GET → edit → PATCH). */
+export const METADATA_FIELDS: ReadonlySet<string> = new Set(['$id', '$type', '$version', '$createdAt', '$updatedAt']);
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Checks a create (all required fields) or update (partial; null clears) body against a noun. */
-export function validateFields(noun: NounSchema, body: unknown, mode: Mode, basePath = ''): Validated {
+/** Checks a create (all required fields) or update (partial; null clears) body against a noun.
+ *  With `echoes`, an update's metadata and computed fields are returned in `echoed`, not refused. */
+export function validateFields(noun: NounSchema, body: unknown, mode: Mode, basePath = '', echoes = false): Validated {
   if (!isPlainObject(body)) return { ok: false, status: 400, errors: [{ path: basePath || '/', message: 'must be a JSON object' }] };
   const unknown: FieldError[] = [];
   const invalid: FieldError[] = [];
   const data: Record<string, unknown> = {};
+  const echoed: Record<string, unknown> = {};
+  const echoing = echoes && mode === 'update';
   for (const [key, value] of Object.entries(body)) {
     const path = `${basePath}/${key}`;
     const spec = noun.fields[key];
+    if (echoing && (METADATA_FIELDS.has(key) || noun.computed.has(key))) {
+      echoed[key] = value;
+      continue;
+    }
     if (!spec) {
       if (key.startsWith('$')) invalid.push({ path, message: 'is metadata and read-only' });
       else unknown.push({ path, message: `is not a field of ${noun.name}` });
@@ -57,7 +68,7 @@ export function validateFields(noun: NounSchema, body: unknown, mode: Mode, base
         invalid.push({ path: `${basePath}/${key}`, message: 'is required' });
   if (unknown.length) return { ok: false, status: 400, errors: [...unknown, ...invalid] };
   if (invalid.length) return { ok: false, status: 422, errors: invalid };
-  return { ok: true, data };
+  return { ok: true, data, echoed };
 }
 
 function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { kind: 'inverse' }>, value: unknown): string | undefined {

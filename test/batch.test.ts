@@ -41,6 +41,19 @@ describe('an atomic batch', () => {
     expect(await eventCount(tenant)).toBe(before);
   });
 
+  it('updates from a representation sent back, refusing one whose $version is stale', async () => {
+    const tenant = aTenant();
+    const read = (await apiJson(`/~${tenant}/contacts`, { body: aContact() })).body;
+    const ok = await batch(tenant, { atomic: true, operations: [{ type: 'Contact', verb: 'update', id: read['$id'], data: { ...read, title: 'CTO' } }] });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body['results'][0].body).toMatchObject({ title: 'CTO' });
+    const before = await eventCount(tenant);
+    const stale = await batch(tenant, { atomic: true, operations: [{ type: 'Contact', verb: 'update', id: read['$id'], data: { ...read, title: 'CEO' } }] });
+    expect(stale.status).toBe(422);
+    expect(stale.body).toMatchObject({ operation: 0, cause: { status: 412 }, errors: [{ path: '/$version' }] });
+    expect(await eventCount(tenant)).toBe(before);
+  });
+
   it('names an operation that fails validation at the edge', async () => {
     const tenant = aTenant();
     const answer = await batch(tenant, { atomic: true, operations: [{ type: 'Contact', verb: 'create', data: aContact() }, { type: 'Contact', verb: 'create', data: { name: 'X', leadScore: 99 } }] });

@@ -3,7 +3,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { aContact, aKey, created } from './builders';
-import { ADMIN, aTenant, eventCount } from './http';
+import { ADMIN, api, aTenant, eventCount } from './http';
 import { expectProblem, messageAt } from './problem';
 
 async function aTenantWithAContact(): Promise<{ tenant: string; id: string }> {
@@ -25,6 +25,20 @@ describe('a malformed request', () => {
     expect(messageAt(body, '/nickname')).toMatch(/not a field of Contact/);
     const patched = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { nickname: 'Al' } }, 400);
     expect(messageAt(patched.body, '/nickname')).toMatch(/not a field/);
+  });
+
+  it('lists the first 100 errors of a body with 50,000 unknown fields and counts them all', async () => {
+    const { tenant, id } = await aTenantWithAContact();
+    const body = JSON.stringify(Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`f${i}`, 1])));
+    for (const call of [{ method: 'POST', path: `/~${tenant}/contacts` }, { method: 'PATCH', path: `/~${tenant}/contacts/${id}` }]) {
+      const answer = await expectProblem(tenant, call.path, { method: call.method, body }, 400);
+      expect(answer.body.errors).toHaveLength(100);
+      expect(answer.body.errors?.[0]).toEqual({ path: '/f0', message: 'is not a field of Contact' });
+      expect(answer.body['errorCount']).toBe(call.method === 'POST' ? 50_001 : 50_000);
+    }
+    const few = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { a: 1, b: 2 } }, 400);
+    expect(few.body.errors).toHaveLength(2);
+    expect(few.body['errorCount']).toBeUndefined();
   });
 
   it('answers 400 to names Object.prototype carries (constructor, __proto__, toString)', async () => {
@@ -135,11 +149,24 @@ describe('a request for nothing', () => {
     for (const name of ['Acme', '-acme', 'ac_me', 'a'.repeat(64)]) await expectProblem(tenant, `/~${name}/contacts`, { method: 'POST', body: aContact() }, 404);
   });
 
+  it('answers HEAD like GET (status and headers) without a body', async () => {
+    const { tenant, id } = await aTenantWithAContact();
+    for (const path of [`/~${tenant}/contacts/${id}`, `/~${tenant}/contacts`, `/~${tenant}/events?after=0`, `/~${tenant}/contacts/contact_01KZZZZZZZZZZZZZZZZZZZZZZZ`]) {
+      const get = await api(path);
+      const head = await api(path, { method: 'HEAD' });
+      expect(head.status, path).toBe(get.status);
+      expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+      expect(head.headers.get('etag'), path).toBe(get.headers.get('etag'));
+      expect(await head.text(), path).toBe('');
+    }
+    expect((await api(`/~${tenant}/contacts/${id}`, { method: 'HEAD' })).status).toBe(200);
+  });
+
   it('answers 405 with Allow to a method the route lacks', async () => {
     const { tenant, id } = await aTenantWithAContact();
     const collection = await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'PUT', body: aContact() }, 405);
-    expect(collection.headers.get('allow')).toBe('GET, POST');
+    expect(collection.headers.get('allow')).toBe('GET, HEAD, POST');
     const entity = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'POST', body: aContact() }, 405);
-    expect(entity.headers.get('allow')).toBe('GET, PATCH, DELETE');
+    expect(entity.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE');
   });
 });

@@ -1,8 +1,9 @@
 // REST create / get / patch / delete for every noun, with the representation, ETag, If-Match and
 // X-Event-Seq a client relies on.
 import { describe, expect, it } from 'vitest';
-import { aCampaign, aContact, aDeal, aLead, anActivity, anOrganization } from './builders';
+import { aCampaign, aContact, aDeal, aLead, anActivity, anOrganization, created } from './builders';
 import { aTenant, api, apiJson } from './http';
+import { expectProblem } from './problem';
 
 const NOUNS = [
   { type: 'Contact', collection: 'contacts', prefix: 'contact', build: aContact, patch: { department: 'Platform', preferredChannel: 'Email' } },
@@ -92,5 +93,62 @@ describe('X-Event-Seq', () => {
     const patched = await api(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'PATCH', body: { department: 'Platform' } });
     const deleted = await api(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'DELETE' });
     expect([org, contact, patched, deleted].map((a) => a.headers.get('x-event-seq'))).toEqual(['1', '2', '3', '4']);
+  });
+});
+
+describe('a patch re-sending a reference', () => {
+  it('accepts the unchanged reference of a deleted target, and checks the ones it changes', async () => {
+    const tenant = aTenant();
+    const org = await created(tenant, 'organizations', anOrganization());
+    const other = await created(tenant, 'organizations', anOrganization());
+    const contact = await created(tenant, 'contacts', aContact({ organization: org['$id'] }));
+    const path = `/~${tenant}/contacts/${contact['$id']}`;
+    for (const target of [org, other]) expect((await api(`/~${tenant}/organizations/${target['$id']}`, { method: 'DELETE' })).status).toBe(204);
+    const patched = await apiJson(path, { method: 'PATCH', body: { organization: org['$id'], title: 'CTO' } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ organization: org['$id'], title: 'CTO' });
+    expect((await api(path, { method: 'PATCH', body: { organization: other['$id'] } })).status).toBe(422);
+    expect((await api(`/~${tenant}/contacts`, { method: 'POST', body: aContact({ organization: org['$id'] }) })).status).toBe(422);
+  });
+
+  it('follows a merge for a reference it changes', async () => {
+    const tenant = aTenant();
+    const kept = await created(tenant, 'contacts', aContact());
+    const source = await created(tenant, 'contacts', aContact());
+    const report = await created(tenant, 'contacts', aContact());
+    expect((await api(`/~${tenant}/contacts/${kept['$id']}/merge`, { method: 'POST', body: { sources: [source['$id']] } })).status).toBe(200);
+    const patched = await apiJson(`/~${tenant}/contacts/${report['$id']}`, { method: 'PATCH', body: { manager: source['$id'] } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body['manager']).toBe(kept['$id']);
+  });
+});
+
+describe('a patch of the whole representation (GET → edit → PATCH)', () => {
+  it('accepts $ metadata and leadScore equal to the current values, and writes the edit', async () => {
+    const tenant = aTenant();
+    const contact = await created(tenant, 'contacts', aContact());
+    const path = `/~${tenant}/contacts/${contact['$id']}`;
+    const read = await apiJson(path);
+    const patched = await apiJson(path, { method: 'PATCH', body: { ...read.body, department: 'Platform' } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ department: 'Platform', $id: contact['$id'], $createdAt: contact['$createdAt'] });
+    expect(patched.body['$version']).toBeGreaterThan(read.body['$version']);
+  });
+
+  it('answers 412 to a stale $version and 422 to other metadata or leadScore that differ, writing nothing', async () => {
+    const tenant = aTenant();
+    const contact = await created(tenant, 'contacts', aContact());
+    const path = `/~${tenant}/contacts/${contact['$id']}`;
+    const read = (await apiJson(path)).body;
+    const stale = await expectProblem(tenant, path, { method: 'PATCH', body: { ...read, $version: read['$version'] + 1, title: 'CTO' } }, 412);
+    expect(stale.body['version']).toBe(read['$version']);
+    const changes = [{ $id: 'contact_01KZZZZZZZZZZZZZZZZZZZZZZZ' }, { $type: 'Organization' }, { $createdAt: '2020-01-01T00:00:00.000Z' }, { $updatedAt: '2020-01-01T00:00:00.000Z' }, { leadScore: read['leadScore'] + 1 }];
+    for (const change of changes) {
+      const refused = await expectProblem(tenant, path, { method: 'PATCH', body: { ...read, ...change, title: 'CTO' } }, 422);
+      expect(refused.body.errors?.map((e) => e.path)).toEqual([`/${Object.keys(change)[0]}`]);
+    }
+    await expectProblem(tenant, path, { method: 'PATCH', body: { ...read, reports: [] } }, 422);
+    await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'POST', body: { ...aContact(), $type: 'Contact' } }, 422);
+    expect((await apiJson(path)).body).toEqual(read);
   });
 });

@@ -9,7 +9,7 @@ import type { Failure } from '../durable-objects/protocol';
 import type { OperationResult } from '../durable-objects/lifecycle-rpc';
 import type { Env } from './env';
 import { lifecycleOf } from './lifecycle-client';
-import { badRequest, problem, PROBLEMS } from './problems';
+import { badRequest, listedErrors, problem, PROBLEMS } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
 
@@ -74,7 +74,7 @@ function operationFailed(index: number, cause: Failure): Response {
 
 function failed(error: Failure): { status: number; body: Record<string, unknown> } {
   const { status, title } = PROBLEMS[error.code];
-  return { status, body: { type: `https://crm.headless.ly/problems/${error.code}`, title, status, detail: error.message, ...(error.errors ? { errors: error.errors } : {}), ...(error.extra ?? {}) } };
+  return { status, body: { type: `https://crm.headless.ly/problems/${error.code}`, title, status, detail: error.message, ...listedErrors(error.errors), ...(error.extra ?? {}) } };
 }
 
 function answered(result: OperationResult): { status: number; body?: unknown } {

@@ -42,9 +42,10 @@ export const updateEntity: Handler = async (request, env) => {
   if (Number.isNaN(ifMatch)) return badRequest('If-Match must be an ETag like "3"');
   const body = await readJson(request);
   if (!body.ok) return body.response;
-  const checked = validateFields(noun, body.value, 'update');
+  const checked = validateFields(noun, body.value, 'update', '', true);
   if (!checked.ok) return problem({ code: checked.status === 400 ? 'bad_request' : 'invalid', message: `invalid ${noun.name} update`, errors: checked.errors });
-  const command: CommandInput = { kind: 'update', noun: noun.name, id: request.params['id']!, data: checked.data, ...(ifMatch === undefined ? {} : { ifMatch }) };
+  const echoed = Object.keys(checked.echoed).length ? { echoed: checked.echoed } : {};
+  const command: CommandInput = { kind: 'update', noun: noun.name, id: request.params['id']!, data: checked.data, ...echoed, ...(ifMatch === undefined ? {} : { ifMatch }) };
   return write(ctx, command, await idempotencyOf(request, body.text), locator(tenant, noun));
 };
 

@@ -33,6 +33,15 @@ export const PROBLEMS: Readonly<Record<ErrorCode | EdgeCode, { readonly status: 
 /** Codes only the edge produces, before a request reaches a Durable Object. */
 export type EdgeCode = 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'internal';
 
+/** A problem lists at most this many errors; `errorCount` then says how many there were in all. */
+export const MAX_LISTED_ERRORS = 100;
+
+export function listedErrors(errors: Failure['errors']): { errors?: Failure['errors']; errorCount?: number } {
+  if (!errors?.length) return {};
+  if (errors.length <= MAX_LISTED_ERRORS) return { errors };
+  return { errors: errors.slice(0, MAX_LISTED_ERRORS), errorCount: errors.length };
+}
+
 export function problem(error: Failure | { code: EdgeCode; message: string; errors?: Failure['errors']; extra?: Failure['extra'] }, headers: HeadersInit = {}): Response {
   const { status, title } = PROBLEMS[error.code];
   const body = {
@@ -40,7 +49,7 @@ export function problem(error: Failure | { code: EdgeCode; message: string; erro
     title,
     status,
     detail: error.message,
-    ...(error.errors?.length ? { errors: error.errors } : {}),
+    ...listedErrors(error.errors),
     ...(error.extra ?? {}),
   };
   const extraHeaders = new Headers(headers);

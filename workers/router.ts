@@ -36,6 +36,14 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/:collection/:id', { GET: readEntity, PATCH: updateEntity, DELETE: deleteEntity }],
 ];
 
+// HEAD answers as GET would (status and headers) without the body (RFC 9110 §9.3.2).
+function headOf(get: Route): Route {
+  return async (request, env, ctx) => {
+    const answer = await get(request, env, ctx);
+    return new Response(null, { status: answer.status, headers: answer.headers });
+  };
+}
+
 export function buildRouter() {
   const router = Router<IRequest, [Env, ExecutionContext]>({
     catch: (error: unknown) => {
@@ -47,7 +55,8 @@ export function buildRouter() {
     // itty registers a route under whatever method name is read off the router.
     const byMethod = router as unknown as Record<string, (path: string, handler: Route) => unknown>;
     for (const [method, handler] of Object.entries(methods)) byMethod[method]!(path, handler);
-    const allow = Object.keys(methods).join(', ');
+    if (methods['GET']) byMethod['HEAD']!(path, headOf(methods['GET']));
+    const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
     router.all(path, () => problem({ code: 'method_not_allowed', message: `use ${allow}` }, { allow }));
   }
   router.all('*', (request: IRequest) => problem({ code: 'not_found', message: `no route ${new URL(request.url).pathname}` }));

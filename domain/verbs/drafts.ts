@@ -34,9 +34,10 @@ export function draftCommand(noun: NounSchema, verb: string, id: string | undefi
   switch (write) {
     case 'create':
     case 'update': {
-      const checked = validateFields(noun, body, write, base);
+      const checked = validateFields(noun, body, write, base, true);
       if (!checked.ok) return checked;
-      return { ok: true, value: write === 'create' ? { kind: 'create', noun: noun.name, data: checked.data } : { kind: 'update', noun: noun.name, id: target, data: checked.data } };
+      if (write === 'create') return { ok: true, value: { kind: 'create', noun: noun.name, data: checked.data } };
+      return { ok: true, value: { kind: 'update', noun: noun.name, id: target, data: checked.data, ...echoedOf(checked.echoed) } };
     }
     case 'delete':
       return { ok: true, value: { kind: 'delete', noun: noun.name, id: target } };
@@ -56,6 +57,8 @@ export function draftCommand(noun: NounSchema, verb: string, id: string | undefi
     }
   }
 }
+
+const echoedOf = (echoed: Record<string, unknown>) => (Object.keys(echoed).length ? { echoed } : {});
 
 function emptyBody(body: unknown, base: string): Checked<never> | undefined {
   if (body === undefined || (isPlainObject(body) && Object.keys(body).length === 0)) return undefined;

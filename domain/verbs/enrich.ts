@@ -24,7 +24,7 @@ export function decideEnrich(id: string, data: Readonly<Record<string, unknown>>
     provenance[field] = source;
   }
   derive({ ...contact.fields, ...proposed }, proposed, provenance);
-  const resolved = resolveReferences(Contact, id, proposed, view);
+  const resolved = resolveReferences(Contact, id, proposed, view, contact.fields);
   const changes = diff(contact.fields, resolved);
   if (Object.keys(changes).length === 0) return [];
   checkUnique(Contact, id, resolved, view);
