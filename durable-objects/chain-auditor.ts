@@ -21,7 +21,7 @@ export class ChainAuditor {
   async verify(from: number, budget: number): Promise<VerifyOutcome> {
     const head = this.headSeq();
     const start = this.startAt(from);
-    if ('reason' in start) return { ok: false, head, from, verified: from - 1, firstBreak: start };
+    if ('reason' in start) return { ok: false, head, from, verified: start.seq - 1, firstBreak: start };
     let at = start;
     const last = Math.min(head, from - 1 + budget);
     while (at.seq < last) {
