@@ -10,6 +10,8 @@ import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
 import { CommandShell } from './command-shell';
+import { ChainAuditor, type VerifyOutcome } from './chain-auditor';
+import { HistoryReader, type FieldChange, type HistoryQuery } from './history-reader';
 import { CommandWriter, type CommandInput, type WriteOutcome } from './command-writer';
 import { EntityReader, type ReadOutcome, type ReadQuery } from './entity-reader';
 import { GroupCommit } from './group-commit';
@@ -38,6 +40,8 @@ export class TenantLog extends DurableObject<Env> {
   private readonly outbox: Outbox;
   private readonly writer: CommandWriter;
   private readonly reader: EntityReader;
+  private readonly history: HistoryReader;
+  private readonly auditor: ChainAuditor;
   /** Writes arriving together share one commit; after-hooks run once per group. */
   private readonly writes = new GroupCommit(() => this.runAfterHooks());
   private readonly nextId = monotonicFactory();
@@ -62,6 +66,8 @@ export class TenantLog extends DurableObject<Env> {
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
     this.writer = new CommandWriter(this.store, this.shell, this.idempotency);
     this.reader = new EntityReader(this.store);
+    this.history = new HistoryReader(ctx.storage.sql);
+    this.auditor = new ChainAuditor(ctx.storage.sql, () => this.store.headSeq);
   }
 
   /** Runs one write command: decide, append, fold and remember its answer, atomically. */
@@ -147,6 +153,28 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
     return ok({ events: this.store.eventsAfter(query.after, query.limit, query.type), head: this.store.headSeq });
+  }
+
+  /** One entity's history (merged sources included), a page after a seq. */
+  async entityEvents(call: CallContext, query: HistoryQuery): Promise<Result<{ events: StoredEvent[]; head: number }>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.history.events(query);
+  }
+
+  /** One stored field's values over time. */
+  async fieldHistory(call: CallContext, query: { noun: string; id: string; field: string }): Promise<Result<{ changes: FieldChange[]; head: number }>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.history.field(query.noun, query.id, query.field);
+  }
+
+  /** Verifies the hash chain from a seq, at most `budget` events per call (a broken chain is a finding). */
+  async verifyChain(call: CallContext, query: { from: number; budget: number }): Promise<Result<VerifyOutcome>> {
+    const auth = this.authorize(call, 'read');
+    if ('code' in auth) return { ok: false, error: auth };
+    if (query.from > this.store.headSeq + 1) return failure('bad_request', `from ${query.from} is past the head ${this.store.headSeq}`, { errors: [{ path: '?from', message: 'past the head' }] });
+    return ok(await this.auditor.verify(query.from, query.budget));
   }
 
   /** Projections pull events in seq order after their checkpoint (internal: no credential). */

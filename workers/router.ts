@@ -1,5 +1,6 @@
 // Every route of the API in one table. A path that exists with another method answers 405 with Allow.
 import { Router, type IRequest } from 'itty-router';
+import { auditVerify, entityEvents } from './audit-routes';
 import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-routes';
 import type { Env } from './env';
 import { listEvents } from './event-routes';
@@ -19,6 +20,7 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
   ['/~:tenant/keys/:id', { DELETE: revokeKey }],
   ['/~:tenant/events', { GET: listEvents }],
+  ['/~:tenant/audit/verify', { GET: auditVerify }],
   ['/~:tenant/query', { POST: queryEntities }],
   ['/~:tenant/projections/status', { GET: projectionStatus }],
   ['/~:tenant/projections/rebuild', { POST: projectionRebuild }],
@@ -32,6 +34,7 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/contacts/:id/score', { GET: readScore }],
   ['/~:tenant/contacts/:id/provenance', { GET: readProvenance }],
   ...verbRoutes(),
+  ['/~:tenant/:collection/:id/events', { GET: entityEvents }],
   ['/~:tenant/:collection', { GET: listEntities, POST: createEntity }],
   ['/~:tenant/:collection/:id', { GET: readEntity, PATCH: updateEntity, DELETE: deleteEntity }],
 ];
