@@ -7,6 +7,7 @@ import { fail } from './errors';
 import type { DomainEvent } from './events';
 import type { Changes } from './evolve';
 import { normalizeUnique } from './formats';
+import { fieldLists } from './field-lists';
 import type { NounSchema } from './noun';
 import { nounByName } from './nouns';
 import { checkStageMove } from './stage-machine';
@@ -97,9 +98,9 @@ export function resolveReferences(
   current?: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
-  for (const [key, spec] of Object.entries(noun.fields)) {
+  for (const [key, spec] of fieldLists(noun).refs) {
     const value = data[key];
-    if (spec.kind !== 'ref' || typeof value !== 'string' || value === current?.[key]) continue;
+    if (typeof value !== 'string' || value === current?.[key]) continue;
     const target = followMerges(value, view);
     if (!isLive(target) || target.type !== spec.target)
       fail('invalid_reference', `${key} must reference a live ${spec.target}`, { errors: [{ path: `/${key}`, message: `no live ${spec.target} ${value}` }] });
@@ -127,9 +128,9 @@ function checkNoCycle(field: string, id: string, start: string, view: StateView)
 }
 
 export function checkUnique(noun: NounSchema, id: string, fields: Readonly<Record<string, unknown>>, view: StateView): void {
-  for (const [key, spec] of Object.entries(noun.fields)) {
+  for (const key of fieldLists(noun).uniques) {
     const value = fields[key];
-    if (spec.kind === 'inverse' || !spec.unique || typeof value !== 'string') continue;
+    if (typeof value !== 'string') continue;
     const holder = view.findUnique(noun.name, key, normalizeUnique(value));
     if (holder !== undefined && holder !== id)
       fail('duplicate', `${key} ${value} belongs to ${holder} already`, { extra: { existingId: holder }, errors: [{ path: `/${key}`, message: `is taken by ${holder}` }] });

@@ -1,5 +1,6 @@
 // Request shape, checked once at the edge from the noun schema (types, enums, formats, lengths,
 // writability). Rules that depend on stored state (uniqueness, live references) belong to decide.
+import { fieldLists } from './field-lists';
 import { checkDatetime, FORMAT_CHECKS } from './formats';
 import { DEFAULT_MAX_LENGTH, type FieldSpec, type NounSchema } from './noun';
 import { nounByName } from './nouns';
@@ -63,8 +64,8 @@ export function validateFields(noun: NounSchema, body: unknown, mode: Mode, base
     else data[key] = typeof value === 'string' ? value.trim() : value;
   }
   if (mode === 'create')
-    for (const [key, spec] of Object.entries(noun.fields))
-      if (spec.kind !== 'inverse' && spec.required && (body[key] === undefined || body[key] === null) && !invalid.some((e) => e.path === `${basePath}/${key}`))
+    for (const key of fieldLists(noun).required)
+      if ((body[key] === undefined || body[key] === null) && !invalid.some((e) => e.path === `${basePath}/${key}`))
         invalid.push({ path: `${basePath}/${key}`, message: 'is required' });
   if (unknown.length) return { ok: false, status: 400, errors: [...unknown, ...invalid] };
   if (invalid.length) return { ok: false, status: 422, errors: invalid };

@@ -5,6 +5,7 @@ import { isLive } from '../domain/entity';
 import { chain, GENESIS_HASH, type DomainEvent, type StoredEvent } from '../domain/events';
 import { evolve } from '../domain/evolve';
 import { normalizeUnique } from '../domain/formats';
+import { fieldLists } from '../domain/field-lists';
 import { nounByName } from '../domain/nouns';
 import type { StateView } from '../domain/state-view';
 
@@ -128,18 +129,20 @@ export class EventStore implements StateView {
     if (!noun) return;
     const wasLive = isLive(before);
     const nowLive = isLive(after);
-    for (const [field, spec] of Object.entries(noun.fields)) {
-      if (spec.kind === 'inverse' || !(spec.unique || spec.kind === 'ref')) continue;
+    const { refs, uniqueValues } = fieldLists(noun);
+    for (const [field] of refs) {
       const old = wasLive ? before!.fields[field] : undefined;
       const now = nowLive ? after.fields[field] : undefined;
       if (old === now) continue;
-      if (spec.kind === 'ref') {
-        if (typeof old === 'string') this.sql.exec('DELETE FROM refs WHERE target_id = ? AND field = ? AND source_type = ? AND source_id = ?', old, field, noun.name, after.id);
-        if (typeof now === 'string') this.sql.exec('INSERT OR IGNORE INTO refs (target_id, field, source_type, source_id) VALUES (?, ?, ?, ?)', now, field, noun.name, after.id);
-      } else {
-        if (typeof old === 'string') this.sql.exec('DELETE FROM uniques WHERE noun = ? AND field = ? AND value = ? AND entity_id = ?', noun.name, field, normalizeUnique(old), after.id);
-        if (typeof now === 'string') this.sql.exec('INSERT INTO uniques (noun, field, value, entity_id) VALUES (?, ?, ?, ?)', noun.name, field, normalizeUnique(now), after.id);
-      }
+      if (typeof old === 'string') this.sql.exec('DELETE FROM refs WHERE target_id = ? AND field = ? AND source_type = ? AND source_id = ?', old, field, noun.name, after.id);
+      if (typeof now === 'string') this.sql.exec('INSERT OR IGNORE INTO refs (target_id, field, source_type, source_id) VALUES (?, ?, ?, ?)', now, field, noun.name, after.id);
+    }
+    for (const field of uniqueValues) {
+      const old = wasLive ? before!.fields[field] : undefined;
+      const now = nowLive ? after.fields[field] : undefined;
+      if (old === now) continue;
+      if (typeof old === 'string') this.sql.exec('DELETE FROM uniques WHERE noun = ? AND field = ? AND value = ? AND entity_id = ?', noun.name, field, normalizeUnique(old), after.id);
+      if (typeof now === 'string') this.sql.exec('INSERT INTO uniques (noun, field, value, entity_id) VALUES (?, ?, ?, ?)', noun.name, field, normalizeUnique(now), after.id);
     }
   }
 

@@ -1,0 +1,33 @@
+// The fields of a noun that every write checks or indexes (required, references, unique values),
+// listed once per noun: validate, decide and the store's reindex run per request or event, and walking
+// every field of the schema each time was a fifth of the in-DO create profile.
+import type { FieldSpec, NounSchema } from './noun';
+
+type RefSpec = Extract<FieldSpec, { kind: 'ref' }>;
+
+export interface FieldLists {
+  /** Required fields a create must carry (inverses are never written). */
+  readonly required: readonly string[];
+  readonly refs: readonly (readonly [string, RefSpec])[];
+  /** Unique fields, references included: what decide checks. */
+  readonly uniques: readonly string[];
+  /** Unique fields that are not references: what the uniques table holds (references go to refs). */
+  readonly uniqueValues: readonly string[];
+}
+
+const byNoun = new WeakMap<NounSchema, FieldLists>();
+
+export function fieldLists(noun: NounSchema): FieldLists {
+  let fields = byNoun.get(noun);
+  if (!fields) {
+    const entries = Object.entries(noun.fields);
+    fields = {
+      required: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.required ? [key] : [])),
+      refs: entries.flatMap(([key, spec]) => (spec.kind === 'ref' ? [[key, spec] as const] : [])),
+      uniques: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.unique ? [key] : [])),
+      uniqueValues: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.kind !== 'ref' && spec.unique ? [key] : [])),
+    };
+    byNoun.set(noun, fields);
+  }
+  return fields;
+}
