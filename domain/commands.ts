@@ -1,4 +1,5 @@
-// Commands: what a client asks for, imperative. Ids, time and actor arrive as metadata so decide stays pure.
+// Commands: what a client asks for, imperative. Ids are minted by the shell; time and actor travel
+// beside the command (the shell's TxMeta), so decide stays pure.
 
 export type Command =
   | { readonly kind: 'create'; readonly noun: string; readonly id: string; readonly data: Readonly<Record<string, unknown>> }
@@ -12,9 +13,3 @@ export type Command =
       readonly echoed?: Readonly<Record<string, unknown>>;
     }
   | { readonly kind: 'delete'; readonly noun: string; readonly id: string; readonly ifMatch?: number };
-
-export interface CommandMeta {
-  /** ISO time of the command; every event it produces carries it. */
-  readonly time: string;
-  readonly actor: string;
-}

@@ -100,7 +100,6 @@ export const Campaign = Noun('Campaign', {
 export const NOUNS: readonly NounSchema[] = [Contact, Organization, Lead, Activity, Deal, Campaign];
 checkNounGraph(NOUNS);
 
-export type NounName = (typeof NOUNS)[number]['name'];
 export const nounByName = new Map(NOUNS.map((n) => [n.name, n]));
 export const nounByCollection = new Map(NOUNS.map((n) => [n.collection, n]));
 export const nounByIdPrefix = new Map(NOUNS.map((n) => [n.idPrefix, n]));

@@ -8,7 +8,6 @@ import { draftCommand, type CommandDraft } from '../domain/verbs/drafts';
 import type { Failure } from '../durable-objects/protocol';
 import type { OperationResult } from '../durable-objects/lifecycle-rpc';
 import type { Env } from './env';
-import { lifecycleOf } from './lifecycle-client';
 import { badRequest, listedErrors, problem, PROBLEMS } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
@@ -27,7 +26,7 @@ export async function postBatch(request: IRequest, env: Env): Promise<Response> 
   const firstBad = checked.findIndex((c) => 'code' in c);
   if (shape.atomic && firstBad >= 0) return operationFailed(firstBad, checked[firstBad] as Failure);
   const valid = checked.filter((c): c is CommandDraft => !('code' in c));
-  const result = await lifecycleOf(ctx).batch(ctx.call, { operations: valid, atomic: shape.atomic }, await idempotencyOf(request, body.text));
+  const result = await ctx.log.batch(ctx.call, { operations: valid, atomic: shape.atomic }, await idempotencyOf(request, body.text));
   if (!result.ok) {
     const cause = result.error.extra?.['cause'] as Failure | undefined;
     return result.error.code === 'operation_failed' && cause ? operationFailed(Number(result.error.extra!['operation']), cause) : problem(result.error);

@@ -7,14 +7,14 @@ import { ENRICHABLE_FIELDS } from '../domain/verbs/enrich';
 import type { CommandDraft } from '../domain/verbs/drafts';
 import type { CallContext, Idempotency } from '../durable-objects/protocol';
 import { entityAnswer, failureAnswer } from './answers';
-import type { LifecycleClient } from './lifecycle-client';
+import type { LogClient } from './tenant-call';
 import { problem } from './problems';
 
 type Enrich = Extract<CommandDraft, { kind: 'enrich' }>;
 
 export async function enrichWithProvider(
   provider: Fetcher,
-  log: LifecycleClient,
+  log: LogClient,
   call: CallContext,
   draft: Enrich,
   idempotency: Idempotency | undefined,

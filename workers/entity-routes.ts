@@ -7,7 +7,7 @@ import { validateFields } from '../domain/validate';
 import type { CommandInput } from '../durable-objects/tenant-log';
 import { entityAnswer, failureAnswer, parseIfMatch } from './answers';
 import type { Env } from './env';
-import { badRequest, problem } from './problems';
+import { badRequest, invalidBody, problem } from './problems';
 import { readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
 
@@ -28,7 +28,7 @@ export const createEntity: Handler = async (request, env) => {
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateFields(noun, body.value, 'create');
-  if (!checked.ok) return problem({ code: checked.status === 400 ? 'bad_request' : 'invalid', message: `invalid ${noun.name}`, errors: checked.errors });
+  if (!checked.ok) return invalidBody(checked.status, `invalid ${noun.name}`, checked.errors);
   return write(ctx, { kind: 'create', noun: noun.name, data: checked.data }, await idempotencyOf(request, body.text), locator(tenant, noun));
 };
 
@@ -43,7 +43,7 @@ export const updateEntity: Handler = async (request, env) => {
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateFields(noun, body.value, 'update', '', true);
-  if (!checked.ok) return problem({ code: checked.status === 400 ? 'bad_request' : 'invalid', message: `invalid ${noun.name} update`, errors: checked.errors });
+  if (!checked.ok) return invalidBody(checked.status, `invalid ${noun.name} update`, checked.errors);
   const echoed = Object.keys(checked.echoed).length ? { echoed: checked.echoed } : {};
   const command: CommandInput = { kind: 'update', noun: noun.name, id: request.params['id']!, data: checked.data, ...echoed, ...(ifMatch === undefined ? {} : { ifMatch }) };
   return write(ctx, command, await idempotencyOf(request, body.text), locator(tenant, noun));

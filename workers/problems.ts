@@ -63,3 +63,8 @@ export function problem(error: Failure | { code: EdgeCode; message: string; erro
 export function badRequest(message: string, errors?: Failure['errors']): Response {
   return problem({ code: 'bad_request', message, ...(errors ? { errors } : {}) });
 }
+
+/** A body the edge refused: 400 for its shape or unknown fields, 422 for values (domain/validate.ts). */
+export function invalidBody(status: 400 | 422, message: string, errors: Failure['errors']): Response {
+  return problem({ code: status === 400 ? 'bad_request' : 'invalid', message, ...(errors ? { errors } : {}) });
+}

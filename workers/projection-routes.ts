@@ -1,14 +1,12 @@
 // Operating the read model: `GET /~t/projections/status` (checkpoint, head, lag) and
 // `POST /~t/projections/rebuild` (admin: refill from seq 0 beside the live tables, then swap).
 import type { IRequest } from 'itty-router';
-import type { TenantLog } from '../durable-objects/tenant-log';
 import { readModelOf } from '../projections/consumer';
 import type { Env } from './env';
 import { problem } from './problems';
 import { projectionAnswer } from './read-model-call';
 import { tenantCall } from './tenant-call';
 
-type Checker = Pick<TenantLog, 'check'>;
 
 export const projectionStatus = (request: IRequest, env: Env) => operate(request, env, 'read');
 export const projectionRebuild = (request: IRequest, env: Env) => operate(request, env, 'admin');
@@ -19,7 +17,7 @@ async function operate(request: IRequest, env: Env, scope: 'read' | 'admin'): Pr
   const ctx = await tenantCall(request, env, tenant);
   if (!ctx.ok) return ctx.response;
   if (ctx.call.principal.kind !== 'admin') {
-    const allowed = await (ctx.log as unknown as Checker).check(ctx.call, scope);
+    const allowed = await ctx.log.check(ctx.call, scope);
     if (!allowed.ok) return problem(allowed.error);
   }
   const model = readModelOf(env, tenant);

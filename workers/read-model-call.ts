@@ -3,7 +3,6 @@
 // the check passed; the admin token is checked here and costs no hop.
 import type { Answer } from '../durable-objects/read-model';
 import type { Result, Scope } from '../durable-objects/protocol';
-import type { TenantLog } from '../durable-objects/tenant-log';
 import { readModelOf } from '../projections/consumer';
 import type { Env } from './env';
 import { badRequest, problem } from './problems';
@@ -11,7 +10,6 @@ import { json } from './request-body';
 import { tenantCall } from './tenant-call';
 
 type ReadModelClient = ReturnType<typeof readModelOf>;
-type Checker = Pick<TenantLog, 'check'>;
 
 export type Served<T> = { readonly ok: true; readonly value: T; readonly seq: number } | { readonly ok: false; readonly response: Response };
 
@@ -28,7 +26,7 @@ export async function serveFromReadModel<T>(
   if (!ctx.ok) return ctx;
   const minSeq = parseMinSeq(request.headers.get('x-min-seq'));
   if (minSeq instanceof Response) return { ok: false, response: minSeq };
-  const check = ctx.call.principal.kind === 'admin' ? Promise.resolve({ ok: true } as const) : (ctx.log as unknown as Checker).check(ctx.call, scope);
+  const check = ctx.call.principal.kind === 'admin' ? Promise.resolve({ ok: true } as const) : ctx.log.check(ctx.call, scope);
   const answer = query(readModelOf(env, tenant), minSeq);
   answer.catch(() => undefined); // an unauthorized caller's answer is dropped, failed or not
   const allowed = await check;

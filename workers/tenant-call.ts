@@ -9,7 +9,13 @@ import type { Env } from './env';
 import { problem } from './problems';
 
 /** The log's RPC surface, typed from the class itself (the stub's generated types lose result unions). */
-export type LogClient = Pick<TenantLog, 'execute' | 'read' | 'events' | 'createKey' | 'listKeys' | 'revokeKey' | 'pull' | 'ping' | 'entityEvents' | 'fieldHistory' | 'verifyChain'>;
+export type LogClient = Pick<
+  TenantLog,
+  | 'execute' | 'read' | 'batch' | 'events' | 'pull' | 'ping' | 'check'
+  | 'createKey' | 'listKeys' | 'revokeKey'
+  | 'score' | 'provenance' | 'settings' | 'updateSettings' | 'hookStatus'
+  | 'entityEvents' | 'fieldHistory' | 'verifyChain'
+>;
 
 export function logOf(env: Env, tenant: string): LogClient {
   return env.TENANT_LOG.get(env.TENANT_LOG.idFromName(tenant)) as unknown as LogClient;

@@ -8,7 +8,6 @@ import { draftCommand, type CommandDraft } from '../domain/verbs/drafts';
 import { entityAnswer, failureAnswer } from './answers';
 import { enrichWithProvider } from './enrichment-provider';
 import type { Env } from './env';
-import { lifecycleOf } from './lifecycle-client';
 import { problem } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
@@ -29,7 +28,7 @@ export function verbHandler(noun: NounSchema, verb: string): Handler {
     const checked = draftCommand(noun, verb, id, body.value);
     if (!checked.ok) return problem({ code: checked.status === 400 ? 'bad_request' : checked.status === 404 ? 'not_found' : 'invalid', message: `invalid ${verb}`, errors: checked.errors });
     const idempotency = await idempotencyOf(request, body.text);
-    const log = lifecycleOf(ctx);
+    const log = ctx.log;
     if (checked.value.kind === 'enrich' && env.ENRICHMENT) return enrichWithProvider(env.ENRICHMENT, log, ctx.call, checked.value, idempotency, locator(tenant, noun));
     const result = await log.execute(ctx.call, checked.value as CommandDraft, idempotency);
     if (!result.ok) return failureAnswer(result, locator(tenant, noun));
@@ -51,7 +50,7 @@ export const readScore: Handler = async (request, env) => {
   const tenant = request.params['tenant']!;
   const ctx = await tenantCall(request, env, tenant);
   if (!ctx.ok) return ctx.response;
-  const result = await lifecycleOf(ctx).score(ctx.call, request.params['id']!);
+  const result = await ctx.log.score(ctx.call, request.params['id']!);
   if (!result.ok) return failureAnswer(result, (id) => `${locator(tenant, Contact)(id)}/score`);
   const { seq, lines, ...score } = result.value;
   const group = (name: string) => lines.filter((l) => l.group === name).map(({ rule, points }) => ({ rule, points }));
@@ -62,7 +61,7 @@ export const readProvenance: Handler = async (request, env) => {
   const tenant = request.params['tenant']!;
   const ctx = await tenantCall(request, env, tenant);
   if (!ctx.ok) return ctx.response;
-  const result = await lifecycleOf(ctx).provenance(ctx.call, request.params['id']!);
+  const result = await ctx.log.provenance(ctx.call, request.params['id']!);
   if (!result.ok) return failureAnswer(result, (id) => `${locator(tenant, Contact)(id)}/provenance`);
   return json(result.value);
 };

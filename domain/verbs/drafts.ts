@@ -3,7 +3,6 @@
 import type { Command } from '../commands';
 import type { FieldError } from '../validate';
 import { isPlainObject, validateFields } from '../validate';
-import { nounByName } from '../nouns';
 import type { NounSchema } from '../noun';
 import type { AnyCommand, VerbCommand } from './commands';
 import { ENRICHABLE_FIELDS } from './enrich';
@@ -120,9 +119,4 @@ export function completeCommand(draft: CommandDraft, mint: (noun: string) => str
   if (draft.kind === 'create') return { ...draft, id: mint(draft.noun) };
   if (draft.kind === 'capture') return { ...draft, newId: mint(draft.noun), leadId: mint('Lead'), time };
   return draft;
-}
-
-/** The schema of a noun named in a batch operation or a hook's `$`. */
-export function nounNamed(name: unknown): NounSchema | undefined {
-  return typeof name === 'string' ? nounByName.get(name) : undefined;
 }
