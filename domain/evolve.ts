@@ -20,6 +20,7 @@ export function evolve(entity: Entity | undefined, event: StoredEvent): Entity {
     case 'Created':
       return { ...next, createdAt: event.time, fields: withoutNulls(event.data) };
     case 'Deleted':
+    case 'Erased': // a GDPR erasure (domain/personal-data.ts): the person's entity becomes a tombstone
       return { ...next, deletedAt: event.time };
     case 'Merged':
       // A merge source becomes a tombstone aliasing the target; the target's Merged fills fields.

@@ -103,6 +103,19 @@ export class EventStore implements StateView {
     this.cache.clear();
   }
 
+  /** Writes an entity folded elsewhere (import, erasure) with its uniques and refs. Call inside transactionSync. */
+  restoreEntity(entity: Entity): void {
+    this.writeEntity(this.get(entity.id), entity);
+  }
+
+  /** Re-reads the head from SQLite after rows were written beside append (import, compaction). */
+  reloadHead(): void {
+    const last = this.sql.exec('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').toArray()[0];
+    this.head = last ? { seq: Number(last['seq']), hash: String(last['hash']) } : { seq: 0, hash: GENESIS_HASH };
+    this.pending = undefined;
+    this.cache.clear();
+  }
+
   private insertEvent(e: StoredEvent): void {
     this.sql.exec(
       `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)

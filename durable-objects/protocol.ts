@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'bad_request'
   | 'moved' // a merged entity: read it at its target
   | 'operation_failed' // an atomic batch refused one operation and wrote nothing
-  | 'unavailable'; // the read model has not reached the asked seq in time
+  | 'unavailable' // the read model has not reached the asked seq in time
+  | 'conflict'; // the request does not fit the tenant's state (an import into a tenant with events)
 
 export interface Failure {
   readonly code: ErrorCode;

@@ -96,6 +96,22 @@ export class ReadModel extends DurableObject<Env> {
     return this.status(tenant);
   }
 
+  /**
+   * After an erasure in the log: forgets every table (deleteAll resets the database and WAL files, so no
+   * old row's bytes stay) and refills from seq 0 of the redacted log, while reads wait.
+   */
+  async wipe(tenant: string): Promise<Result<{ checkpoint: number }>> {
+    await this.ctx.blockConcurrencyWhile(async () => {
+      await this.catching?.catch(() => undefined);
+      await this.rebuildRun?.catch(() => undefined);
+      await this.ctx.storage.deleteAll();
+      this.remembered = false;
+      this.ctx.storage.transactionSync(() => this.generations.setUp());
+      await this.advance(tenant);
+    });
+    return ok({ checkpoint: this.live().checkpoint });
+  }
+
   /** Resumes a rebuild the object was evicted in the middle of. */
   override async alarm(): Promise<void> {
     const tenant = this.generations.meta('tenant');

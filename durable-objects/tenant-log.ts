@@ -25,6 +25,8 @@ import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, Setting
 import { Outbox } from './outbox';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
+import { ReplayRpc, type ErasureOutcome, type ImportProgress } from './replay-rpc';
+import { Compactor, scratchSide, type ScratchRow } from './compactor';
 
 export type { CommandInput, ReadOutcome, ReadQuery, WriteOutcome };
 
@@ -48,8 +50,15 @@ export class TenantLog extends DurableObject<Env> {
   /** Work the alarm drives; each job registers here in the constructor. */
   private readonly background: BackgroundJob[] = [];
 
+  /** Export, import, erasure (issue 10). */
+  private readonly replay: ReplayRpc;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // An erasure's copy back that a restart interrupted is finished before anything else runs.
+    const scratch = () => env.TENANT_LOG.get(env.TENANT_LOG.idFromName(`${ctx.id.toString()}~erasure-scratch`)) as unknown as TenantLog;
+    const resume = new Compactor(ctx, scratch);
+    if (resume.interrupted()) void ctx.blockConcurrencyWhile(async () => (await resume.copyBack(), this.store.reloadHead()));
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
     this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
     this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
@@ -68,6 +77,7 @@ export class TenantLog extends DurableObject<Env> {
     this.reader = new EntityReader(this.store);
     this.history = new HistoryReader(ctx.storage.sql);
     this.auditor = new ChainAuditor(ctx.storage.sql, () => this.store.headSeq);
+    this.replay = new ReplayRpc({ ctx, store: this.store, scratch, newEventId: () => this.nextId(Date.now()), wakeBy: (at) => this.wakeBy(at) });
   }
 
   /** Runs one write command: decide, append, fold and remember its answer, atomically. */
@@ -203,6 +213,69 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     return this.keys.revoke(id, new Date().toISOString()) ? ok(null) : failure('not_found', `no active key ${id}`);
+  }
+
+  /** A page of the export: lines in seq order after `after` (admin). */
+  async exportPage(call: CallContext, after: number): Promise<Result<{ text: string; last: number; count: number; head: number }>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.replay.exportPage(after);
+  }
+
+  /** The head of the chain, for a signed checkpoint (admin). */
+  async head(call: CallContext): Promise<Result<{ seq: number; hash: string }>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return ok(this.replay.head());
+  }
+
+  /** Opens an import into this empty tenant (admin); 409 when it has events. */
+  async importBegin(call: CallContext, id: string): Promise<Result<ImportProgress>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.replay.importer.begin(id);
+  }
+
+  /** Verifies, folds and stages a page of export lines; the first broken one refuses the import. */
+  async importPage(call: CallContext, id: string, text: string): Promise<Result<ImportProgress>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.replay.importer.page(id, text);
+  }
+
+  /** Makes a fully verified import live in one transaction. */
+  async importCommit(call: CallContext, id: string): Promise<Result<ImportProgress>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.replay.importCommit(id);
+  }
+
+  /** Drops an unfinished import. */
+  async importAbort(call: CallContext, id: string): Promise<Result<null>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    this.replay.importer.abort(id);
+    return ok(null);
+  }
+
+  /** GDPR erasure of a contact's personal data from every stored byte; a chained record says what went (admin). */
+  async erase(call: CallContext, id: string): Promise<Result<ErasureOutcome>> {
+    const auth = this.authorize(call, 'admin');
+    if ('code' in auth) return { ok: false, error: auth };
+    return this.replay.erase(id, auth.actor, call.requestId ?? null);
+  }
+
+  /** Scratch side of an erasure's compaction (internal: reached only through another TenantLog). */
+  async scratchReset(): Promise<void> {
+    await scratchSide.reset(this.ctx.storage);
+  }
+
+  async scratchPut(rows: ScratchRow[]): Promise<void> {
+    this.ctx.storage.transactionSync(() => scratchSide.put(this.ctx.storage.sql, rows));
+  }
+
+  async scratchRead(after: number, limit: number): Promise<ScratchRow[]> {
+    return scratchSide.read(this.ctx.storage.sql, after, limit);
   }
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */

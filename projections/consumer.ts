@@ -6,7 +6,7 @@ import type { OutboxMessage } from '../durable-objects/outbox';
 import type { ReadModel } from '../durable-objects/read-model';
 import type { Env } from '../workers/env';
 
-type ReadModelClient = Pick<ReadModel, 'catchUp' | 'list' | 'graph' | 'status' | 'rebuild'>;
+type ReadModelClient = Pick<ReadModel, 'catchUp' | 'list' | 'graph' | 'status' | 'rebuild' | 'wipe'>;
 
 export function readModelOf(env: Env, tenant: string): ReadModelClient {
   return env.READ_MODEL.get(env.READ_MODEL.idFromName(tenant)) as unknown as ReadModelClient;

@@ -13,4 +13,6 @@ export interface Env {
   readonly READ_MODEL: DurableObjectNamespace<ReadModel>;
   /** The crm-events queue: the outbox drains into it. */
   readonly EVENTS: Queue<OutboxMessage>;
+  /** Signs audit checkpoints: an Ed25519 private key as a JWK (a secret; `npm start` makes a local one). */
+  readonly AUDIT_SIGNING_KEY?: string;
 }

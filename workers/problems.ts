@@ -15,6 +15,7 @@ export const PROBLEMS: Readonly<Record<ErrorCode | EdgeCode, { readonly status: 
   cycle: { status: 409, title: 'Reference cycle' },
   merged: { status: 409, title: 'Merged' },
   invalid_merge: { status: 409, title: 'Merge refused' },
+  conflict: { status: 409, title: 'Conflict' },
   gone: { status: 410, title: 'Gone' },
   version_mismatch: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },

@@ -12,11 +12,13 @@ import { problem } from './problems';
 import { postBatch } from './batch-routes';
 import { patchSettings, readHookStatus, readSettings } from './settings-routes';
 import { readProvenance, readScore, verbRoutes } from './verb-routes';
+import { REPLAY_ROUTES } from './replay-routes';
 
 type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
 
 // Order matters: fixed segments (keys, events) before the :collection catch-all.
 const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][] = [
+  ...REPLAY_ROUTES,
   ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
   ['/~:tenant/keys/:id', { DELETE: revokeKey }],
   ['/~:tenant/events', { GET: listEvents }],

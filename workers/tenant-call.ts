@@ -15,6 +15,7 @@ export type LogClient = Pick<
   | 'createKey' | 'listKeys' | 'revokeKey'
   | 'score' | 'provenance' | 'settings' | 'updateSettings' | 'hookStatus'
   | 'entityEvents' | 'fieldHistory' | 'verifyChain'
+  | 'exportPage' | 'head' | 'importBegin' | 'importPage' | 'importCommit' | 'importAbort' | 'erase'
 >;
 
 export function logOf(env: Env, tenant: string): LogClient {

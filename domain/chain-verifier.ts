@@ -1,0 +1,65 @@
+// A streaming chain verifier, the one the Durable Object, the import and the offline CLI share. Each
+// event must continue the chain (seq, prevhash, hash over the envelope with its datahash); its data must
+// hash to that datahash, or else to the datahash a later, chained erasure record gives for its seq. Data
+// that differs without such a record is a break: nothing in the data itself is trusted.
+import { dataHashOf, GENESIS_HASH, sha256Hex, chainInput, type ChainBreak, type StoredEvent } from './events';
+import { isErasureEvent, redactionsOf } from './personal-data';
+
+export class ChainVerifier {
+  private seq: number;
+  private hash: string;
+  /** Redacted events seen so far: seq → the hash of their data now. */
+  private readonly pending = new Map<number, string>();
+  /** What erasure records vouch for: seq → the hash of the redacted data (the latest record wins). */
+  private readonly vouched: Map<number, string>;
+
+  constructor(start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }, vouched?: Map<number, string>) {
+    this.seq = start.seq;
+    this.hash = start.hash;
+    this.vouched = vouched ?? new Map();
+  }
+
+  get head(): { seq: number; hash: string } {
+    return { seq: this.seq, hash: this.hash };
+  }
+
+  /** Checks the next event; a break (the earliest known, redactions included) or null. */
+  push(event: StoredEvent): ChainBreak | null {
+    const found = this.check(event);
+    if (found) return this.earliest(found);
+    this.seq = event.seq;
+    this.hash = event.hash;
+    return null;
+  }
+
+  /** Settles the redactions: each must be vouched for by an erasure record naming its seq and new datahash. */
+  finish(): ChainBreak | null {
+    return this.earliest(null);
+  }
+
+  private check(event: StoredEvent): ChainBreak | null {
+    if (event.seq !== this.seq + 1) return { seq: this.seq + 1, reason: `expected seq ${this.seq + 1}, found ${event.seq}` };
+    if (event.prevHash !== this.hash) return { seq: event.seq, reason: 'prevhash does not match the previous hash' };
+    if (sha256Hex(chainInput(event)) !== event.hash) return { seq: event.seq, reason: 'hash does not match the event' };
+    const actual = dataHashOf(event.data);
+    if (actual !== event.dataHash) this.pending.set(event.seq, actual);
+    if (isErasureEvent(event.type)) {
+      const redactions = redactionsOf(event.data);
+      if (!redactions) return { seq: event.seq, reason: 'an erasure record without its list of redactions' };
+      for (const { seq, datahash } of redactions) {
+        if (seq >= event.seq) return { seq: event.seq, reason: `an erasure record may only name earlier events, not ${seq}` };
+        this.vouched.set(seq, datahash);
+      }
+    }
+    return null;
+  }
+
+  private earliest(found: ChainBreak | null): ChainBreak | null {
+    let first = found;
+    for (const [seq, actual] of this.pending) {
+      if (this.vouched.get(seq) === actual) continue;
+      if (!first || seq < first.seq) first = { seq, reason: 'data does not match datahash, and no erasure record vouches for it' };
+    }
+    return first;
+  }
+}

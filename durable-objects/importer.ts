@@ -1,0 +1,138 @@
+// Import: restores an export into an empty tenant. Pages of lines are verified with the shared chain
+// verifier and folded with the domain's evolve as they arrive, into staging tables; nothing touches the
+// live tables until the commit, which checks the tenant is still empty and moves everything in one
+// transaction. A refused import (a broken line, a redaction nobody vouches for, a write that raced it)
+// drops the staging rows, so nothing of it stays.
+import { ChainVerifier } from '../domain/chain-verifier';
+import type { Entity } from '../domain/entity';
+import { evolve } from '../domain/evolve';
+import { parseExportLine } from '../domain/export-line';
+import type { StoredEvent } from '../domain/events';
+import type { EventStore } from './event-store';
+import { failure, ok, type Result } from './protocol';
+
+const STAGING = `
+  CREATE TABLE IF NOT EXISTS import_events (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL,
+    entity_version INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL, causation_id TEXT, correlation_id TEXT,
+    data TEXT NOT NULL, data_hash TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS import_entities (id TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+export interface ImportProgress {
+  readonly id: string;
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export class Importer {
+  private open: { id: string; verifier: ChainVerifier; lineNo: number } | undefined;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly store: EventStore,
+  ) {}
+
+  /** Starts an import, replacing any earlier unfinished one; 409 when the tenant has events. */
+  begin(id: string): Result<ImportProgress> {
+    if (this.store.headSeq > 0) return failure('conflict', `the tenant has ${this.store.headSeq} events: import restores into an empty tenant only`);
+    this.storage.transactionSync(() => {
+      this.dropStaging();
+      this.storage.sql.exec(STAGING);
+    });
+    const verifier = new ChainVerifier();
+    this.open = { id, verifier, lineNo: 0 };
+    return ok({ id, ...verifier.head });
+  }
+
+  /** Verifies, folds and stages one page of lines; the first broken one refuses the whole import. */
+  page(id: string, text: string): Result<ImportProgress> {
+    const open = this.open;
+    if (!open || open.id !== id) return failure('conflict', 'this import is no longer open (another began, or the object restarted): start again');
+    const refused = this.storage.transactionSync(() => {
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        open.lineNo++;
+        const event = parseExportLine(line);
+        if ('reason' in event) return { seq: open.verifier.head.seq + 1, reason: `line ${open.lineNo}: ${event.reason}` };
+        const broken = open.verifier.push(event) ?? this.stage(event);
+        if (broken) return broken;
+      }
+      return null;
+    });
+    if (refused) return this.refuse(refused);
+    return ok({ id, ...open.verifier.head });
+  }
+
+  /** Moves the staged log and state live in one transaction, once every redaction is vouched for. */
+  commit(id: string, onCommitted: (head: number) => void): Result<ImportProgress> {
+    const open = this.open;
+    if (!open || open.id !== id) return failure('conflict', 'this import is no longer open: start again');
+    const refused = open.verifier.finish();
+    if (refused) return this.refuse(refused);
+    if (this.store.headSeq > 0) return this.refuse(null, 'the tenant was written to during the import');
+    const { seq } = open.verifier.head;
+    try {
+      this.storage.transactionSync(() => {
+        this.storage.sql.exec(
+          `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
+           SELECT seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash
+           FROM import_events ORDER BY seq`,
+        );
+        for (const row of this.storage.sql.exec('SELECT entity FROM import_entities').toArray()) {
+          this.store.restoreEntity(JSON.parse(String(row['entity'])) as Entity);
+        }
+        this.dropStaging();
+        onCommitted(seq);
+      });
+    } catch (error) {
+      // e.g. two live entities with one unique email: the state the log folds to is not one we can hold.
+      this.store.reloadHead();
+      return this.refuse(null, `the folded state cannot be stored (${(error as Error).message})`);
+    }
+    this.store.reloadHead();
+    this.open = undefined;
+    return ok({ id, ...open.verifier.head });
+  }
+
+  /** Gives up an import (the client went away, or it was refused): its staging rows go. */
+  abort(id: string): void {
+    if (this.open?.id !== id) return;
+    this.open = undefined;
+    this.storage.transactionSync(() => this.dropStaging());
+  }
+
+  private refuse(found: { seq: number; reason: string } | null, message?: string): Result<ImportProgress> {
+    const id = this.open?.id;
+    if (id) this.abort(id);
+    if (!found) return failure('conflict', `import refused: ${message}; nothing was imported`);
+    return failure('invalid', `import refused at seq ${found.seq}: ${found.reason}; nothing was imported`, {
+      errors: [{ path: `/seq/${found.seq}`, message: found.reason }],
+      extra: { seq: found.seq, reason: found.reason },
+    });
+  }
+
+  // Folds with the domain's evolve into the staged state; versions must follow each entity's history.
+  private stage(event: StoredEvent): { seq: number; reason: string } | null {
+    const sql = this.storage.sql;
+    const row = sql.exec('SELECT entity FROM import_entities WHERE id = ?', event.entityId).toArray()[0];
+    const before = row ? (JSON.parse(String(row['entity'])) as Entity) : undefined;
+    const expected = (before?.version ?? 0) + 1;
+    if (event.entityVersion !== expected) return { seq: event.seq, reason: `entityversion ${event.entityVersion} of ${event.entityId}, expected ${expected}` };
+    if (before && before.type !== event.entityType) return { seq: event.seq, reason: `${event.entityId} is a ${before.type}, not a ${event.entityType}` };
+    if (sql.exec('SELECT 1 FROM import_events WHERE id = ?', event.id).toArray().length) return { seq: event.seq, reason: `event id ${event.id} appears twice` };
+    sql.exec(
+      `INSERT INTO import_events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      event.seq, event.id, event.type, event.entityType, event.entityId, event.entityVersion, event.time, event.actor,
+      event.causationId, event.correlationId, JSON.stringify(event.data), event.dataHash, event.prevHash, event.hash,
+    );
+    sql.exec('INSERT OR REPLACE INTO import_entities (id, entity) VALUES (?, ?)', event.entityId, JSON.stringify(evolve(before, event)));
+    return null;
+  }
+
+  private dropStaging(): void {
+    this.storage.sql.exec('DROP TABLE IF EXISTS import_events; DROP TABLE IF EXISTS import_entities;');
+  }
+}

@@ -1,0 +1,71 @@
+// The TenantLog's replay and audit services (issue 10): export pages, the signed head's input, the
+// staged import, and erasure with its physical compaction. TenantLog's methods check the caller and
+// hand over to this one service.
+import { exportPage, EXPORT_PAGE } from './exporter';
+import { Compactor, type ScratchClient } from './compactor';
+import { eraseContact, type ErasureOutcome } from './eraser';
+import type { EventStore } from './event-store';
+import { Importer, type ImportProgress } from './importer';
+import { ok, type Result } from './protocol';
+
+export type { ErasureOutcome, ImportProgress };
+
+export interface ReplayHost {
+  readonly ctx: DurableObjectState;
+  readonly store: EventStore;
+  readonly scratch: () => ScratchClient;
+  readonly newEventId: () => string;
+  /** Asks the alarm to run by `at` (it drains the outbox to the read model). */
+  readonly wakeBy: (at: number) => Promise<void>;
+}
+
+export class ReplayRpc {
+  readonly importer: Importer;
+  readonly compactor: Compactor;
+
+  constructor(private readonly host: ReplayHost) {
+    this.importer = new Importer(host.ctx.storage, host.store);
+    this.compactor = new Compactor(host.ctx, host.scratch);
+  }
+
+  exportPage(after: number, limit = EXPORT_PAGE): Result<{ text: string; last: number; count: number; head: number }> {
+    return ok({ ...exportPage(this.host.ctx.storage.sql, after, Math.min(limit, EXPORT_PAGE)), head: this.host.store.headSeq });
+  }
+
+  head(): { seq: number; hash: string } {
+    const row = this.host.ctx.storage.sql.exec('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').toArray()[0];
+    return row ? { seq: Number(row['seq']), hash: String(row['hash']) } : { seq: 0, hash: '0'.repeat(64) };
+  }
+
+  async importCommit(id: string): Promise<Result<ImportProgress>> {
+    const answer = this.importer.commit(id, (head) => {
+      // One outbox row for the whole restored log: the read model pulls it in pages.
+      if (head > 0) this.host.ctx.storage.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (1, ?)', head);
+    });
+    if (answer.ok && answer.value.seq > 0) await this.host.wakeBy(Date.now());
+    return answer;
+  }
+
+  /** Erases a contact (one transaction), then rewrites the database so its old bytes are gone too. */
+  async erase(id: string, actor: string, correlationId: string | null): Promise<Result<ErasureOutcome>> {
+    const { ctx, store } = this.host;
+    let answer: Result<ErasureOutcome>;
+    try {
+      answer = ctx.storage.transactionSync(() =>
+        eraseContact(ctx.storage.sql, store, id, { time: new Date().toISOString(), actor, newEventId: this.host.newEventId, correlationId }),
+      );
+    } catch (error) {
+      store.rollback();
+      throw error;
+    }
+    if (!answer.ok) {
+      store.rollback();
+      return answer;
+    }
+    store.commitHead();
+    await this.compactor.compact();
+    store.reloadHead();
+    await this.host.wakeBy(Date.now());
+    return answer;
+  }
+}

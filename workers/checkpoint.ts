@@ -1,0 +1,53 @@
+// Signed checkpoints: an Ed25519 signature over a tenant's chain head, with the key held as the
+// AUDIT_SIGNING_KEY secret (a private JWK). Whoever keeps a checkpoint can later prove that an export
+// extends it: the event at its seq must carry its hash, which pins every event before it.
+import { canonicalJson } from '../domain/canonical';
+
+export interface Checkpoint {
+  readonly tenant: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly time: string;
+  readonly keyId: string;
+  readonly signature: string;
+}
+
+/** The exact bytes signed: the canonical JSON of the checkpoint without its signature. */
+export function signedText(c: Omit<Checkpoint, 'signature'>): string {
+  return canonicalJson({ hash: c.hash, keyId: c.keyId, seq: c.seq, tenant: c.tenant, time: c.time });
+}
+
+const b64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+export interface SigningKey {
+  readonly keyId: string;
+  readonly publicJwk: JsonWebKey & { kid: string; alg: 'EdDSA'; use: 'sig' };
+  readonly key: CryptoKey;
+}
+
+let cached: { secret: string; key: Promise<SigningKey | undefined> } | undefined;
+
+/** The signing key from the secret, or undefined when it is absent or not an Ed25519 private JWK. */
+export function signingKey(secret: string | undefined): Promise<SigningKey | undefined> {
+  if (!secret) return Promise.resolve(undefined);
+  if (cached?.secret !== secret) cached = { secret, key: load(secret) };
+  return cached.key;
+}
+
+async function load(secret: string): Promise<SigningKey | undefined> {
+  try {
+    const jwk = JSON.parse(secret) as JsonWebKey;
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d || !jwk.x) return undefined;
+    const key = await crypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['sign']);
+    const keyId = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(jwk.x))).slice(0, 16);
+    return { keyId, key, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, kid: keyId, alg: 'EdDSA', use: 'sig' } };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function sign(key: SigningKey, head: { tenant: string; seq: number; hash: string }, time: string): Promise<Checkpoint> {
+  const unsigned = { ...head, time, keyId: key.keyId };
+  const signature = await crypto.subtle.sign('Ed25519', key.key, new TextEncoder().encode(signedText(unsigned)));
+  return { ...unsigned, signature: b64url(signature) };
+}
