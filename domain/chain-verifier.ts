@@ -58,7 +58,7 @@ export class ChainVerifier {
     let first = found;
     for (const [seq, actual] of this.pending) {
       if (this.vouched.get(seq) === actual) continue;
-      if (!first || seq < first.seq) first = { seq, reason: 'data does not match datahash, and no erasure record vouches for it' };
+      if (!first || seq < first.seq) first = { seq, reason: 'data does not match datahash' };
     }
     return first;
   }

@@ -1,6 +1,8 @@
 // Verifies the tenant's hash chain inside its log, in pages, so memory stays flat and one request
 // does bounded work: it stops after `budget` events and answers `next` to continue from.
-import { GENESIS_HASH, verifyChain, type ChainBreak } from '../domain/events';
+import { ChainVerifier } from '../domain/chain-verifier';
+import { GENESIS_HASH, type ChainBreak } from '../domain/events';
+import { ERASED_EVENT, redactionsOf } from '../domain/personal-data';
 import { rowToEvent } from './event-store';
 
 export const VERIFY_PAGE = 5_000;
@@ -24,15 +26,28 @@ export class ChainAuditor {
     if ('reason' in start) return { ok: false, head, from, verified: start.seq - 1, firstBreak: start };
     let at = start;
     const last = Math.min(head, from - 1 + budget);
+    // Redacted data is accepted only where a chained erasure record vouches for its new hash.
+    const verifier = new ChainVerifier(start, this.vouched());
     while (at.seq < last) {
       const page = this.sql.exec('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', at.seq, last, VERIFY_PAGE).toArray().map(rowToEvent);
-      const checked = page.length === 0 ? { seq: at.seq + 1, reason: `missing: the log's head is ${head}` } : verifyChain(page, at);
-      if ('reason' in checked) return { ok: false, head, from, verified: checked.seq - 1, firstBreak: checked };
-      at = checked;
+      let checked: ChainBreak | null = page.length === 0 ? { seq: at.seq + 1, reason: `missing: the log's head is ${head}` } : null;
+      for (const event of page) if (!checked) checked = verifier.push(event);
+      checked ??= verifier.finish();
+      if (checked) return { ok: false, head, from, verified: checked.seq - 1, firstBreak: checked };
+      at = verifier.head;
       // Let the requests that arrived meanwhile run: the pages already read are not re-read.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return { ok: true, head, from, verified: at.seq, hash: at.hash, next: at.seq < head ? at.seq + 1 : null };
+  }
+
+  // What the erasure records in the log vouch for: seq → the hash of the redacted data (the latest wins).
+  private vouched(): Map<number, string> {
+    const vouched = new Map<number, string>();
+    for (const row of this.sql.exec("SELECT data FROM events WHERE type LIKE ? ORDER BY seq", `%.${ERASED_EVENT}`)) {
+      for (const { seq, datahash } of redactionsOf(JSON.parse(String(row['data'])) as Record<string, unknown>) ?? []) vouched.set(seq, datahash);
+    }
+    return vouched;
   }
 
   // The chain continues from the stored hash of the event before `from` (from the genesis at 1).
