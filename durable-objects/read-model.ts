@@ -101,10 +101,14 @@ export class ReadModel extends DurableObject<Env> {
    * old row's bytes stay) and refills from seq 0 of the redacted log, while reads wait.
    */
   async wipe(tenant: string): Promise<Result<{ checkpoint: number }>> {
+    // A pull under way finishes first: inside the block its continuation could not run (input gate).
+    await this.catching?.catch(() => undefined);
+    await this.rebuildRun?.catch(() => undefined);
     await this.ctx.blockConcurrencyWhile(async () => {
-      await this.catching?.catch(() => undefined);
-      await this.rebuildRun?.catch(() => undefined);
       await this.ctx.storage.deleteAll();
+      // A pull that started since is left to finish later: it finds its events below the new checkpoint.
+      this.catching = undefined;
+      this.rebuildRun = undefined;
       this.remembered = false;
       this.ctx.storage.transactionSync(() => this.generations.setUp());
       await this.advance(tenant);
