@@ -15,6 +15,8 @@ export interface WranglerDev {
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** The admin token the server runs with unless `vars` say otherwise. */
+export const E2E_ADMIN_TOKEN = 'e2e-admin-token';
 const READY_TIMEOUT_MS = 60_000;
 
 async function freePort(): Promise<number> {
@@ -37,7 +39,7 @@ export async function startWranglerDev(opts: { persistTo?: string; vars?: Record
   const inspector = await freePort();
   const ownState = opts.persistTo === undefined;
   const persistTo = opts.persistTo ?? mkdtempSync(join(tmpdir(), 'crm-e2e-'));
-  const vars = { ADMIN_TOKEN: 'e2e-admin-token', ...opts.vars };
+  const vars = { ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...opts.vars };
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persistTo,
     '--show-interactive-dev-session=false', '--log-level', 'error', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
   // Through this very node (24): the wrangler script's shebang would find the system's older one.

@@ -1,0 +1,146 @@
+// The `crm` CLI against files and a local server (wrangler dev): export, verify (with a checkpoint),
+// replay, import, load, and the exit codes of a broken file, a wrong token and an unreachable server.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crm, send, SIGNING_KEY } from './cli-helpers';
+import { E2E_ADMIN_TOKEN, startWranglerDev, type WranglerDev } from './wrangler-dev';
+
+let dev: WranglerDev;
+let dir: string;
+let env: Record<string, string>;
+let exportFile: string;
+let contactId: string;
+/** The seq of the last seeded event (the server may add Scored events of its own). */
+let head: number;
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
+const rewrite = (name: string, edit: (ls: string[]) => string[]) => {
+  const path = join(dir, name);
+  writeFileSync(path, edit(lines(readFileSync(exportFile, 'utf8'))).join('\n') + '\n');
+  return path;
+};
+
+beforeAll(async () => {
+  dev = await startWranglerDev({ vars: { AUDIT_SIGNING_KEY: SIGNING_KEY } });
+  dir = mkdtempSync(join(tmpdir(), 'crm-cli-'));
+  env = { CRM_URL: dev.url, CRM_TENANT: 'acme', CRM_TOKEN: E2E_ADMIN_TOKEN };
+  const created = (await (await send(dev.url, '/~acme/contacts', { name: 'Ada Lovelace', email: 'ada@example.com', stage: 'Lead' })).json()) as { $id: string };
+  contactId = created.$id;
+  await fetch(`${dev.url}/~acme/contacts/${contactId}`, {
+    method: 'PATCH', headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Countess' }),
+  });
+  await send(dev.url, '/~acme/contacts', { name: 'Charles Babbage', email: 'charles@example.com' });
+  exportFile = join(dir, 'acme.ndjson');
+  head = Number((await send(dev.url, '/~acme/events?after=0')).headers.get('x-event-seq'));
+});
+
+afterAll(async () => {
+  await dev?.stop();
+});
+
+describe('crm export and verify', () => {
+  it('exports the log and verifies it offline, with a summary', async () => {
+    const exported = await crm(['export', '-o', exportFile, '--json'], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ ok: true, events: head });
+    const verified = await crm(['verify', exportFile]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(new RegExp(`^ok: ${head} events, head seq ${head} hash [0-9a-f]{64}`));
+    expect(verified.stdout).toMatch(/Contact\s+2 live\s+2 in all/);
+    expect(JSON.parse((await crm(['verify', exportFile, '--json'])).stdout)).toMatchObject({ ok: true, events: head, head: { seq: head }, entities: { Contact: { live: 2 } } });
+  });
+
+  const tampered: [string, (ls: string[]) => string[], RegExp][] = [
+    ['changed data', (ls) => ls.map((l, i) => (i === 1 ? l.replace('Countess', 'Duchess') : l)), /^broken at seq 2: data does not match datahash/],
+    ['a removed event', (ls) => ls.filter((_, i) => i !== 1), /^broken at seq 2: expected seq 2, found 3/],
+    ['two events swapped', (ls) => [ls[0]!, ls[2]!, ls[1]!], /^broken at seq 2: expected seq 2, found 3/],
+  ];
+  for (const [what, edit, message] of tampered) {
+    it(`exits 1 on ${what}, naming the seq`, async () => {
+      const run = await crm(['verify', rewrite(`${what}.ndjson`, edit)]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(message);
+    });
+  }
+
+  it('proves an export extends a checkpoint, and catches a truncated one', async () => {
+    const cp = join(dir, 'cp.json');
+    const saved = await crm(['checkpoint', '-o', cp], env);
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(cp, 'utf8'))).toMatchObject({ tenant: 'acme', seq: head, publicKey: { kty: 'OKP' } });
+    await send(dev.url, '/~acme/contacts', { name: 'Grace Hopper', email: 'grace@example.com' });
+    const later = join(dir, 'later.ndjson');
+    expect((await crm(['export', '-o', later], env)).code).toBe(0);
+    const extended = await crm(['verify', later, '--checkpoint', cp]);
+    expect(extended.code, extended.stderr).toBe(0);
+    expect(extended.stdout).toContain(`checkpoint seq ${head} matches and its signature verifies`);
+    const truncated = await crm(['verify', rewrite('truncated.ndjson', (ls) => ls.slice(0, 2)), '--checkpoint', cp]);
+    expect(truncated.code).toBe(1);
+    expect(truncated.stderr).toContain(`broken at seq 3: the file ends at seq 2, before the checkpoint's seq ${head}`);
+    const forged = join(dir, 'forged-cp.json');
+    writeFileSync(forged, JSON.stringify({ ...JSON.parse(readFileSync(cp, 'utf8')), time: '2020-01-01T00:00:00.000Z' }));
+    const refused = await crm(['verify', later, '--checkpoint', forged]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/signature does not verify/);
+  });
+});
+
+describe('crm replay', () => {
+  it('prints an entity as of a seq', async () => {
+    const run = await crm(['replay', exportFile, '--until', '1', '--id', contactId]);
+    expect(run.code, run.stderr).toBe(0);
+    const state = JSON.parse(run.stdout);
+    expect(state).toMatchObject({ $id: contactId, $version: 1, name: 'Ada Lovelace' });
+    expect(state.title).toBeUndefined();
+    expect(JSON.parse((await crm(['replay', exportFile, '--until', '2', '--id', contactId])).stdout).title).toBe('Countess');
+  });
+});
+
+describe('crm import', () => {
+  it('restores into an empty tenant; its export is the same bytes', async () => {
+    const run = await crm(['import', exportFile, '--tenant', 'acme-copy'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^imported ${head} events`));
+    const again = join(dir, 'copy.ndjson');
+    expect((await crm(['export', '-o', again, '--tenant', 'acme-copy'], env)).code).toBe(0);
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(exportFile, 'utf8'));
+  });
+
+  it('exits 1 on a broken file, naming the seq, and imports nothing', async () => {
+    const run = await crm(['import', rewrite('broken-import.ndjson', (ls) => ls.filter((_, i) => i !== 1)), '--tenant', 'acme-broken'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/import refused at seq 2: expected seq 2, found 3/);
+    const events = (await (await send(dev.url, '/~acme-broken/events')).json()) as { data: unknown[] };
+    expect(events.data).toEqual([]);
+  });
+});
+
+describe('crm load', () => {
+  it('captures contacts from CSV, deduplicated by email, and reports refused rows', async () => {
+    const csv = join(dir, 'contacts.csv');
+    writeFileSync(csv, 'name,email,title\n"Lin, Mei",mei@example.com,CTO\nMei Lin,MEI@example.com,\nNo Email,,\nBad Email,not-an-email,\n');
+    const run = await crm(['load', csv, '--tenant', 'acme-load', '--json'], env);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ rows: 4, created: 1, matched: 1 });
+    expect(report.refused.map((r: { row: number }) => r.row)).toEqual([4, 5]);
+    expect(run.code).toBe(1);
+  });
+});
+
+describe('crm, failing clearly', () => {
+  it('exits 1 on a wrong token, 2 on an unreachable server or missing settings', async () => {
+    const wrong = await crm(['export'], { ...env, CRM_TOKEN: 'not-a-token' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/refused the token \(401\)/);
+    const unreachable = await crm(['checkpoint'], { ...env, CRM_URL: 'http://127.0.0.1:9' });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
+    const missing = await crm(['export'], { CRM_URL: '', CRM_TENANT: '', CRM_TOKEN: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing --url/);
+    const noFile = await crm(['verify', join(dir, 'absent.ndjson')]);
+    expect(noFile.code).toBe(2);
+  });
+});
