@@ -1,11 +1,18 @@
 // `npm start`: serve the API locally on the embedded runtime (wrangler dev: workerd + SQLite + local
 // queues), state kept under .wrangler/, the admin token read from .dev.vars.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 
 if (!existsSync('.dev.vars')) {
   copyFileSync('.dev.vars.example', '.dev.vars');
   console.log('created .dev.vars from .dev.vars.example');
+}
+// Signed audit checkpoints need an Ed25519 key (PKCS #8, base64); a local one is made once.
+if (!/^AUDIT_SIGNING_KEY=/m.test(readFileSync('.dev.vars', 'utf8'))) {
+  const der = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' });
+  appendFileSync('.dev.vars', `\nAUDIT_SIGNING_KEY=${der.toString('base64')}\n`);
+  console.log('added a local AUDIT_SIGNING_KEY to .dev.vars');
 }
 const token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync('.dev.vars', 'utf8'))?.[1]?.trim() ?? '<see .dev.vars>';
 const base = 'http://127.0.0.1:8787';

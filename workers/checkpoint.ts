@@ -1,5 +1,5 @@
 // Signed checkpoints: an Ed25519 signature over a tenant's chain head, with the key held as the
-// AUDIT_SIGNING_KEY secret (a private JWK). Whoever keeps a checkpoint can later prove that an export
+// AUDIT_SIGNING_KEY secret (a private JWK, or PKCS #8 in base64). Whoever keeps a checkpoint can later prove that an export
 // extends it: the event at its seq must carry its hash, which pins every event before it.
 import { canonicalJson } from '../domain/canonical';
 
@@ -34,9 +34,18 @@ export function signingKey(secret: string | undefined): Promise<SigningKey | und
   return cached.key;
 }
 
+// The secret is a private JWK (JSON), or a PKCS #8 DER key in base64 (what `npm start` writes: .dev.vars
+// files do not keep JSON's quotes well).
+async function privateJwk(secret: string): Promise<JsonWebKey> {
+  if (secret.trim().startsWith('{')) return JSON.parse(secret) as JsonWebKey;
+  const der = Uint8Array.from(atob(secret.trim()), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey('pkcs8', der, { name: 'Ed25519' }, true, ['sign']);
+  return (await crypto.subtle.exportKey('jwk', key)) as JsonWebKey;
+}
+
 async function load(secret: string): Promise<SigningKey | undefined> {
   try {
-    const jwk = JSON.parse(secret) as JsonWebKey;
+    const jwk = await privateJwk(secret);
     if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d || !jwk.x) return undefined;
     const key = await crypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['sign']);
     const keyId = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(jwk.x))).slice(0, 16);

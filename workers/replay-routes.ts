@@ -94,7 +94,7 @@ export async function auditCheckpoint(request: IRequest, env: Env): Promise<Resp
   const key = await signingKey(env.AUDIT_SIGNING_KEY);
   const head = await ctx.log.head(ctx.call);
   if (!head.ok) return problem(head.error);
-  if (!key) return problem({ code: 'unavailable', message: 'no AUDIT_SIGNING_KEY (an Ed25519 private JWK) is configured' });
+  if (!key) return problem({ code: 'unavailable', message: 'no usable AUDIT_SIGNING_KEY (an Ed25519 private key: JWK, or PKCS #8 in base64) is configured' });
   const checkpoint = await sign(key, { tenant: ctx.call.tenant, ...head.value }, new Date().toISOString());
   return json(checkpoint, { headers: { 'x-event-seq': String(head.value.seq) } });
 }
