@@ -2,7 +2,8 @@
 // event must continue the chain (seq, prevhash, hash over the envelope with its datahash); its data must
 // hash to that datahash, or else to the datahash a later, chained erasure record gives for its seq. Data
 // that differs without such a record is a break: nothing in the data itself is trusted.
-import { dataHashOf, GENESIS_HASH, sha256Hex, chainInput, type ChainBreak, type StoredEvent } from './events';
+import { canonicalJson } from './canonical';
+import { GENESIS_HASH, sha256Hex, chainInput, type ChainBreak, type StoredEvent } from './events';
 import { isErasureEvent, redactionsOf } from './personal-data';
 
 export class ChainVerifier {
@@ -13,7 +14,12 @@ export class ChainVerifier {
   /** What erasure records vouch for: seq → the hash of the redacted data (the latest record wins). */
   private readonly vouched: Map<number, string>;
 
-  constructor(start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }, vouched?: Map<number, string>) {
+  /** `sha256` may be a faster one-shot hash where the runtime has one (Node's crypto.hash, in the CLI). */
+  constructor(
+    start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
+    vouched?: Map<number, string>,
+    private readonly sha256: (text: string) => string = sha256Hex,
+  ) {
     this.seq = start.seq;
     this.hash = start.hash;
     this.vouched = vouched ?? new Map();
@@ -23,9 +29,13 @@ export class ChainVerifier {
     return { seq: this.seq, hash: this.hash };
   }
 
-  /** Checks the next event; a break (the earliest known, redactions included) or null. */
-  push(event: StoredEvent): ChainBreak | null {
-    const found = this.check(event);
+  /**
+   * Checks the next event; a break (the earliest known, redactions included) or null. `rawData`, the
+   * data's text as it came (an export line's tail), is hashed as is when it is the canonical text,
+   * which saves re-serializing it; anything else falls back to the canonical JSON of `event.data`.
+   */
+  push(event: StoredEvent, rawData?: string): ChainBreak | null {
+    const found = this.check(event, rawData);
     if (found) return this.earliest(found);
     this.seq = event.seq;
     this.hash = event.hash;
@@ -37,11 +47,12 @@ export class ChainVerifier {
     return this.earliest(null);
   }
 
-  private check(event: StoredEvent): ChainBreak | null {
+  private check(event: StoredEvent, rawData: string | undefined): ChainBreak | null {
     if (event.seq !== this.seq + 1) return { seq: this.seq + 1, reason: `expected seq ${this.seq + 1}, found ${event.seq}` };
     if (event.prevHash !== this.hash) return { seq: event.seq, reason: 'prevhash does not match the previous hash' };
-    if (sha256Hex(chainInput(event)) !== event.hash) return { seq: event.seq, reason: 'hash does not match the event' };
-    const actual = dataHashOf(event.data);
+    if (this.sha256(chainInput(event)) !== event.hash) return { seq: event.seq, reason: 'hash does not match the event' };
+    const raw = rawData === undefined ? undefined : this.sha256(rawData);
+    const actual = raw === event.dataHash ? raw : this.sha256(canonicalJson(event.data));
     if (actual !== event.dataHash) this.pending.set(event.seq, actual);
     if (isErasureEvent(event.type)) {
       const redactions = redactionsOf(event.data);

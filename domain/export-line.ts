@@ -52,3 +52,13 @@ export function parseExportLine(line: string): StoredEvent | { readonly reason: 
     hash: raw['hash'] as string,
   };
 }
+
+/**
+ * The text of an export line's data as it stands (`data` is the last member), for hashing without
+ * re-serializing; undefined when the line is not shaped so. Only a hint: a verifier that finds it does not
+ * hash to the datahash falls back to the canonical JSON of the parsed data.
+ */
+export function rawDataOf(line: string): string | undefined {
+  const at = line.indexOf(',"data":');
+  return at > 0 && line.endsWith('}') ? line.slice(at + 8, -1) : undefined;
+}
