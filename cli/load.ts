@@ -6,6 +6,8 @@ import { call, CliError, type Server } from './remote';
 import { statSync } from 'node:fs';
 
 export const LOAD_BATCH = 500;
+/** Batches in flight at once: the log serializes them, so capture still deduplicates across batches. */
+const IN_FLIGHT = 4;
 
 export interface LoadReport {
   readonly rows: number;
@@ -65,7 +67,8 @@ export async function load(server: Server, file: string, json: boolean): Promise
   const report = { rows: 0, created: 0, matched: 0, refused: [] as LoadReport['refused'] };
   let bytes = 0;
   let batch: { row: number; data: Record<string, unknown> }[] = [];
-  const send = async () => {
+  const inFlight: Promise<void>[] = [];
+  const send = async (batch: { row: number; data: Record<string, unknown> }[]) => {
     if (!batch.length) return;
     const operations = batch.map((r) => ({ type: 'Contact', verb: 'capture', data: r.data }));
     const answer = await call(server, '/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operations }) });
@@ -79,16 +82,23 @@ export async function load(server: Server, file: string, json: boolean): Promise
         report.refused.push({ row: batch[i]!.row, status: result.status, reason: [result.body?.detail, errors].filter(Boolean).join(': ') });
       }
     });
-    batch = [];
     progress.update(bytes, `${report.rows.toLocaleString('en-US')} rows`);
+  };
+  const flush = async (limit: number) => {
+    const sent = send(batch);
+    sent.catch(() => undefined); // still thrown where it is awaited, in order
+    inFlight.push(sent);
+    batch = [];
+    while (inFlight.length > limit) await inFlight.shift();
   };
   for await (const record of records(file, (b) => (bytes = b))) {
     report.rows++;
     if (typeof record.data === 'string') report.refused.push({ row: record.row, status: 400, reason: record.data });
     else batch.push({ row: record.row, data: record.data });
-    if (batch.length >= LOAD_BATCH) await send();
+    if (batch.length >= LOAD_BATCH) await flush(IN_FLIGHT - 1);
   }
-  await send();
+  await flush(0);
   progress.done();
+  report.refused.sort((a, b) => a.row - b.row);
   return report;
 }
