@@ -2,7 +2,7 @@
 // does bounded work: it stops after `budget` events and answers `next` to continue from.
 import { ChainVerifier } from '../domain/chain-verifier';
 import { GENESIS_HASH, type ChainBreak } from '../domain/events';
-import { ERASED_EVENT, redactionsOf } from '../domain/personal-data';
+import { ERASED_EVENT, PERSONAL_FIELDS, redactionsOf } from '../domain/personal-data';
 import { rowToEvent } from './event-store';
 
 export const VERIFY_PAGE = 5_000;
@@ -44,7 +44,9 @@ export class ChainAuditor {
   // What the erasure records in the log vouch for: seq → the hash of the redacted data (the latest wins).
   private vouched(): Map<number, string> {
     const vouched = new Map<number, string>();
-    for (const row of this.sql.exec("SELECT data FROM events WHERE type LIKE ? ORDER BY seq", `%.${ERASED_EVENT}`)) {
+    const types = Object.keys(PERSONAL_FIELDS).map((noun) => `${noun}.${ERASED_EVENT}`);
+    const rows = this.sql.exec(`SELECT data FROM events WHERE type IN (${types.map(() => '?').join(', ')}) ORDER BY seq`, ...types);
+    for (const row of rows) {
       for (const { seq, datahash } of redactionsOf(JSON.parse(String(row['data'])) as Record<string, unknown>) ?? []) vouched.set(seq, datahash);
     }
     return vouched;

@@ -5,6 +5,8 @@
 // table written right after the reset lets a restarted object finish the copy back from the scratch.
 const PAGE = 1_000;
 const MARKER = '_compaction';
+// SQLite's own tables and the runtime's (`_cf_…`) are not ours to copy; `_` is a LIKE wildcard, hence ESCAPE.
+const OWN_TABLES = "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'";
 
 type Cell = SqlStorageValue | { readonly $b64: string };
 
@@ -50,7 +52,7 @@ export class Compactor {
       await scratch.scratchReset();
       let n = 0;
       const schema = sql
-        .exec(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
+        .exec(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ${OWN_TABLES}
                ORDER BY type = 'table' DESC, rowid`)
         .toArray();
       await scratch.scratchPut(schema.map((s) => ({ n: ++n, table: '', row: String(s['sql']) })));
@@ -73,7 +75,7 @@ export class Compactor {
   async copyBack(): Promise<void> {
     const sql = this.ctx.storage.sql;
     const scratch = this.scratch();
-    const tables = sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> ?`, MARKER).toArray();
+    const tables = sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND ${OWN_TABLES} AND name <> ?`, MARKER).toArray();
     for (const { name } of tables) sql.exec(`DROP TABLE IF EXISTS "${String(name)}"`);
     for (let after = 0; ; ) {
       const page = await scratch.scratchRead(after, PAGE);
