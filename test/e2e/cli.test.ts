@@ -1,5 +1,6 @@
 // The `crm` CLI against files and a local server (wrangler dev): export, verify (with a checkpoint),
 // replay, import, load, and the exit codes of a broken file, a wrong token and an unreachable server.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,7 +130,32 @@ describe('crm load', () => {
   });
 });
 
+describe('crm tail', () => {
+  it('follows the log, filtered by type, until interrupted', async () => {
+    const child = spawn(process.execPath, ['cli/crm.mjs', 'tail', '--types', 'Contact.Created'], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await send(dev.url, '/~acme/contacts', { name: 'Alan Turing', email: 'alan@example.com' });
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('Alan Turing') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const events = lines(out).map((l) => JSON.parse(l) as { type: string; data: { name: string } });
+    expect(events.map((e) => e.data.name)).toContain('Alan Turing');
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['Contact.Created']));
+  });
+});
+
 describe('crm, failing clearly', () => {
+  it('answers --help on each command', async () => {
+    for (const command of ['export', 'import', 'verify', 'replay', 'checkpoint', 'load', 'tail']) {
+      const run = await crm([command, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^crm ${command}`));
+    }
+    const unknown = await crm(['frobnicate']);
+    expect(unknown.code).toBe(2);
+  });
+
   it('exits 1 on a wrong token, 2 on an unreachable server or missing settings', async () => {
     const wrong = await crm(['export'], { ...env, CRM_TOKEN: 'not-a-token' });
     expect(wrong.code).toBe(1);
