@@ -1,6 +1,7 @@
 // `crm`: export, import, verify, replay, checkpoint, load and tail (docs/replay.md). Exit codes: 0 done,
 // 1 refused or broken (a chain break, a 4xx), 2 a usage error or a server that cannot be reached.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { represent } from '../domain/entity';
 import { parseArgs, option, UsageError, type Args } from './args';
 import { load } from './load';
@@ -16,7 +17,7 @@ const CONNECTION = `  --url <url>        the server (or CRM_URL)
 const HELP: Readonly<Record<string, string>> = {
   export: `crm export [-o file] [--after seq]\n  Streams the tenant's log as NDJSON CloudEvents (stdout without -o).\n${CONNECTION}`,
   import: `crm import <file>\n  Restores an export into an empty tenant; a broken line refuses it all (exit 1, naming the seq).\n${CONNECTION}`,
-  verify: `crm verify <file> [--checkpoint cp.json] [--keys keys.json] [--json]\n  Offline: checks the hash chain, folds every event with the domain's code and prints a summary.\n  With a checkpoint, also proves the file extends it (neither truncated nor rewritten before its seq).`,
+  verify: `crm verify <file> [--checkpoint cp.json] [--keys keys.json] [--threads n] [--json]\n  Offline: checks the hash chain, folds every event with the domain's code and prints a summary.\n  With a checkpoint, also proves the file extends it (neither truncated nor rewritten before its seq).\n  --threads: worker threads checking the chain by byte ranges (default: up to 4 for files over 32 MB).`,
   replay: `crm replay <file> --until <seq|ISO time> [--id <entityId>]\n  Offline: the state at that point, of one entity or (without --id) of every entity, one JSON per line.`,
   checkpoint: `crm checkpoint [-o cp.json]\n  Saves a signed checkpoint of the tenant's head, with the public key it verifies with.\n${CONNECTION}`,
   load: `crm load <contacts.csv|contacts.ndjson>\n  Bulk-loads contact records through /batch as captures (deduplicated by email) and reports refused rows.\n${CONNECTION}`,
@@ -53,7 +54,10 @@ async function verify(args: Args): Promise<number> {
   const cpPath = option(args, 'checkpoint');
   const keysPath = option(args, 'keys');
   const progress = new Progress('verify', undefined, !args.options['json'] && Boolean(process.stderr.isTTY));
+  const threads = option(args, 'threads');
+  if (threads !== undefined && !/^[1-9]\d*$/.test(threads)) throw new UsageError('--threads must be a whole number, 1 or more');
   const outcome = await readExport(file, {
+    threads: threads ? Number(threads) : statSync(file).size > 32 << 20 ? Math.min(availableParallelism(), 4) : 1,
     ...(cpPath ? { checkpoint: readCheckpoint(cpPath) } : {}),
     ...(keysPath ? { keys: (JSON.parse(readFileSync(keysPath, 'utf8')) as { keys: Jwk[] }).keys } : {}),
     onProgress: (_, events) => progress.update(events, `${events.toLocaleString('en-US')} events`),

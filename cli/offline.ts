@@ -8,6 +8,7 @@ import { evolve } from '../domain/evolve';
 import { parseExportLine, rawDataOf } from '../domain/export-line';
 import type { StoredEvent } from '../domain/events';
 import { linesOf } from './lines';
+import { verifyParallel } from './parallel-verify';
 
 /** The public half of an Ed25519 key, as /audit/keys publishes it. */
 export interface Jwk {
@@ -42,6 +43,8 @@ export interface ReadOptions {
   readonly onProgress?: (bytes: number, events: number) => void;
   /** False checks the chain only (the bench's verify-only figure); the state stays empty. */
   readonly fold?: boolean;
+  /** Worker threads that check the chain in parallel, by byte ranges (cli/parallel-verify.ts); 1: none. */
+  readonly threads?: number;
 }
 
 /** Verifies the chain and folds every event (up to `until`); the first break names its seq and reason. */
@@ -51,34 +54,49 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
   const notes: string[] = [];
   const cp = options.checkpoint;
   const fold = options.fold ?? true;
+  // In parallel, the workers check the chain while this thread folds (and finds the checkpoint's event).
+  const parallel = (options.threads ?? 1) > 1 && !options.until ? verifyParallel(path, options.threads!) : undefined;
+  parallel?.catch(() => undefined);
   let events = 0;
+  let lastSeq = 0;
   let bytes = 0;
   let cpSeen = false;
+  if (parallel && !fold && !cp) {
+    const chained = await parallel;
+    return 'reason' in chained ? { ok: false, ...chained, events: 0 } : { ok: true, events: chained.events, head: chained.head, state, notes };
+  }
   reading: for await (const lines of linesOf(path, (b) => (bytes = b))) {
     for (const line of lines) {
       if (line.trim() === '') continue;
       const event = parseExportLine(line);
-      if ('reason' in event) return { ok: false, seq: verifier.head.seq + 1, reason: `line ${events + 1}: ${event.reason}`, events };
+      if ('reason' in event) return { ok: false, seq: lastSeq + 1, reason: `line ${events + 1}: ${event.reason}`, events };
       if (options.until && !options.until(event)) break reading;
-      const broken = verifier.push(event, rawDataOf(line));
+      const broken = parallel ? null : verifier.push(event, rawDataOf(line));
       if (broken) return { ok: false, ...broken, events };
       if (cp && event.seq === cp.seq) {
         if (event.hash !== cp.hash) return { ok: false, seq: event.seq, reason: `the checkpoint's hash at seq ${cp.seq} differs: the log was rewritten`, events };
         cpSeen = true;
       }
       if (fold) state.set(event.entityId, evolve(state.get(event.entityId), event));
+      lastSeq = event.seq;
       events++;
     }
     options.onProgress?.(bytes, events);
   }
-  const unsettled = verifier.finish();
+  let chainHead = verifier.head;
+  if (parallel) {
+    const chained = await parallel;
+    if ('reason' in chained) return { ok: false, ...chained, events };
+    chainHead = chained.head;
+  }
+  const unsettled = parallel ? null : verifier.finish();
   if (unsettled) return { ok: false, ...unsettled, events };
   if (cp && !cpSeen && !options.until) {
-    const head = verifier.head.seq;
+    const head = chainHead.seq;
     return { ok: false, seq: head + 1, reason: `the file ends at seq ${head}, before the checkpoint's seq ${cp.seq}: it was truncated`, events };
   }
   if (cp) notes.push(checkSignature(cp, options.keys));
-  return { ok: true, events, head: verifier.head, state, notes };
+  return { ok: true, events, head: chainHead, state, notes };
 }
 
 // The checkpoint's signature, with a key from --keys or the one `crm checkpoint` saved beside it.

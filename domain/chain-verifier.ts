@@ -35,11 +35,22 @@ export class ChainVerifier {
    * which saves re-serializing it; anything else falls back to the canonical JSON of `event.data`.
    */
   push(event: StoredEvent, rawData?: string): ChainBreak | null {
+    const found = this.step(event, rawData);
+    return found ? this.earliest(found) : null;
+  }
+
+  /** Checks the next event alone (redactions left for later: see settlement); moves the head when it holds. */
+  step(event: StoredEvent, rawData?: string): ChainBreak | null {
     const found = this.check(event, rawData);
-    if (found) return this.earliest(found);
+    if (found) return found;
     this.seq = event.seq;
     this.hash = event.hash;
     return null;
+  }
+
+  /** What a part of a log verified in parallel leaves to settle: redacted events seen, and vouches made. */
+  settlement(): { pending: [number, string][]; vouched: [number, string][] } {
+    return { pending: [...this.pending], vouched: [...this.vouched] };
   }
 
   /** Settles the redactions: each must be vouched for by an erasure record naming its seq and new datahash. */

@@ -1,8 +1,10 @@
 // Issue 10: offline verify of an export file with the CLI's own code (cli/offline.ts: the shared
-// ChainVerifier, then evolve for every event), over a synthetic 1,000,000-event chained export.
+// ChainVerifier, then evolve for every event), over a synthetic 1,000,000-event chained export: in one
+// thread, and with worker threads checking byte ranges (cli/parallel-verify.ts).
 // DESIGN §7 target: offline verify >= 500,000 events/s.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 export default {
   name: 'replay: offline verify of an export',
@@ -16,9 +18,15 @@ export default {
     const check = (outcome) => {
       if (!outcome.ok || outcome.events !== count || outcome.head.hash !== head) throw new Error(`the synthetic export did not verify: ${JSON.stringify(outcome)}`);
     };
+    const threads = Math.min(availableParallelism(), 4);
     const rates = await ctx.interleave(rounds, {
       verify: async () => {
         const { ms, value } = await ctx.time(() => readExport(file, { fold: false }));
+        check(value);
+        return count / (ms / 1000);
+      },
+      verifyThreads: async () => {
+        const { ms, value } = await ctx.time(() => readExport(file, { fold: false, threads }));
         check(value);
         return count / (ms / 1000);
       },
@@ -31,6 +39,7 @@ export default {
     rmSync(file, { force: true });
     const how = `median of ${rounds} × ${count.toLocaleString('en-US')} events read from an NDJSON file`;
     ctx.report('offline verify of an export (chain)', ctx.median(rates.verify), 'events/s', '>= 500000', how);
+    ctx.report(`offline verify of an export (chain, ${threads} worker threads)`, ctx.median(rates.verifyThreads), 'events/s', '>= 500000', how);
     ctx.report('crm verify (chain + fold)', ctx.median(rates.verifyAndFold), 'events/s', undefined, how);
   },
 };

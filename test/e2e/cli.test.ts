@@ -59,12 +59,23 @@ describe('crm export and verify', () => {
     ['two events swapped', (ls) => [ls[0]!, ls[2]!, ls[1]!], /^broken at seq 2: expected seq 2, found 3/],
   ];
   for (const [what, edit, message] of tampered) {
-    it(`exits 1 on ${what}, naming the seq`, async () => {
-      const run = await crm(['verify', rewrite(`${what}.ndjson`, edit)]);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(message);
+    it(`exits 1 on ${what}, naming the seq (one thread, and worker threads by byte ranges)`, async () => {
+      const file = rewrite(`${what}.ndjson`, edit);
+      for (const threads of ['1', '2', '3']) {
+        const run = await crm(['verify', file, '--threads', threads]);
+        expect(run.code, `--threads ${threads}`).toBe(1);
+        expect(run.stderr, `--threads ${threads}`).toMatch(message);
+      }
     });
   }
+
+  it('verifies with worker threads as with one', async () => {
+    for (const threads of ['2', '3', '5']) {
+      const run = await crm(['verify', exportFile, '--threads', threads, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, events: head, head: { seq: head }, entities: { Contact: { live: 2 } } });
+    }
+  });
 
   it('proves an export extends a checkpoint, and catches a truncated one', async () => {
     const cp = join(dir, 'cp.json');
