@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ChainVerifier } from '../domain/chain-verifier';
 import type { Entity } from '../domain/entity';
 import { evolve } from '../domain/evolve';
-import { parseExportLine, rawDataOf } from '../domain/export-line';
+import { parseExportLine, rawDataOf, scanExportLine } from '../domain/export-line';
 import type { StoredEvent } from '../domain/events';
 import { linesOf } from './lines';
 import { verifyParallel } from './parallel-verify';
@@ -37,7 +37,7 @@ export type Outcome =
 
 export interface ReadOptions {
   /** Stops after the last event this accepts (replay --until). */
-  readonly until?: (event: StoredEvent) => boolean;
+  readonly until?: (event: { readonly seq: number; readonly time: string }) => boolean;
   readonly checkpoint?: Checkpoint;
   readonly keys?: readonly (Jwk)[];
   readonly onProgress?: (bytes: number, events: number) => void;
@@ -67,18 +67,30 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
   }
   reading: for await (const lines of linesOf(path, (b) => (bytes = b))) {
     for (const line of lines) {
-      if (line.trim() === '') continue;
-      const event = parseExportLine(line);
-      if ('reason' in event) return { ok: false, seq: lastSeq + 1, reason: `line ${events + 1}: ${event.reason}`, events };
-      if (options.until && !options.until(event)) break reading;
-      const broken = parallel ? null : verifier.push(event, rawDataOf(line));
-      if (broken) return { ok: false, ...broken, events };
-      if (cp && event.seq === cp.seq) {
-        if (event.hash !== cp.hash) return { ok: false, seq: event.seq, reason: `the checkpoint's hash at seq ${cp.seq} differs: the log was rewritten`, events };
+      if (line.length === 0 || line.trim() === '') continue;
+      // The fast path scans the line and hashes its raw texts; anything else goes through the parsed path,
+      // which alone gives a verdict and its reason. In parallel the workers check the chain.
+      const scanned = scanExportLine(line);
+      if (scanned && options.until && !options.until(scanned)) break reading;
+      let parsed: StoredEvent | undefined;
+      if (!scanned || (!parallel && !verifier.accepts(scanned))) {
+        const event = parseExportLine(line);
+        if ('reason' in event) return { ok: false, seq: lastSeq + 1, reason: `line ${events + 1}: ${event.reason}`, events };
+        if (options.until && !options.until(event)) break reading;
+        const broken = parallel ? null : verifier.push(event, rawDataOf(line));
+        if (broken) return { ok: false, ...broken, events };
+        parsed = event;
+      }
+      const seq = parsed ? parsed.seq : scanned!.seq;
+      if (cp && seq === cp.seq) {
+        if ((parsed ? parsed.hash : scanned!.hash) !== cp.hash) return { ok: false, seq, reason: `the checkpoint's hash at seq ${cp.seq} differs: the log was rewritten`, events };
         cpSeen = true;
       }
-      if (fold) state.set(event.entityId, evolve(state.get(event.entityId), event));
-      lastSeq = event.seq;
+      if (fold) {
+        const event = parsed ?? scanned!.event();
+        state.set(event.entityId, evolve(state.get(event.entityId), event));
+      }
+      lastSeq = seq;
       events++;
     }
     options.onProgress?.(bytes, events);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { ChainVerifier } from '../domain/chain-verifier';
 import type { ChainBreak } from '../domain/events';
-import { parseExportLine, rawDataOf } from '../domain/export-line';
+import { parseExportLine, rawDataOf, scanExportLine } from '../domain/export-line';
 
 const sha256 = (text: string) => hash('sha256', text, 'hex');
 const BLOCK = 1 << 20;
@@ -64,7 +64,19 @@ function verifyRange(path: string, start: number, end: number): RangeResult {
   let count = 0;
   let broken: RangeResult['broken'];
   forLines(path, start, end, (line) => {
-    if (line.trim() === '') return true;
+    if (line.length === 0 || line.trim() === '') return true;
+    const scanned = scanExportLine(line);
+    if (scanned) {
+      if (!verifier) {
+        first = { seq: scanned.seq, prevHash: scanned.prevHash };
+        verifier = new ChainVerifier({ seq: scanned.seq - 1, hash: scanned.prevHash }, undefined, sha256);
+      }
+      if (verifier.accepts(scanned)) {
+        last = { seq: scanned.seq, hash: scanned.hash };
+        count++;
+        return true;
+      }
+    }
     const event = parseExportLine(line);
     if ('reason' in event) return (broken = { afterSeq: last?.seq ?? null, reason: event.reason }), false;
     if (!verifier) {

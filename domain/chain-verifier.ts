@@ -4,6 +4,7 @@
 // that differs without such a record is a break: nothing in the data itself is trusted.
 import { canonicalJson } from './canonical';
 import { GENESIS_HASH, sha256Hex, chainInput, type ChainBreak, type StoredEvent } from './events';
+import type { ScannedLine } from './export-line';
 import { isErasureEvent, redactionsOf } from './personal-data';
 
 export class ChainVerifier {
@@ -46,6 +47,19 @@ export class ChainVerifier {
     this.seq = event.seq;
     this.hash = event.hash;
     return null;
+  }
+
+  /**
+   * The fast path for a scanned export line: true when it continues the chain with both hashes as they
+   * stand (the head moves); false when anything differs, or it is an erasure record, and the caller must
+   * push the parsed event, whose check gives the verdict and the reason.
+   */
+  accepts(line: ScannedLine): boolean {
+    if (line.seq !== this.seq + 1 || line.prevHash !== this.hash || isErasureEvent(line.type)) return false;
+    if (this.sha256(line.chainText) !== line.hash || this.sha256(line.rawData) !== line.dataHash) return false;
+    this.seq = line.seq;
+    this.hash = line.hash;
+    return true;
   }
 
   /** What a part of a log verified in parallel leaves to settle: redacted events seen, and vouches made. */

@@ -62,3 +62,129 @@ export function rawDataOf(line: string): string | undefined {
   const at = line.indexOf(',"data":');
   return at > 0 && line.endsWith('}') ? line.slice(at + 8, -1) : undefined;
 }
+
+/** An export line read without JSON.parse: the raw JSON text of each member, as exportLine writes them. */
+export interface ScannedLine {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly dataHash: string;
+  readonly type: string;
+  readonly time: string;
+  /** Exactly chainInput(event) when the line is as exportLine wrote it; a verifier checks its hash. */
+  readonly chainText: string;
+  readonly rawData: string;
+  /** The stored event, parsing only what a fold needs (data, and strings that carry escapes). */
+  event(): StoredEvent;
+}
+
+const unquote = (raw: string): string => (raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1));
+
+/**
+ * Reads a line in exportLine's exact member order by scanning, not parsing: a verifier hashes the raw
+ * texts as they stand. Undefined for any other shape (the caller then parses it); a scanned line whose
+ * hashes do not match must also be re-checked through the parsed path, which alone gives the verdict.
+ */
+// The scanner's cursor: module state rather than closures, as it runs once per line verified (synchronous,
+// so never re-entered).
+let text = '';
+let at = 0;
+
+function key(token: string): boolean {
+  if (!text.startsWith(token, at)) return false;
+  at += token.length;
+  return true;
+}
+
+// A JSON string's raw text, escapes kept: the next unescaped quote ends it.
+function str(): string | undefined {
+  if (text.charCodeAt(at) !== 34) return undefined;
+  let end = text.indexOf('"', at + 1);
+  while (end !== -1) {
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === 92) slashes++;
+    if (slashes % 2 === 0) break;
+    end = text.indexOf('"', end + 1);
+  }
+  if (end === -1) return undefined;
+  const raw = text.slice(at, end + 1);
+  at = end + 1;
+  return raw;
+}
+
+function int(): string | undefined {
+  const start = at;
+  while (text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57) at++;
+  return at > start && at - start < 16 ? text.slice(start, at) : undefined;
+}
+
+const comma = (): boolean => text.charCodeAt(at++) === 44;
+const member = (token: string, read: () => string | undefined): string | undefined => (key(token) ? read() : undefined);
+
+/**
+ * Reads a line in exportLine's exact member order by scanning, not parsing: a verifier hashes the raw
+ * texts as they stand. Undefined for any other shape (the caller then parses it); a scanned line whose
+ * hashes do not match must also be re-checked through the parsed path, which alone gives the verdict.
+ */
+export function scanExportLine(line: string): ScannedLine | undefined {
+  text = line;
+  if (!line.startsWith('{"specversion":"1.0",')) return undefined;
+  at = 21;
+  const id = member('"id":', str);
+  if (id === undefined || !comma() || member('"source":', str) === undefined || !comma()) return undefined;
+  const type = member('"type":', str);
+  if (type === undefined || !comma()) return undefined;
+  const time = member('"time":', str);
+  if (time === undefined || !comma()) return undefined;
+  const subject = member('"subject":', str);
+  if (subject === undefined || !comma() || !key('"datacontenttype":') || str() !== '"application/json"' || !comma()) return undefined;
+  const seq = member('"seq":', int);
+  if (seq === undefined || !comma()) return undefined;
+  const entityType = member('"entitytype":', str);
+  if (entityType === undefined || !comma()) return undefined;
+  const version = member('"entityversion":', int);
+  if (version === undefined || !comma()) return undefined;
+  const actor = member('"actor":', str);
+  if (actor === undefined || !comma()) return undefined;
+  let causation: string | undefined;
+  let correlation: string | undefined;
+  if (line.startsWith('"causationid":', at) && ((causation = member('"causationid":', str)) === undefined || !comma())) return undefined;
+  if (line.startsWith('"correlationid":', at) && ((correlation = member('"correlationid":', str)) === undefined || !comma())) return undefined;
+  const dataHash = member('"datahash":', str);
+  if (dataHash === undefined || !comma()) return undefined;
+  const prevHash = member('"prevhash":', str);
+  if (prevHash === undefined || !comma()) return undefined;
+  const hash = member('"hash":', str);
+  if (hash === undefined || !comma() || !key('"data":') || !line.endsWith('}')) return undefined;
+  const rawData = line.slice(at, -1);
+  const chainText =
+    `${prevHash.slice(1, -1)}{"actor":${actor},"causationid":${causation ?? 'null'},"correlationid":${correlation ?? 'null'},` +
+    `"datahash":${dataHash},"entityid":${subject},"entitytype":${entityType},"entityversion":${version},"id":${id},` +
+    `"seq":${seq},"time":${time},"type":${type}}`;
+  return {
+    seq: Number(seq),
+    prevHash: unquote(prevHash),
+    hash: unquote(hash),
+    dataHash: unquote(dataHash),
+    type: unquote(type),
+    time: unquote(time),
+    chainText,
+    rawData,
+    event: () => ({
+      seq: Number(seq),
+      id: unquote(id),
+      type: unquote(type),
+      entityType: unquote(entityType),
+      entityId: unquote(subject),
+      entityVersion: Number(version),
+      time: unquote(time),
+      actor: unquote(actor),
+      causationId: causation === undefined ? null : unquote(causation),
+      correlationId: correlation === undefined ? null : unquote(correlation),
+      data: JSON.parse(rawData) as Record<string, unknown>,
+      dataHash: unquote(dataHash),
+      prevHash: unquote(prevHash),
+      hash: unquote(hash),
+    }),
+  };
+}

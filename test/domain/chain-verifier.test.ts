@@ -2,8 +2,8 @@
 // chained erasure record vouches for its new data hash.
 import { describe, expect, it } from 'vitest';
 import { ChainVerifier } from '../../domain/chain-verifier';
-import { chain, dataHashOf, GENESIS_HASH, type StoredEvent } from '../../domain/events';
-import { exportLine, parseExportLine, rawDataOf } from '../../domain/export-line';
+import { chain, chainInput, dataHashOf, GENESIS_HASH, type StoredEvent } from '../../domain/events';
+import { exportLine, parseExportLine, rawDataOf, scanExportLine } from '../../domain/export-line';
 import { ERASED, personalValuesIn, redactDeep } from '../../domain/personal-data';
 
 function aLog(datas: Record<string, unknown>[], types: string[] = []): StoredEvent[] {
@@ -60,6 +60,20 @@ describe('export lines', () => {
     const line = exportLine(event!);
     expect(parseExportLine(line)).toEqual(event);
     expect(rawDataOf(line)).toBe('{"email":"ann@example.com","name":"Ann"}');
+  });
+
+  it('scan to exactly the chain input and event, escapes and optional ids included', () => {
+    const [plain] = aLog([{ name: 'Ann' }]);
+    const tricky = { ...plain!, actor: 'key "x" \\ é', causationId: '01KCAUSE', correlationId: 'req-"1"' };
+    for (const event of [plain!, tricky]) {
+      const scanned = scanExportLine(exportLine(event))!;
+      expect(scanned.chainText).toBe(chainInput(event));
+      expect(scanned.event()).toEqual(event);
+    }
+    expect(scanExportLine('{"specversion":"1.0","id":"x"}')).toBeUndefined();
+    const verifier = new ChainVerifier();
+    expect(verifier.accepts(scanExportLine(exportLine(plain!))!)).toBe(true);
+    expect(verifier.head.seq).toBe(1);
   });
 });
 
