@@ -80,7 +80,8 @@ export class Importer {
            SELECT seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash
            FROM import_events ORDER BY seq`,
         );
-        for (const row of this.storage.sql.exec('SELECT entity FROM import_entities').toArray()) {
+        // A cursor, not an array: the staged state of a large import never sits in memory whole.
+        for (const row of this.storage.sql.exec('SELECT entity FROM import_entities')) {
           this.store.restoreEntity(JSON.parse(String(row['entity'])) as Entity);
         }
         this.dropStaging();

@@ -38,7 +38,7 @@ export async function exportLog(request: IRequest, env: Env): Promise<Response> 
       after = last;
     },
   }, { highWaterMark: 0 });
-  return new Response(body, { headers: { 'content-type': NDJSON, 'x-event-seq': String(first.value.head) } });
+  return new Response(body, { headers: { 'content-type': `${NDJSON}; charset=utf-8`, 'x-event-seq': String(first.value.head) } });
 }
 
 export async function importLog(request: IRequest, env: Env): Promise<Response> {
