@@ -93,3 +93,22 @@ describe('POST /~t/contacts/{id}/erase', () => {
     await expectProblem(tenant, `/~${tenant}/contacts/${id}/erase`, { method: 'POST' }, 410);
   });
 });
+
+describe('an erasure interrupted between the reset and the copy back', () => {
+  it('is finished by the restarted object before it serves anything', async () => {
+    const { tenant, id } = await aQualifiedPerson();
+    const before = await exportOf(tenant);
+    const stub = env.TENANT_LOG.get(env.TENANT_LOG.idFromName(tenant));
+    await runInDurableObject(stub, async (instance, state) => {
+      const compactor = (instance as unknown as { replay: { compactor: { compact(crash: boolean): Promise<void> } } }).replay.compactor;
+      await compactor.compact(true);
+      expect(state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").one()['n']).toBe(0);
+    });
+    // The object restarts (as after a crash): its constructor finds the marker and copies everything back.
+    await runInDurableObject(stub, (_, state) => state.abort()).catch(() => undefined);
+    expect(await exportOf(tenant)).toBe(before);
+    expect((await apiJson(`/~${tenant}/contacts/${id}`)).body['name']).toBe(PERSON.name);
+    expect((await apiJson(`/~${tenant}/audit/verify`)).body['ok']).toBe(true);
+    await created(tenant, 'contacts', { name: 'After Restart', email: 'after@example.com' });
+  });
+});
