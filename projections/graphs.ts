@@ -1,6 +1,7 @@
 // The graphs the read model answers: a contact's manager chain and reports, an organization's buying
 // committee (contacts by role and stage), its parent/subsidiary tree and org chart. Merged ids count
-// as their target, deleted entities drop out, and every walk is bounded so bad data cannot loop.
+// as their target, deleted entities drop out, and every walk is bounded so bad data cannot loop. Walks
+// are loops or SQL, never recursion: a 10,000-long manager chain cannot overflow the stack.
 import type { Entity, Representation } from '../domain/entity';
 import { failure, ok, type Result } from '../durable-objects/protocol';
 import type { ListQuery, Position } from './list-query';
@@ -11,6 +12,8 @@ export const MAX_DEPTH = 1_000;
 /** A walk produces at most this many rows, whatever the data. */
 export const MAX_NODES = 100_000;
 export const CHART_LIMIT = 10_000;
+/** The chart's trees nest at most this deep; deeper data is a 422 pointing to the paged reports. */
+export const CHART_MAX_DEPTH = 100;
 
 export type GraphQuery =
   | { readonly kind: 'managers'; readonly id: string }
@@ -36,7 +39,7 @@ export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnsw
     case 'committee':
       return ok(committee(view, root, query.list));
     case 'chart':
-      return ok(chart(view, root));
+      return chart(view, root);
     default: {
       const _exhaustive: never = query;
       return _exhaustive;
@@ -98,7 +101,7 @@ function committee(view: ReadView, org: Entity, list: ListQuery): GraphAnswer {
 }
 
 /** The organization's parents (nearest first), its subsidiary tree, and its people as a manager forest. */
-function chart(view: ReadView, org: Entity): GraphAnswer {
+function chart(view: ReadView, org: Entity): Result<GraphAnswer> {
   const parents: Representation[] = [];
   const seen = new Set([org.id]);
   for (let next = org.fields['parent']; typeof next === 'string' && parents.length < MAX_HOPS; ) {
@@ -109,18 +112,28 @@ function chart(view: ReadView, org: Entity): GraphAnswer {
     next = parent.fields['parent'];
   }
   const people = view.list({ noun: 'Contact', where: [{ field: 'organization', op: '$in', value: view.aliases('Organization', org.id) }], sort: [], limit: CHART_LIMIT, include: [] });
-  return {
+  const subsidiaryTree = subsidiaries(view, org);
+  if (!subsidiaryTree) return tooDeep(`the subsidiaries of ${org.id}`, `/organizations/${org.id}/chart`);
+  const peopleForest = forest(view, people.data);
+  if (!peopleForest) return tooDeep(`the people of ${org.id}`, '/contacts/{id}/reports, which pages,');
+  return ok({
     data: people.data,
     next: null,
     organization: view.withIncludes(org, []),
     parents,
-    subsidiaries: subsidiaries(view, org),
-    people: forest(view, people.data),
+    subsidiaries: subsidiaryTree,
+    people: peopleForest,
     truncated: people.next !== null,
-  };
+  });
 }
 
-function subsidiaries(view: ReadView, org: Entity): Tree[] {
+function tooDeep(what: string, instead: string): Result<never> {
+  return failure('invalid', `${what} nest deeper than ${CHART_MAX_DEPTH} levels, the chart's limit; read them with ${instead} instead`, {
+    extra: { limit: CHART_MAX_DEPTH },
+  });
+}
+
+function subsidiaries(view: ReadView, org: Entity): Tree[] | undefined {
   const t = view.table('Organization');
   const rows = view.sql.exec(
     `WITH RECURSIVE tree(id, depth) AS (
@@ -136,7 +149,7 @@ function subsidiaries(view: ReadView, org: Entity): Tree[] {
 }
 
 // People whose manager is not among them are the roots; anyone caught in a loop becomes a root too.
-function forest(view: ReadView, people: Representation[]): Tree[] {
+function forest(view: ReadView, people: Representation[]): Tree[] | undefined {
   const ids = new Set(people.map((p) => p.$id));
   const roots = people.filter((p) => {
     const manager = typeof p['manager'] === 'string' ? resolveId(view, 'Contact', p['manager']) : undefined;
@@ -145,22 +158,39 @@ function forest(view: ReadView, people: Representation[]): Tree[] {
   return nestMany(view, 'Contact', 'manager', roots, people);
 }
 
-function nestUnder(view: ReadView, noun: string, field: string, rootId: string, nodes: Representation[]): Tree[] {
+function nestUnder(view: ReadView, noun: string, field: string, rootId: string, nodes: Representation[]): Tree[] | undefined {
   const byParent = groupByParent(view, noun, field, nodes);
   const placed = new Set<string>([rootId]);
-  const build = (id: string): Tree[] =>
-    (byParent.get(id) ?? []).filter((n) => !placed.has(n.$id) && placed.add(n.$id)).map((n) => ({ ...n, children: build(n.$id) }));
-  return build(rootId);
+  const top: Tree[] = [];
+  return grow(top, byParent.get(rootId) ?? [], byParent, placed) ? top : undefined;
 }
 
-function nestMany(view: ReadView, noun: string, field: string, roots: Representation[], nodes: Representation[]): Tree[] {
+function nestMany(view: ReadView, noun: string, field: string, roots: Representation[], nodes: Representation[]): Tree[] | undefined {
   const byParent = groupByParent(view, noun, field, nodes);
   const placed = new Set<string>();
-  const build = (node: Representation): Tree => ({ ...node, children: (byParent.get(node.$id) ?? []).filter((n) => !placed.has(n.$id) && placed.add(n.$id)).map(build) });
   const trees: Tree[] = [];
-  for (const root of roots) if (!placed.has(root.$id) && placed.add(root.$id)) trees.push(build(root));
-  for (const node of nodes) if (!placed.has(node.$id) && placed.add(node.$id)) trees.push(build(node));
+  // Roots first; then whatever a loop kept from being reached, each as a root of its own.
+  for (const root of [...roots, ...nodes]) if (!grow(trees, [root], byParent, placed)) return undefined;
   return trees;
+}
+
+// Breadth first with an explicit queue: appends to `into` the trees under `nodes` not placed yet.
+// False when a tree would nest deeper than CHART_MAX_DEPTH.
+function grow(into: Tree[], nodes: Representation[], byParent: Map<string, Representation[]>, placed: Set<string>): boolean {
+  const queue: [siblings: Tree[], nodes: Representation[], depth: number][] = [[into, nodes, 1]];
+  for (let i = 0; i < queue.length; i++) {
+    const [siblings, level, depth] = queue[i]!;
+    for (const node of level) {
+      if (placed.has(node.$id)) continue;
+      if (depth > CHART_MAX_DEPTH) return false;
+      placed.add(node.$id);
+      const tree: Tree = { ...node, children: [] };
+      siblings.push(tree);
+      const children = byParent.get(node.$id);
+      if (children) queue.push([tree.children, children, depth + 1]);
+    }
+  }
+  return true;
 }
 
 function groupByParent(view: ReadView, noun: string, field: string, nodes: Representation[]): Map<string, Representation[]> {
