@@ -12,6 +12,8 @@ export const MAX_DEPTH = 1_000;
 /** A walk produces at most this many rows, whatever the data. */
 export const MAX_NODES = 100_000;
 export const CHART_LIMIT = 10_000;
+/** A page of reports holds at most this many characters of stored entities (then `next` pages on). */
+export const PAGE_BYTES = 4 * 1024 * 1024;
 /** The chart's trees nest at most this deep; deeper data is a 422 pointing to the paged reports. */
 export const CHART_MAX_DEPTH = 100;
 
@@ -79,10 +81,21 @@ function reports(view: ReadView, contact: Entity, depth: number, limit: number, 
               WHERE d > ? OR (d = ? AND id > ?) ORDER BY d, id LIMIT ?)
      SELECT page.id, page.d AS depth, c.entity FROM page JOIN ${t} c ON c.id = page.id ORDER BY page.d, page.id`,
     contact.id, depth, contact.id, afterDepth, afterDepth, afterId, limit + 1,
-  ).toArray();
-  const data = rows.slice(0, limit).map((r) => ({ ...view.withIncludes(JSON.parse(String(r['entity'])) as Entity, []), $depth: Number(r['depth']) }));
-  const last = rows[limit - 1];
-  return { data, next: rows.length > limit && last ? { values: [Number(last['depth'])], id: String(last['id']) } : null };
+  );
+  // Rows are read one at a time, and a page ends at `limit` rows or PAGE_BYTES of stored entities,
+  // whichever comes first: 10,000 large contacts must not become one answer of hundreds of MB.
+  const data: Representation[] = [];
+  let bytes = 0;
+  let last: { depth: number; id: string } | undefined;
+  for (const r of rows) {
+    const entity = String(r['entity']);
+    if (data.length === limit || (data.length > 0 && bytes + entity.length > PAGE_BYTES))
+      return { data, next: last ? { values: [last.depth], id: last.id } : null };
+    bytes += entity.length;
+    last = { depth: Number(r['depth']), id: String(r['id']) };
+    data.push({ ...view.withIncludes(JSON.parse(entity) as Entity, []), $depth: last.depth });
+  }
+  return { data, next: null };
 }
 
 /** An organization's contacts (a page, any list query) and the counts by role and stage of all of them. */

@@ -1,7 +1,7 @@
 // Graph walks on a 10,000-long manager chain (issue 7): the chart, the reports and the managers answer
 // 200 or a clear 422 naming the limit, never a stack overflow or a 500.
 import { describe, expect, it } from 'vitest';
-import { CHART_MAX_DEPTH } from '../projections/graphs';
+import { CHART_MAX_DEPTH, PAGE_BYTES } from '../projections/graphs';
 import { aContact, anOrganization, created } from './builders';
 import { aTenant, apiJson } from './http';
 
@@ -73,5 +73,29 @@ describe(`a manager chain ${CHAIN} long`, () => {
       node = node.children[0];
     }
     expect(node).toBeUndefined();
+  }, 60_000);
+});
+
+describe('reports of large contacts', () => {
+  it(`end a page at ${PAGE_BYTES / 1024 / 1024} MiB of entities, whatever the limit, and page on to the rest`, async () => {
+    const tenant = aTenant();
+    const boss = await created(tenant, 'contacts', aContact());
+    const filler = (i: number) => Object.fromEntries(['firstName', 'lastName', 'phone', 'mobile', 'title', 'department', 'source', 'twitterHandle', 'marketingConsent', 'owner'].map((f) => [f, `${f}${i}`.padEnd(1_000, '.')]));
+    const count = Math.ceil((1.5 * PAGE_BYTES) / 10_000);
+    let seq = '';
+    for (let from = 0; from < count; from += 60) {
+      const ops = Array.from({ length: Math.min(60, count - from) }, (_, i) => ({ type: 'Contact', verb: 'create', data: { ...aContact(filler(from + i)), manager: boss['$id'] } }));
+      seq = (await batch(tenant, ops)).headers.get('x-event-seq')!;
+    }
+    const wait = { headers: { 'x-min-seq': seq } };
+    const first = await apiJson(`/~${tenant}/contacts/${boss['$id']}/reports?limit=10000`, wait);
+    expect(first.status).toBe(200);
+    expect(first.body['data'].length).toBeLessThan(count);
+    expect(JSON.stringify(first.body).length).toBeLessThan(PAGE_BYTES * 1.2);
+    expect(first.body['next']).toEqual(expect.any(String));
+    const second = await apiJson(`/~${tenant}/contacts/${boss['$id']}/reports?limit=10000&cursor=${first.body['next']}`);
+    expect(second.body['next']).toBeNull();
+    const all = [...first.body['data'], ...second.body['data']].map((c: { $id: string }) => c.$id);
+    expect(new Set(all).size).toBe(count);
   }, 60_000);
 });
