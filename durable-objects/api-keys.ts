@@ -76,7 +76,12 @@ export class ApiKeys {
     if (!grants(key.scopes, scope)) return { code: 'forbidden', message: `this key lacks the ${scope} scope`, extra: { scopes: key.scopes } };
     const { wait, rate } = this.take(key, nowMs);
     if (wait > 0)
-      return { code: 'rate_limited', message: `rate limit of ${key.rateLimit} requests a minute exceeded`, extra: { retryAfter: Math.ceil(wait / 1000) }, rate };
+      return {
+        code: 'rate_limited',
+        message: `rate limit of ${key.rateLimit} requests a minute exceeded`,
+        extra: { retryAfter: Math.ceil(wait / 1000) },
+        rate,
+      };
     return { actor: `key:${key.id}`, rate };
   }
 
@@ -104,7 +109,8 @@ export class ApiKeys {
     // Refused: nothing is taken, and the stored count still refills to the same value.
     if (tokens < 1) return { wait: (1 - tokens) / perMs, rate: rate(tokens) };
     const left = tokens - 1;
-    if (left < capacity / 2) this.sql.exec('INSERT OR REPLACE INTO rate_buckets (key_id, tokens, at) VALUES (?, ?, ?)', key.id, left, nowMs);
+    if (left < capacity / 2)
+      this.sql.exec('INSERT OR REPLACE INTO rate_buckets (key_id, tokens, at) VALUES (?, ?, ?)', key.id, left, nowMs);
     this.buckets.set(key.id, { tokens: left, at: nowMs });
     return { wait: 0, rate: rate(left) };
   }

@@ -152,7 +152,8 @@ export class TenantLog extends DurableObject<Env> {
   async events(call: CallContext, query: { after: number; limit: number; type?: string }): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return withRate(ok({ events: this.store.eventsAfter(query.after, query.limit, query.type), head: this.store.headSeq }), auth);
+    const events = this.store.eventsAfter(query.after, query.limit, query.type);
+    return withRate(ok({ events, head: this.store.headSeq }), auth);
   }
 
   /** One entity's history (merged sources included), a page after a seq. */
@@ -202,7 +203,8 @@ export class TenantLog extends DurableObject<Env> {
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.keys.revoke(id, new Date().toISOString()) ? ok(null) : failure('not_found', `no active key ${id}`), auth);
+    const revoked = this.keys.revoke(id, new Date().toISOString());
+    return withRate(revoked ? ok(null) : failure('not_found', `no active key ${id}`), auth);
   }
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */

@@ -126,9 +126,9 @@ function chart(view: ReadView, org: Entity): Result<GraphAnswer> {
   }
   const people = view.list({ noun: 'Contact', where: [{ field: 'organization', op: '$in', value: view.aliases('Organization', org.id) }], sort: [], limit: CHART_LIMIT, include: [] });
   const subsidiaryTree = subsidiaries(view, org);
-  if (!subsidiaryTree) return tooDeep(`the subsidiaries of ${org.id}`, `/organizations/${org.id}/chart`);
+  if (!subsidiaryTree) return tooDeep(`the subsidiaries of ${org.id}`, '/organizations?parent={id}, a level at a time');
   const peopleForest = forest(view, people.data);
-  if (!peopleForest) return tooDeep(`the people of ${org.id}`, '/contacts/{id}/reports, which pages,');
+  if (!peopleForest) return tooDeep(`the people of ${org.id}`, '/contacts/{id}/reports, which pages');
   return ok({
     data: people.data,
     next: null,
@@ -141,9 +141,8 @@ function chart(view: ReadView, org: Entity): Result<GraphAnswer> {
 }
 
 function tooDeep(what: string, instead: string): Result<never> {
-  return failure('invalid', `${what} nest deeper than ${CHART_MAX_DEPTH} levels, the chart's limit; read them with ${instead} instead`, {
-    extra: { limit: CHART_MAX_DEPTH },
-  });
+  const message = `${what} nest deeper than ${CHART_MAX_DEPTH} levels, the chart's limit; use ${instead}`;
+  return failure('invalid', message, { extra: { limit: CHART_MAX_DEPTH } });
 }
 
 function subsidiaries(view: ReadView, org: Entity): Tree[] | undefined {
@@ -171,14 +170,16 @@ function forest(view: ReadView, people: Representation[]): Tree[] | undefined {
   return nestMany(view, 'Contact', 'manager', roots, people);
 }
 
-function nestUnder(view: ReadView, noun: string, field: string, rootId: string, nodes: Representation[]): Tree[] | undefined {
+type Nodes = Representation[];
+
+function nestUnder(view: ReadView, noun: string, field: string, rootId: string, nodes: Nodes): Tree[] | undefined {
   const byParent = groupByParent(view, noun, field, nodes);
   const placed = new Set<string>([rootId]);
   const top: Tree[] = [];
   return grow(top, byParent.get(rootId) ?? [], byParent, placed) ? top : undefined;
 }
 
-function nestMany(view: ReadView, noun: string, field: string, roots: Representation[], nodes: Representation[]): Tree[] | undefined {
+function nestMany(view: ReadView, noun: string, field: string, roots: Nodes, nodes: Nodes): Tree[] | undefined {
   const byParent = groupByParent(view, noun, field, nodes);
   const placed = new Set<string>();
   const trees: Tree[] = [];
@@ -189,8 +190,8 @@ function nestMany(view: ReadView, noun: string, field: string, roots: Representa
 
 // Breadth first with an explicit queue: appends to `into` the trees under `nodes` not placed yet.
 // False when a tree would nest deeper than CHART_MAX_DEPTH.
-function grow(into: Tree[], nodes: Representation[], byParent: Map<string, Representation[]>, placed: Set<string>): boolean {
-  const queue: [siblings: Tree[], nodes: Representation[], depth: number][] = [[into, nodes, 1]];
+function grow(into: Tree[], nodes: Nodes, byParent: Map<string, Nodes>, placed: Set<string>): boolean {
+  const queue: [siblings: Tree[], nodes: Nodes, depth: number][] = [[into, nodes, 1]];
   for (let i = 0; i < queue.length; i++) {
     const [siblings, level, depth] = queue[i]!;
     for (const node of level) {

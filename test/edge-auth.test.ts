@@ -12,7 +12,8 @@ const logOf = (tenant: string) => env.TENANT_LOG.get(env.TENANT_LOG.idFromName(t
 
 /** Whether a tenant's log or read model object was ever created (it has storage). */
 async function objectsOf(tenant: string): Promise<{ log: boolean; readModel: boolean }> {
-  const has = async (ns: DurableObjectNamespace, id: DurableObjectId) => (await listDurableObjectIds(ns)).some((i) => i.equals(id));
+  const has = async (ns: DurableObjectNamespace, id: DurableObjectId) =>
+    (await listDurableObjectIds(ns)).some((i) => i.equals(id));
   return {
     log: await has(env.TENANT_LOG, env.TENANT_LOG.idFromName(tenant)),
     readModel: await has(env.READ_MODEL, env.READ_MODEL.idFromName(tenant)),
@@ -24,7 +25,13 @@ const randomHex = (n: number) => hex(crypto.getRandomValues(new Uint8Array(n)));
 
 /** A key with a correct MAC under the test KEY_SECRET that the tenant never issued. */
 async function signedButNeverIssued(tenant: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('test-key-secret'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode('test-key-secret'),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const random = randomHex(16);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${tenant}_${random}`)));
   return `crm_${tenant}_${random}_${hex(mac.slice(0, 16))}`;
@@ -58,7 +65,12 @@ describe('a key-shaped string that was never issued', () => {
   it('with a valid MAC but no record in the tenant is still 401 (the log holds the keys)', async () => {
     const tenant = aTenant();
     await created(tenant, 'contacts', aContact());
-    await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'POST', body: aContact(), token: await signedButNeverIssued(tenant) }, 401);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/contacts`,
+      { method: 'POST', body: aContact(), token: await signedButNeverIssued(tenant) },
+      401,
+    );
   });
 });
 
@@ -70,8 +82,16 @@ describe('a request without a valid credential', () => {
     ['a bad events parameter', '/events?after=-1', {}],
     ['a bad reports depth', '/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/reports?depth=zero', {}],
     ['a bad verify range', '/audit/verify?from=0', {}],
-    ['a body that is not JSON', '/contacts', { method: 'POST', body: 'name=x', headers: { 'content-type': 'text/plain' } }],
-    ['an Idempotency-Key over 255 characters', '/contacts', { method: 'POST', body: aContact(), headers: { 'idempotency-key': 'k'.repeat(300) } }],
+    [
+      'a body that is not JSON',
+      '/contacts',
+      { method: 'POST', body: 'name=x', headers: { 'content-type': 'text/plain' } },
+    ],
+    [
+      'an Idempotency-Key over 255 characters',
+      '/contacts',
+      { method: 'POST', body: aContact(), headers: { 'idempotency-key': 'k'.repeat(300) } },
+    ],
   ])('answers 401 before reading %s', async (_, path, call) => {
     const tenant = aTenant('fresh');
     const answer = await api(`/~${tenant}${path}`, { ...call, token: null });
@@ -95,7 +115,10 @@ describe('a rate-limit bucket', () => {
   it('is not written while more than half of it is left, and is once it runs low', async () => {
     const tenant = aTenant();
     const { id, key } = await aKey(tenant, ['read'], 10);
-    const stored = () => runInDurableObject(logOf(tenant), (_, state) => state.storage.sql.exec('SELECT key_id FROM rate_buckets').toArray());
+    const stored = () =>
+      runInDurableObject(logOf(tenant), (_, state) =>
+        state.storage.sql.exec('SELECT key_id FROM rate_buckets').toArray(),
+      );
     for (let i = 0; i < 5; i++) expect((await api(`/~${tenant}/events`, { token: key })).status).toBe(200);
     expect(await stored()).toEqual([]);
     expect((await api(`/~${tenant}/events`, { token: key })).status).toBe(200);

@@ -21,13 +21,18 @@ async function batch(tenant: string, operations: unknown[]): Promise<Answer> {
 async function aChain(tenant: string, orgId: string): Promise<{ ids: string[]; seq: string }> {
   const ids: string[] = [];
   for (let from = 0; from < CHAIN; from += BATCH) {
-    const ops = Array.from({ length: BATCH }, () => ({ type: 'Contact', verb: 'create', data: { ...aContact(), organization: orgId } }));
+    const ops = Array.from({ length: BATCH }, () => ({
+      type: 'Contact',
+      verb: 'create',
+      data: { ...aContact(), organization: orgId },
+    }));
     ids.push(...(await batch(tenant, ops)).body['results'].map((r: { body: { $id: string } }) => r.body.$id));
   }
   let seq = '';
   for (let to = CHAIN - 1; to > 0; to -= BATCH) {
     const ops = [];
-    for (let i = to; i > Math.max(0, to - BATCH); i--) ops.push({ type: 'Contact', verb: 'update', id: ids[i], data: { manager: ids[i - 1] } });
+    for (let i = to; i > Math.max(0, to - BATCH); i--)
+      ops.push({ type: 'Contact', verb: 'update', id: ids[i], data: { manager: ids[i - 1] } });
     seq = (await batch(tenant, ops)).headers.get('x-event-seq')!;
   }
   return { ids, seq };
@@ -61,7 +66,11 @@ describe(`a manager chain ${CHAIN} long`, () => {
     let manager: string | undefined;
     const ids: string[] = [];
     for (let i = 0; i < CHART_MAX_DEPTH; i++) {
-      const contact = await created(tenant, 'contacts', aContact({ organization: org['$id'], ...(manager ? { manager } : {}) }));
+      const contact = await created(
+        tenant,
+        'contacts',
+        aContact({ organization: org['$id'], ...(manager ? { manager } : {}) }),
+      );
       manager = contact['$id'];
       ids.push(manager!);
     }
@@ -77,14 +86,32 @@ describe(`a manager chain ${CHAIN} long`, () => {
 });
 
 describe('reports of large contacts', () => {
-  it(`end a page at ${PAGE_BYTES / 1024 / 1024} MiB of entities, whatever the limit, and page on to the rest`, async () => {
+  it(`end a page at ${PAGE_BYTES / 1024 / 1024} MiB of entities, whatever the limit, and page on`, async () => {
     const tenant = aTenant();
     const boss = await created(tenant, 'contacts', aContact());
-    const filler = (i: number) => Object.fromEntries(['firstName', 'lastName', 'phone', 'mobile', 'title', 'department', 'source', 'twitterHandle', 'marketingConsent', 'owner'].map((f) => [f, `${f}${i}`.padEnd(1_000, '.')]));
+    const filler = (i: number) =>
+      Object.fromEntries(
+        [
+          'firstName',
+          'lastName',
+          'phone',
+          'mobile',
+          'title',
+          'department',
+          'source',
+          'twitterHandle',
+          'marketingConsent',
+          'owner',
+        ].map((f) => [f, `${f}${i}`.padEnd(1_000, '.')]),
+      );
     const count = Math.ceil((1.5 * PAGE_BYTES) / 10_000);
     let seq = '';
     for (let from = 0; from < count; from += 60) {
-      const ops = Array.from({ length: Math.min(60, count - from) }, (_, i) => ({ type: 'Contact', verb: 'create', data: { ...aContact(filler(from + i)), manager: boss['$id'] } }));
+      const ops = Array.from({ length: Math.min(60, count - from) }, (_, i) => ({
+        type: 'Contact',
+        verb: 'create',
+        data: { ...aContact(filler(from + i)), manager: boss['$id'] },
+      }));
       seq = (await batch(tenant, ops)).headers.get('x-event-seq')!;
     }
     const wait = { headers: { 'x-min-seq': seq } };
@@ -93,7 +120,9 @@ describe('reports of large contacts', () => {
     expect(first.body['data'].length).toBeLessThan(count);
     expect(JSON.stringify(first.body).length).toBeLessThan(PAGE_BYTES * 1.2);
     expect(first.body['next']).toEqual(expect.any(String));
-    const second = await apiJson(`/~${tenant}/contacts/${boss['$id']}/reports?limit=10000&cursor=${first.body['next']}`);
+    const second = await apiJson(
+      `/~${tenant}/contacts/${boss['$id']}/reports?limit=10000&cursor=${first.body['next']}`,
+    );
     expect(second.body['next']).toBeNull();
     const all = [...first.body['data'], ...second.body['data']].map((c: { $id: string }) => c.$id);
     expect(new Set(all).size).toBe(count);

@@ -22,19 +22,22 @@ export async function newKeySecret(tenant: string, secrets: AuthSecrets): Promis
   return `crm_${tenant}_${random}_${hex(await mac(key, tenant, random))}`;
 }
 
-export type Identified = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly message: string };
+export type Identified =
+  { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly message: string };
 
 export async function identify(request: Request, tenant: string, secrets: AuthSecrets): Promise<Identified> {
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
   if (!match) return { ok: false, message: 'send Authorization: Bearer <token>' };
   const token = match[1]!;
-  if (secrets.ADMIN_TOKEN && (await equalDigests(token, secrets.ADMIN_TOKEN))) return { ok: true, principal: { kind: 'admin' } };
+  if (secrets.ADMIN_TOKEN && (await equalDigests(token, secrets.ADMIN_TOKEN)))
+    return { ok: true, principal: { kind: 'admin' } };
   const parts = KEY_SHAPE.exec(token);
   if (!parts) return { ok: false, message: 'unknown token' };
   const [, keyTenant, random, sent] = parts as unknown as [string, string, string, string];
   const key = await macKey(secrets);
-  if (!key || !timingSafeEqual(await mac(key, keyTenant, random), unhex(sent))) return { ok: false, message: 'unknown token' };
+  if (!key || !timingSafeEqual(await mac(key, keyTenant, random), unhex(sent)))
+    return { ok: false, message: 'unknown token' };
   if (keyTenant !== tenant) return { ok: false, message: 'this key belongs to another tenant' };
   return { ok: true, principal: { kind: 'key', hash: await sha256(token) } };
 }

@@ -17,7 +17,8 @@ export async function listEvents(request: IRequest, env: Env): Promise<Response>
   const after = Number(url.searchParams.get('after') ?? '0');
   const limit = Number(url.searchParams.get('limit') ?? EVENTS_DEFAULT_LIMIT);
   const type = url.searchParams.get('type') ?? undefined;
-  if (!Number.isSafeInteger(after) || after < 0) return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
+  if (!Number.isSafeInteger(after) || after < 0)
+    return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
   if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_MAX_LIMIT) return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);
   const result = await ctx.log.events(ctx.call, { after, limit, ...(type ? { type } : {}) });
   if (!result.ok) return problem(result.error);

@@ -22,7 +22,9 @@ type Route = (request: IRequest, env: Env) => Promise<Response> | Response;
 const authorized = (route: Route): Route => async (request, env) =>
   (await authorizeReader(request, env, request.params['tenant']!, 'read')) ?? route(request, env);
 
-export const contactManagers = authorized((request, env) => graph(request, env, { kind: 'managers', id: request.params['id']! }));
+export const contactManagers = authorized((request, env) =>
+  graph(request, env, { kind: 'managers', id: request.params['id']! }),
+);
 
 export const contactReports = authorized((request, env) => {
   const params = new URL(request.url).searchParams;
@@ -43,7 +45,9 @@ export const organizationContacts = authorized((request, env) => {
   return graph(request, env, { kind: 'committee', id: request.params['id']!, list: list.value });
 });
 
-export const organizationChart = authorized((request, env) => graph(request, env, { kind: 'chart', id: request.params['id']! }));
+export const organizationChart = authorized((request, env) =>
+  graph(request, env, { kind: 'chart', id: request.params['id']! }),
+);
 
 async function graph(request: IRequest, env: Env, query: GraphQuery): Promise<Response> {
   const tenant = request.params['tenant']!;
@@ -51,7 +55,13 @@ async function graph(request: IRequest, env: Env, query: GraphQuery): Promise<Re
   const collection = query.kind === 'managers' || query.kind === 'reports' ? Contact.collection : Organization.collection;
   const route = url.pathname.slice(url.pathname.lastIndexOf('/'));
   const locate = (id: string) => `/~${tenant}/${collection}/${id}${route}${url.search}`;
-  const served = await serveFromReadModel(request, env, tenant, (model, minSeq) => model.graph(tenant, query, minSeq), (r) => failureAnswer(r, locate));
+  const served = await serveFromReadModel(
+    request,
+    env,
+    tenant,
+    (model, minSeq) => model.graph(tenant, query, minSeq),
+    (r) => failureAnswer(r, locate),
+  );
   if (!served.ok) return served.response;
   const sort = query.kind === 'committee' ? query.list.sort : DEPTH_SORT;
   const { next, ...rest } = served.value;

@@ -12,10 +12,16 @@ import { tenantCall } from './tenant-call';
 
 type ReadModelClient = ReturnType<typeof readModelOf>;
 
-export type Served<T> = { readonly ok: true; readonly value: T; readonly seq: number } | { readonly ok: false; readonly response: Response };
+export type Served<T> =
+  { readonly ok: true; readonly value: T; readonly seq: number } | { readonly ok: false; readonly response: Response };
 
 /** The caller, checked for `scope`, or the answer that refuses it. */
-export async function authorizeReader(request: Request, env: Env, tenant: string, scope: Scope): Promise<Response | undefined> {
+export async function authorizeReader(
+  request: Request,
+  env: Env,
+  tenant: string,
+  scope: Scope,
+): Promise<Response | undefined> {
   const ctx = await tenantCall(request, env, tenant);
   if (!ctx.ok) return ctx.response;
   if (ctx.call.principal.kind === 'admin') return undefined;
@@ -34,7 +40,9 @@ export async function serveFromReadModel<T>(
   const minSeq = parseMinSeq(request.headers.get('x-min-seq'));
   if (minSeq instanceof Response) return { ok: false, response: minSeq };
   const result = await query(readModelOf(env, tenant), minSeq);
-  return result.ok ? { ok: true, value: result.value.value, seq: result.value.seq } : { ok: false, response: fail(result) };
+  return result.ok
+    ? { ok: true, value: result.value.value, seq: result.value.seq }
+    : { ok: false, response: fail(result) };
 }
 
 /** Every read-model answer says which seq it reflects. */
@@ -45,5 +53,7 @@ export function projectionAnswer(body: unknown, seq: number, status = 200): Resp
 function parseMinSeq(raw: string | null): number | Response {
   if (raw === null) return 0;
   const n = Number(raw);
-  return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(n) ? n : badRequest('X-Min-Seq must be a seq number', [{ path: 'X-Min-Seq', message: 'is not a whole number' }]);
+  return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(n)
+    ? n
+    : badRequest('X-Min-Seq must be a seq number', [{ path: 'X-Min-Seq', message: 'is not a whole number' }]);
 }

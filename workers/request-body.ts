@@ -28,7 +28,8 @@ export async function readJson(request: Request, optional = false): Promise<Body
   }
   // Checked on the text, before parsing: nothing downstream (validation, hashing, structured clone,
   // stringify) meets a structure deeper than the limit.
-  if (depthOf(text) > MAX_JSON_DEPTH) return { ok: false, response: badRequest(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`) };
+  if (depthOf(text) > MAX_JSON_DEPTH)
+    return { ok: false, response: badRequest(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`) };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,7 +37,8 @@ export async function readJson(request: Request, optional = false): Promise<Body
     return { ok: false, response: badRequest(`malformed JSON: ${(error as Error).message}`) };
   }
   // A \uD800 escape is valid JSON but no Unicode text: SQLite and hashing would see other bytes.
-  if (LONE_SURROGATE_ESCAPE.test(text) && !wellFormed(value)) return { ok: false, response: badRequest('a string holds a lone surrogate (\\uD800-\\uDFFF)') };
+  if (LONE_SURROGATE_ESCAPE.test(text) && !wellFormed(value))
+    return { ok: false, response: badRequest('a string holds a lone surrogate (\\uD800-\\uDFFF)') };
   return { ok: true, value, text };
 }
 

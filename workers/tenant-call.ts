@@ -36,7 +36,12 @@ export async function tenantCall(request: Request, env: Env, tenant: string): Pr
   if (!who.ok) return { ok: false, response: problem({ code: 'unauthorized', message: who.message }) };
   const key = request.headers.get('idempotency-key');
   if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY))
-    return { ok: false, response: badRequest(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, [{ path: 'Idempotency-Key', message: `is ${key.length} characters` }]) };
+    return {
+      ok: false,
+      response: badRequest(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, [
+        { path: 'Idempotency-Key', message: `is ${key.length} characters` },
+      ]),
+    };
   const requestId = request.headers.get('x-request-id') ?? undefined;
   return {
     ok: true,
