@@ -3,6 +3,7 @@
 // and strings in query parameters, each a clear 4xx that changes nothing.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { MAX_CONDITIONS } from '../projections/query-forms';
 import { MAX_JSON_DEPTH } from '../workers/request-body';
 import { aContact, created } from './builders';
 import { ADMIN, aTenant, api, apiJson, eventCount } from './http';
@@ -228,5 +229,41 @@ describe('odd query parameters, headers and ids', () => {
       const answer = await api(`/~${tenant}${path}`, { method, body });
       expect(answer.status, `${method} ${path}: ${(await answer.text()).slice(0, 200)}`).toBeLessThan(500);
     }
+  });
+});
+
+describe('a list filter', () => {
+  const STRINGS = ['name', 'firstName', 'lastName', 'email', 'phone', 'mobile', 'title', 'department'];
+  const STRINGS2 = ['source', 'timezone', 'language', 'twitterHandle', 'owner', 'marketingConsent'];
+
+  it(`over ${MAX_CONDITIONS} conditions is 400, where SQLite's expression limit answered 500`, async () => {
+    const { tenant } = await aTenantWithAContact();
+    const many = Array.from({ length: 300 }, (_, i) => `name=a${i}`).join('&');
+    const { body } = await expectProblem(tenant, `/~${tenant}/contacts?${many}`, {}, 400);
+    expect(body.detail).toMatch(new RegExp(`at most ${MAX_CONDITIONS} conditions`));
+    const filter = Object.fromEntries(
+      [...STRINGS, ...STRINGS2].map((f) => [f, { $ne: 'a', $gt: 'b', $gte: 'c', $lt: 'd', $lte: 'e', $nin: ['x'] }]),
+    );
+    await expectProblem(tenant, `/~${tenant}/query`, { method: 'POST', body: { type: 'Contact', filter } }, 400);
+  });
+
+  it(`of ${MAX_CONDITIONS} of the widest conditions, with four sort keys and a cursor, answers 200`, async () => {
+    const { tenant } = await aTenantWithAContact();
+    await created(tenant, 'contacts', aContact());
+    const conditions = [
+      ...[...STRINGS, ...STRINGS2].flatMap((f) => [`${f}[ne]=zz`, `${f}[nin]=zz,yy`]),
+      'leadScore[gte]=0',
+      'leadScore[lte]=100',
+      'leadScore[ne]=-1',
+      'leadScore[nin]=-5,-6',
+    ];
+    expect(conditions).toHaveLength(MAX_CONDITIONS);
+    const path = `/~${tenant}/contacts?${conditions.join('&')}&sort=-leadScore,name,email,title&limit=1`;
+    const first = await apiJson(path);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body['next']).toEqual(expect.any(String));
+    const second = await apiJson(`${path}&cursor=${first.body['next']}`);
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expect(second.body['data']).toHaveLength(1);
   });
 });
