@@ -35,7 +35,7 @@ export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnsw
   if (root.id !== query.id) return failure('moved', `${query.id} was merged into ${root.id}`, { extra: { location: root.id } });
   switch (query.kind) {
     case 'managers':
-      return ok({ data: managers(view, root), next: null });
+      return ok(managers(view, root));
     case 'reports':
       return ok(reports(view, root, query.depth, query.limit, query.after));
     case 'committee':
@@ -49,8 +49,9 @@ export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnsw
   }
 }
 
-/** Manager, manager's manager, …, nearest first; stops at a deleted manager or a loop. */
-function managers(view: ReadView, contact: Entity): Representation[] {
+/** Manager, manager's manager, …, nearest first; stops at a deleted manager, a loop or MAX_DEPTH
+ *  (then `truncated` says the chain goes on: read on from the last one's managers). */
+function managers(view: ReadView, contact: Entity): GraphAnswer {
   const chain: Representation[] = [];
   const seen = new Set([contact.id]);
   let next = contact.fields['manager'];
@@ -61,7 +62,8 @@ function managers(view: ReadView, contact: Entity): Representation[] {
     chain.push(view.withIncludes(manager, []));
     next = manager.fields['manager'];
   }
-  return chain;
+  const more = typeof next === 'string' && chain.length === MAX_DEPTH && !('code' in view.resolve('Contact', next));
+  return { data: chain, next: null, ...(more ? { truncated: true, depthLimit: MAX_DEPTH } : {}) };
 }
 
 /** Direct (depth 1) or transitive reports in (depth, id) order, each with its `$depth`. */
@@ -95,7 +97,18 @@ function reports(view: ReadView, contact: Entity, depth: number, limit: number, 
     last = { depth: Number(r['depth']), id: String(r['id']) };
     data.push({ ...view.withIncludes(JSON.parse(entity) as Entity, []), $depth: last.depth });
   }
-  return { data, next: null };
+  const cut = last?.depth === MAX_DEPTH && reportsBelow(view, data, MAX_DEPTH);
+  return { data, next: null, ...(cut ? DEPTH_LIMITED : {}) };
+}
+
+const DEPTH_LIMITED = { truncated: true, depthLimit: MAX_DEPTH };
+
+// The walk stops at MAX_DEPTH: whether anyone reports to the deepest contacts of the last page.
+function reportsBelow(view: ReadView, page: readonly Representation[], depth: number): boolean {
+  const deepest = page.filter((r) => r['$depth'] === depth).map((r) => r.$id);
+  const t = view.table('Contact');
+  const sql = `SELECT 1 FROM ${t} WHERE live = 1 AND "f_manager" IN (SELECT value FROM json_each(?)) LIMIT 1`;
+  return view.sql.exec(sql, JSON.stringify(deepest)).toArray().length > 0;
 }
 
 /** An organization's contacts (a page, any list query) and the counts by role and stage of all of them. */

@@ -1,7 +1,7 @@
 // Graph walks on a 10,000-long manager chain (issue 7): the chart, the reports and the managers answer
 // 200 or a clear 422 naming the limit, never a stack overflow or a 500.
 import { describe, expect, it } from 'vitest';
-import { CHART_MAX_DEPTH, PAGE_BYTES } from '../projections/graphs';
+import { CHART_MAX_DEPTH, MAX_DEPTH, PAGE_BYTES } from '../projections/graphs';
 import { aContact, anOrganization, created } from './builders';
 import { aTenant, apiJson } from './http';
 
@@ -52,12 +52,19 @@ describe(`a manager chain ${CHAIN} long`, () => {
 
     const reports = await apiJson(`/~${tenant}/contacts/${ids[0]}/reports?depth=all&limit=10000`, wait);
     expect(reports.status).toBe(200);
-    expect(reports.body['data'].length).toBeGreaterThan(CHART_MAX_DEPTH);
-    expect(reports.body['data'][0].$id).toBe(ids[1]);
+    expect(reports.body['data'].map((c: { $id: string }) => c.$id)).toEqual(ids.slice(1, MAX_DEPTH + 1));
+    expect(reports.body).toMatchObject({ next: null, truncated: true, depthLimit: MAX_DEPTH });
+    const fromDeepest = await apiJson(`/~${tenant}/contacts/${ids[MAX_DEPTH]}/reports?depth=all&limit=10`);
+    expect(fromDeepest.body['data'][0].$id).toBe(ids[MAX_DEPTH + 1]);
 
     const managers = await apiJson(`/~${tenant}/contacts/${ids[CHAIN - 1]}/managers`, wait);
     expect(managers.status).toBe(200);
+    expect(managers.body['data']).toHaveLength(MAX_DEPTH);
     expect(managers.body['data'][0].$id).toBe(ids[CHAIN - 2]);
+    expect(managers.body).toMatchObject({ truncated: true, depthLimit: MAX_DEPTH });
+    const near = await apiJson(`/~${tenant}/contacts/${ids[5]}/managers`);
+    expect(near.body['data'].map((c: { $id: string }) => c.$id)).toEqual(ids.slice(0, 5).reverse());
+    expect(near.body['truncated']).toBeUndefined();
   }, 120_000);
 
   it('charts a chain within the limit as nested trees', async () => {
