@@ -5,6 +5,7 @@
 import type { Entity, Representation } from '../domain/entity';
 import { failure, ok, type Result } from '../durable-objects/protocol';
 import type { ListQuery, Position } from './list-query';
+import { CHART_MAX_DEPTH, forest, nestUnder, type Tree } from './chart-trees';
 import { MAX_HOPS, ReadView, type Page } from './read-view';
 
 /** `depth=all` walks this many levels at most. */
@@ -14,8 +15,6 @@ export const MAX_NODES = 100_000;
 export const CHART_LIMIT = 10_000;
 /** A page of reports holds at most this many characters of stored entities (then `next` pages on). */
 export const PAGE_BYTES = 4 * 1024 * 1024;
-/** The chart's trees nest at most this deep; deeper data is a 422 pointing to the paged reports. */
-export const CHART_MAX_DEPTH = 100;
 
 export type GraphQuery =
   | { readonly kind: 'managers'; readonly id: string }
@@ -24,8 +23,6 @@ export type GraphQuery =
   | { readonly kind: 'chart'; readonly id: string };
 
 export type GraphAnswer = Page & Record<string, unknown>;
-
-export type Tree = Representation & { readonly children: Tree[] };
 
 export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnswer> {
   const rootNoun = query.kind === 'managers' || query.kind === 'reports' ? 'Contact' : 'Organization';
@@ -171,65 +168,4 @@ function subsidiaries(view: ReadView, org: Entity): Tree[] | undefined {
   ).toArray();
   const nodes = rows.map((r) => view.withIncludes(JSON.parse(String(r['entity'])) as Entity, []));
   return nestUnder(view, 'Organization', 'parent', org.id, nodes);
-}
-
-// People whose manager is not among them are the roots; anyone caught in a loop becomes a root too.
-function forest(view: ReadView, people: Representation[]): Tree[] | undefined {
-  const ids = new Set(people.map((p) => p.$id));
-  const roots = people.filter((p) => {
-    const manager = typeof p['manager'] === 'string' ? resolveId(view, 'Contact', p['manager']) : undefined;
-    return manager === undefined || !ids.has(manager);
-  });
-  return nestMany(view, 'Contact', 'manager', roots, people);
-}
-
-type Nodes = Representation[];
-
-function nestUnder(view: ReadView, noun: string, field: string, rootId: string, nodes: Nodes): Tree[] | undefined {
-  const byParent = groupByParent(view, noun, field, nodes);
-  const placed = new Set<string>([rootId]);
-  const top: Tree[] = [];
-  return grow(top, byParent.get(rootId) ?? [], byParent, placed) ? top : undefined;
-}
-
-function nestMany(view: ReadView, noun: string, field: string, roots: Nodes, nodes: Nodes): Tree[] | undefined {
-  const byParent = groupByParent(view, noun, field, nodes);
-  const placed = new Set<string>();
-  const trees: Tree[] = [];
-  // Roots first; then whatever a loop kept from being reached, each as a root of its own.
-  for (const root of [...roots, ...nodes]) if (!grow(trees, [root], byParent, placed)) return undefined;
-  return trees;
-}
-
-// Breadth first with an explicit queue: appends to `into` the trees under `nodes` not placed yet.
-// False when a tree would nest deeper than CHART_MAX_DEPTH.
-function grow(into: Tree[], nodes: Nodes, byParent: Map<string, Nodes>, placed: Set<string>): boolean {
-  const queue: [siblings: Tree[], nodes: Nodes, depth: number][] = [[into, nodes, 1]];
-  for (let i = 0; i < queue.length; i++) {
-    const [siblings, level, depth] = queue[i]!;
-    for (const node of level) {
-      if (placed.has(node.$id)) continue;
-      if (depth > CHART_MAX_DEPTH) return false;
-      placed.add(node.$id);
-      const tree: Tree = { ...node, children: [] };
-      siblings.push(tree);
-      const children = byParent.get(node.$id);
-      if (children) queue.push([tree.children, children, depth + 1]);
-    }
-  }
-  return true;
-}
-
-function groupByParent(view: ReadView, noun: string, field: string, nodes: Representation[]): Map<string, Representation[]> {
-  const byParent = new Map<string, Representation[]>();
-  for (const node of nodes) {
-    const parent = typeof node[field] === 'string' ? resolveId(view, noun, node[field]) : undefined;
-    if (parent !== undefined) byParent.set(parent, [...(byParent.get(parent) ?? []), node]);
-  }
-  return byParent;
-}
-
-function resolveId(view: ReadView, noun: string, id: string): string | undefined {
-  const entity = view.resolve(noun, id);
-  return 'code' in entity ? undefined : entity.id;
 }

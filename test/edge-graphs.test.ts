@@ -1,7 +1,8 @@
 // Graph walks on a 10,000-long manager chain (issue 7): the chart, the reports and the managers answer
 // 200 or a clear 422 naming the limit, never a stack overflow or a 500.
 import { describe, expect, it } from 'vitest';
-import { CHART_MAX_DEPTH, MAX_DEPTH, PAGE_BYTES } from '../projections/graphs';
+import { CHART_MAX_DEPTH } from '../projections/chart-trees';
+import { MAX_DEPTH, PAGE_BYTES } from '../projections/graphs';
 import { aContact, anOrganization, created } from './builders';
 import { aTenant, apiJson } from './http';
 
