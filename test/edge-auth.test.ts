@@ -150,7 +150,8 @@ describe('answers to a tenant key', () => {
     expect(write.headers.get('ratelimit')).toBe('"key";r=59;t=1');
     const list = await api(`/~${tenant}/contacts`, { token: key });
     expect(list.status).toBe(200);
-    expect(list.headers.get('ratelimit')).toMatch(/^"key";r=58;t=[12]$/);
+    // One more request taken; the bucket refills a request a second meanwhile.
+    expect(list.headers.get('ratelimit')).toMatch(/^"key";r=5[89];t=[12]$/);
   });
 
   it('carry them beside Retry-After on 429, with nothing remaining', async () => {
@@ -159,7 +160,9 @@ describe('answers to a tenant key', () => {
     for (let i = 0; i < 2; i++) expect((await api(`/~${tenant}/events`, { token: key })).status).toBe(200);
     const { headers } = await expectProblem(tenant, `/~${tenant}/events`, { token: key }, 429);
     expect(headers.get('ratelimit-policy')).toBe('"key";q=2;w=60');
-    expect(headers.get('ratelimit')).toMatch(/^"key";r=0;t=(59|60)$/);
+    const [, reset] = /^"key";r=0;t=(\d+)$/.exec(headers.get('ratelimit') ?? '') ?? [];
+    expect(Number(reset)).toBeGreaterThan(30);
+    expect(Number(reset)).toBeLessThanOrEqual(60);
     expect(Number(headers.get('retry-after'))).toBeGreaterThanOrEqual(29);
   });
 
