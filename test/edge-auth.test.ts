@@ -106,7 +106,7 @@ describe('a request without a valid credential', () => {
     const started = Date.now();
     const answer = await api(`/~${tenant}/contacts`, { token: key, headers: { 'x-min-seq': '1000000' } });
     expect(answer.status).toBe(401);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(5_000); // the read model would hold it 10 s
     expect((await objectsOf(tenant)).readModel).toBe(false);
   });
 });
