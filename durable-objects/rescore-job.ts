@@ -1,7 +1,8 @@
 // Rescoring every live contact: when the scoring weights change (a Settings.Updated event), and once a
 // day while some contact has a lastEngagement (recency decays with time, not with events). In chunks,
-// each chunk one transaction, driven by the TenantLog alarm. The cursor lives in `meta`, written in the
-// transaction that starts the pass, so a restart resumes where it stopped.
+// each chunk one unit of work, driven by the TenantLog alarm (the first chunk after a weights change
+// runs in the settings change's own unit). The cursor lives in `meta`, written in the unit that starts
+// the pass, so a restart resumes where it stopped.
 import { isLive } from '../domain/entity';
 import type { StoredEvent } from '../domain/events';
 import { scoreOf } from '../domain/rescore';
@@ -46,17 +47,23 @@ export class RescoreJob {
     return this.sql.exec('SELECT 1 FROM meta WHERE key = ?', CURSOR).toArray().length > 0;
   }
 
-  /** Rescores one chunk (starting the daily pass when due); returns when to run again, or null. */
+  /** Rescores one chunk as its own unit of work (starting the daily pass when due); returns when to run again. */
   runChunk(nowMs: number): number | null {
-    const daily = this.nextDaily();
-    if (daily !== null && daily <= nowMs && !this.pending())
-      this.shell.transact({ actor: 'system:rescore', nowMs }, () => {
+    this.shell.transact({ actor: 'system:rescore', nowMs }, () => {
+      const daily = this.nextDaily();
+      if (daily !== null && daily <= nowMs && !this.pending())
         this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?)', CURSOR, '', CAUSE, '', DAILY, String(nowMs + DAY_MS));
-      });
+      this.chunkIn(nowMs);
+    });
+    return this.pending() ? nowMs : this.nextDaily();
+  }
+
+  /** Rescores the next chunk of a pass under way, inside the open unit of work. */
+  chunkIn(nowMs: number): void {
     const cursor = this.sql.exec('SELECT value FROM meta WHERE key = ?', CURSOR).toArray()[0]?.['value'];
-    if (cursor === undefined) return this.nextDaily();
+    if (cursor === undefined) return;
     const cause = String(this.sql.exec('SELECT value FROM meta WHERE key = ?', CAUSE).toArray()[0]?.['value'] ?? '');
-    this.shell.transact({ actor: 'system:rescore', nowMs, causationId: cause || null }, (uow, time) => {
+    this.shell.within({ actor: 'system:rescore', nowMs, causationId: cause || null }, (uow, time) => {
       const settings = settingsOf(this.store.get(SETTINGS_ID));
       const rows = this.sql
         .exec("SELECT * FROM entities WHERE type = 'Contact' AND id > ? AND deleted_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT ?", String(cursor), CHUNK)
@@ -70,6 +77,5 @@ export class RescoreJob {
       if (rows.length < CHUNK) this.sql.exec('DELETE FROM meta WHERE key IN (?, ?)', CURSOR, CAUSE);
       else this.sql.exec('UPDATE meta SET value = ? WHERE key = ?', rows.at(-1)!.id, CURSOR);
     });
-    return this.pending() ? nowMs : this.nextDaily();
   }
 }

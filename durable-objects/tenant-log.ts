@@ -1,6 +1,7 @@
 // TenantLog: one Durable Object per tenant, holding its hash-chained event log and the state folded
 // from it. The imperative shell around decide/evolve: read state, decide, append + fold in one
-// transactionSync, with no await between the read and the append.
+// transactionSync, with no await between the read and the append. Every write request is one unit of
+// work (unit-of-work.ts): one transaction, and memory moves only when it commits.
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import { hooks } from '../domain/crm';
@@ -25,10 +26,13 @@ import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, Setting
 import { Outbox } from './outbox';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
+import { Transactions } from './unit-of-work';
 
 export type { CommandInput, ReadOutcome, ReadQuery, WriteOutcome };
 
 export class TenantLog extends DurableObject<Env> {
+  /** The one way a write opens a transaction; memory mirrors of SQLite join it. */
+  private readonly tx: Transactions;
   private readonly store: EventStore;
   private readonly keys: ApiKeys;
   private readonly idempotency: IdempotencyStore;
@@ -53,18 +57,20 @@ export class TenantLog extends DurableObject<Env> {
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
     this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
     this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
+    this.tx = new Transactions(ctx.storage);
     this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
+    this.tx.join(this.store);
     this.keys = new ApiKeys(ctx.storage.sql);
-    this.idempotency = new IdempotencyStore(ctx.storage);
+    this.idempotency = new IdempotencyStore(ctx.storage.sql, this.tx);
     const jobs = new HookJobs(ctx.storage.sql, hooks);
-    this.shell = new CommandShell(ctx.storage, this.store, hooks, jobs, this.nextId);
+    this.shell = new CommandShell(this.tx, ctx.storage.sql, this.store, hooks, jobs, this.nextId);
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
-    this.lifecycle = new LifecycleRpc(this.store, this.shell, jobs, this.idempotency);
-    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
+    this.lifecycle = new LifecycleRpc(this.tx, this.store, this.shell, jobs, this.idempotency, this.rescore);
+    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
-    this.writer = new CommandWriter(this.store, this.shell, this.idempotency);
+    this.writer = new CommandWriter(this.tx, this.store, this.shell, this.idempotency);
     this.reader = new EntityReader(this.store);
     this.history = new HistoryReader(ctx.storage.sql);
     this.auditor = new ChainAuditor(ctx.storage.sql, () => this.store.headSeq);
@@ -125,12 +131,9 @@ export class TenantLog extends DurableObject<Env> {
   async updateSettings(call: CallContext, patch: SettingsPatch, idempotency?: Idempotency): Promise<Result<SettingsOutcome>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
+    // New weights rescore every contact: one chunk in the settings change's unit of work, the rest by alarm.
     const answer = this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
-    // New weights rescore every contact: one chunk now, the rest by alarm.
-    if (this.rescore.pending()) {
-      const next = this.rescore.runChunk(Date.now());
-      if (next !== null) await this.wakeBy(next);
-    }
+    if (this.rescore.pending()) await this.wakeBy(Date.now());
     return answer;
   }
 
@@ -187,7 +190,7 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     const now = Date.now();
-    const key = this.ctx.storage.transactionSync(() =>
+    const key = this.tx.run(() =>
       this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }),
     );
     return ok(key);
@@ -202,7 +205,7 @@ export class TenantLog extends DurableObject<Env> {
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.keys.revoke(id, new Date().toISOString()) ? ok(null) : failure('not_found', `no active key ${id}`);
+    return this.tx.run(() => this.keys.revoke(id, new Date().toISOString())) ? ok(null) : failure('not_found', `no active key ${id}`);
   }
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */
