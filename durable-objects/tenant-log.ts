@@ -133,7 +133,12 @@ export class TenantLog extends DurableObject<Env> {
     if ('code' in auth) return { ok: false, error: auth };
     // New weights rescore every contact: one chunk in the settings change's unit of work, the rest by alarm.
     const answer = this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
-    if (this.rescore.pending()) await this.wakeBy(Date.now());
+    // Committed: nothing after this may fail the answer; an unarmed rescore runs with the next alarm.
+    try {
+      if (this.rescore.pending()) await this.wakeBy(Date.now());
+    } catch (error) {
+      console.error('settings: could not arm the rescore alarm', error);
+    }
     return answer;
   }
 
