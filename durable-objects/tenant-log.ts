@@ -85,7 +85,7 @@ export class TenantLog extends DurableObject<Env> {
   protected executeNow(call: CallContext, input: CommandInput, idempotency?: Idempotency): Result<WriteOutcome> {
     const auth = this.authorize(call, 'write');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency);
+    return this.unit('execute', () => this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency));
   }
 
   /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
@@ -103,7 +103,7 @@ export class TenantLog extends DurableObject<Env> {
     return this.writes.submit((): Result<BatchOutcome> => {
       const auth = this.authorize(call, 'write');
       if ('code' in auth) return { ok: false, error: auth };
-      return this.lifecycle.batch(auth.actor, input, call.requestId, idempotency);
+      return this.unit('batch', () => this.lifecycle.batch(auth.actor, input, call.requestId, idempotency));
     });
   }
 
@@ -132,7 +132,7 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     // New weights rescore every contact: one chunk in the settings change's unit of work, the rest by alarm.
-    const answer = this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
+    const answer = this.unit('settings', () => this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency));
     // Committed: nothing after this may fail the answer; an unarmed rescore runs with the next alarm.
     try {
       if (this.rescore.pending()) await this.wakeBy(Date.now());
@@ -195,10 +195,9 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     const now = Date.now();
-    const key = this.tx.run(() =>
-      this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }),
+    return this.unit('createKey', () =>
+      ok(this.tx.run(() => this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }))),
     );
-    return ok(key);
   }
 
   async listKeys(call: CallContext): Promise<Result<ApiKey[]>> {
@@ -210,7 +209,9 @@ export class TenantLog extends DurableObject<Env> {
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.tx.run(() => this.keys.revoke(id, new Date().toISOString())) ? ok(null) : failure('not_found', `no active key ${id}`);
+    return this.unit('revokeKey', () =>
+      this.tx.run(() => this.keys.revoke(id, new Date().toISOString())) ? ok(null) : failure('not_found', `no active key ${id}`),
+    );
   }
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */
@@ -245,6 +246,17 @@ export class TenantLog extends DurableObject<Env> {
     if (named && stored === undefined) this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", named);
     this.tenant = named ?? (stored === undefined ? undefined : String(stored));
     return this.tenant;
+  }
+
+  // A unit of work that threw has rolled back whole: answered as a Result, not thrown (a thrown error
+  // loses its shape across RPC), saying nothing was written.
+  private unit<T>(name: string, body: () => Result<T>): Result<T> {
+    try {
+      return body();
+    } catch (error) {
+      console.error(`${name}: rolled back`, error);
+      return failure('internal', 'an internal error; nothing was written');
+    }
   }
 
   private authorize(call: CallContext, scope: Scope): { actor: string } | Failure {

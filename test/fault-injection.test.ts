@@ -27,15 +27,15 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'a qualify with its after-hooks',
     hooks: true,
     prepare: async (tenant) => void (await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 0 } })),
-    setup: async (tenant) => ({ path: `contacts/${(await created(tenant, 'contacts', aContact()))['$id']}/qualify`, call: { method: 'POST' } }),
+    setup: async (tenant) => ({ path: `contacts/${(await created(tenant, 'contacts', aContact({ stage: 'Lead' })))['$id']}/qualify`, call: { method: 'POST' } }),
   },
   {
-    name: 'a merge of two contacts with references',
-    setup: async (tenant) => {
+    name: 'a merge of two contacts with references, under an Idempotency-Key',
+    setup: async (tenant, k) => {
       const [target, a, b] = await Promise.all([aContact(), aContact({ phone: '+1 555 0100' }), aContact()].map((c) => created(tenant, 'contacts', c)));
       await created(tenant, 'activities', anActivity({ contact: a!['$id'] }));
       await apiJson(`/~${tenant}/contacts/${b!['$id']}`, { method: 'PATCH', body: { manager: a!['$id'] } });
-      return { path: `contacts/${target!['$id']}/merge`, call: { method: 'POST', body: { sources: [a!['$id'], b!['$id']] } } };
+      return { path: `contacts/${target!['$id']}/merge`, call: { method: 'POST', body: { sources: [a!['$id'], b!['$id']] }, headers: { 'idempotency-key': `merge-${k}` } } };
     },
   },
   {
