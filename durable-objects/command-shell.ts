@@ -77,6 +77,11 @@ export class CommandShell implements MemoryMirror {
     return this.transact(meta, (uow, time) => this.runIn(uow, time, commands, meta));
   }
 
+  /** Runs commands in the open unit of work, with no savepoint: a refusal throws OperationFailed out of it. */
+  runHere(commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
+    return this.within(meta, (uow, time) => this.runIn(uow, time, commands, meta));
+  }
+
   /**
    * Runs commands as one part of the open unit of work: a refusal rolls back these commands only
    * (and what they queued) and throws OperationFailed(index); the rest of the unit goes on.

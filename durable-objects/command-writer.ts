@@ -3,7 +3,8 @@
 import { represent, type Representation } from '../domain/entity';
 import { DomainError } from '../domain/errors';
 import type { CommandDraft } from '../domain/verbs/drafts';
-import { OperationFailed, type CommandShell } from './command-shell';
+import { OperationFailed, type CommandShell, type TxMeta } from './command-shell';
+import type { CommandOutcome } from '../domain/pipeline';
 import type { EventStore } from './event-store';
 import { refusingTooLarge, type Answer, type IdempotencyStore } from './idempotency-store';
 import { ok, type Idempotency, type Result } from './protocol';
@@ -37,25 +38,36 @@ export class CommandWriter {
 
   write(actor: string, input: CommandInput, nowMs: number, correlationId?: string, idempotency?: Idempotency): Result<WriteOutcome> {
     const replay = (kept: unknown) => this.replay(kept as KeptWrite);
-    return refusingTooLarge(() =>
-      this.tx.run(() => this.idempotency.once(actor, idempotency, nowMs, replay, () => this.commit(input, actor, nowMs, correlationId))),
-    );
+    const meta = { actor, nowMs, correlationId: correlationId ?? null };
+    try {
+      return refusingTooLarge(() => this.tx.run(() => this.idempotency.once(actor, idempotency, nowMs, replay, () => this.commit(input, meta, idempotency !== undefined))));
+    } catch (error) {
+      // Without a key, a refusal rolls back the whole unit: it held nothing else.
+      if (error instanceof OperationFailed) return { ok: false, error: error.error.detail };
+      if (error instanceof DomainError) return { ok: false, error: error.detail };
+      throw error;
+    }
   }
 
-  // A refusal rolls back the command's part only: the unit still commits its remembered answer.
-  private commit(input: CommandInput, actor: string, nowMs: number, correlationId?: string): Answer<WriteOutcome> {
+  // Under a key the command is a part of the unit, so that its refusal rolls back alone and the unit
+  // still commits the remembered answer; without one it needs no savepoint.
+  private commit(input: CommandInput, meta: TxMeta, keyed: boolean): Answer<WriteOutcome> {
+    if (!keyed) return this.answer(this.shell.runHere([this.shell.complete(input, meta.nowMs)], meta)[0]!);
     try {
-      const [outcome] = this.shell.runPart([this.shell.complete(input, nowMs)], { actor, nowMs, correlationId: correlationId ?? null });
-      const entity = this.store.get(outcome!.subject);
-      const seq = outcome!.events.at(-1)?.seq ?? this.store.headSeq;
-      const shown = entity && !entity.deletedAt ? entity : undefined;
-      const kept: KeptWrite = { created: outcome!.created, id: shown?.id ?? null, seq };
-      return { result: ok({ created: outcome!.created, ...(shown ? { entity: represent(shown) } : {}), seq }), kept };
+      return this.answer(this.shell.runPart([this.shell.complete(input, meta.nowMs)], meta)[0]!);
     } catch (error) {
       if (error instanceof OperationFailed) return { result: { ok: false, error: error.error.detail } };
       if (error instanceof DomainError) return { result: { ok: false, error: error.detail } };
       throw error;
     }
+  }
+
+  private answer(outcome: CommandOutcome): Answer<WriteOutcome> {
+    const entity = this.store.get(outcome.subject);
+    const seq = outcome.events.at(-1)?.seq ?? this.store.headSeq;
+    const shown = entity && !entity.deletedAt ? entity : undefined;
+    const kept: KeptWrite = { created: outcome.created, id: shown?.id ?? null, seq };
+    return { result: ok({ created: outcome.created, ...(shown ? { entity: represent(shown) } : {}), seq }), kept };
   }
 
   private replay(kept: KeptWrite): WriteOutcome {

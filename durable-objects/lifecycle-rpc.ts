@@ -64,6 +64,12 @@ interface Shown {
   readonly kept: KeptOperation;
 }
 
+function operationFailed(error: OperationFailed): Failure {
+  return failure('operation_failed', `operation ${error.index} failed, nothing was written: ${error.error.message}`, {
+    extra: { operation: error.index, cause: error.error.detail },
+  }).error;
+}
+
 function refused(error: Failure): Shown {
   return { result: { ok: false, error }, kept: { ok: false, error } };
 }
@@ -86,25 +92,32 @@ export class LifecycleRpc {
     const now = Date.now();
     const meta = { actor, nowMs: now, correlationId: correlationId ?? null };
     const replay = (kept: unknown) => this.replayBatch(kept as KeptBatch);
-    return refusingTooLarge(() =>
-      this.tx.run(() =>
-        this.idempotency.once(actor, idempotency, now, replay, () =>
-          input.atomic ? this.atomic(input.operations, meta) : this.answered(input.operations.map((op) => this.one(op, meta))),
+    const keyed = idempotency !== undefined;
+    try {
+      return refusingTooLarge(() =>
+        this.tx.run(() =>
+          this.idempotency.once(actor, idempotency, now, replay, () =>
+            input.atomic ? this.atomic(input.operations, meta, keyed) : this.answered(input.operations.map((op) => this.one(op, meta))),
+          ),
         ),
-      ),
-    );
+      );
+    } catch (error) {
+      // Without a key, an atomic batch's refusal rolls back the whole unit: it held nothing else.
+      if (error instanceof OperationFailed) return { ok: false, error: operationFailed(error) };
+      throw error;
+    }
   }
 
-  private atomic(operations: readonly CommandDraft[], meta: Meta): Answer<BatchOutcome> {
+  // Under a key the operations are one part of the unit, so that a refusal rolls them back alone and
+  // the unit still commits the remembered answer.
+  private atomic(operations: readonly CommandDraft[], meta: Meta, keyed: boolean): Answer<BatchOutcome> {
+    const commands = operations.map((op) => this.shell.complete(op, meta.nowMs));
+    if (!keyed) return this.answered(this.shell.runHere(commands, meta).map((o) => this.shown(o.subject, o.created)));
     try {
-      const outcomes = this.shell.runPart(operations.map((op) => this.shell.complete(op, meta.nowMs)), meta);
-      return this.answered(outcomes.map((o) => this.shown(o.subject, o.created)));
+      return this.answered(this.shell.runPart(commands, meta).map((o) => this.shown(o.subject, o.created)));
     } catch (error) {
       if (!(error instanceof OperationFailed)) throw error;
-      const refusal = failure('operation_failed', `operation ${error.index} failed, nothing was written: ${error.error.message}`, {
-        extra: { operation: error.index, cause: error.error.detail },
-      });
-      return { result: refusal };
+      return { result: { ok: false, error: operationFailed(error) } };
     }
   }
 
