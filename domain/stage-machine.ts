@@ -32,7 +32,8 @@ export function withDefaults(type: string, fields: Record<string, unknown>): Rec
 /** Checks one move; throws invalid_transition (409) naming the current stage and the allowed targets. */
 export function checkStageMove(from: unknown, to: unknown, via: StageVerb): void {
   const current = (from ?? INITIAL_STAGE) as Stage;
-  if (via === 'qualify' && current !== 'Lead') refuse(String(current), to, allowedTargets(current), 'qualify takes a Lead only');
+  if (via === 'qualify' && current !== 'Lead')
+    refuse(String(current), to, allowedTargets(current), 'qualify takes a Lead only');
   if (current === to) return;
   const allowed = allowedTargets(current);
   const move = allowed.find((t) => t.stage === to);

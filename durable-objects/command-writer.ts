@@ -36,11 +36,23 @@ export class CommandWriter {
     private readonly idempotency: IdempotencyStore,
   ) {}
 
-  write(actor: string, input: CommandInput, nowMs: number, correlationId?: string, idempotency?: Idempotency): Result<WriteOutcome> {
+  write(
+    actor: string,
+    input: CommandInput,
+    nowMs: number,
+    correlationId?: string,
+    idempotency?: Idempotency,
+  ): Result<WriteOutcome> {
     const replay = (kept: unknown) => this.replay(kept as KeptWrite);
     const meta = { actor, nowMs, correlationId: correlationId ?? null };
     try {
-      return refusingTooLarge(() => this.tx.run(() => this.idempotency.once(actor, idempotency, nowMs, replay, () => this.commit(input, meta, idempotency !== undefined))));
+      return refusingTooLarge(() =>
+        this.tx.run(() =>
+          this.idempotency.once(actor, idempotency, nowMs, replay, () =>
+            this.commit(input, meta, idempotency !== undefined),
+          ),
+        ),
+      );
     } catch (error) {
       // Without a key, a refusal rolls back the whole unit: it held nothing else.
       if (error instanceof OperationFailed) return { ok: false, error: error.error.detail };
@@ -72,6 +84,10 @@ export class CommandWriter {
 
   private replay(kept: KeptWrite): WriteOutcome {
     const entity = kept.id === null ? undefined : this.store.entityAt(kept.id, kept.seq);
-    return { created: kept.created, ...(entity && !entity.deletedAt ? { entity: represent(entity) } : {}), seq: kept.seq };
+    return {
+      created: kept.created,
+      ...(entity && !entity.deletedAt ? { entity: represent(entity) } : {}),
+      seq: kept.seq,
+    };
   }
 }

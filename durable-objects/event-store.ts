@@ -139,7 +139,8 @@ export class EventStore implements StateView, MemoryMirror {
     const states = new Map<string, { seq: number; entity: Entity }[]>();
     for (const [id, seq] of upto) {
       let entity: Entity | undefined;
-      states.set(id, this.eventsOf(id, seq).map((event) => ({ seq: event.seq, entity: (entity = evolve(entity, event)) })));
+      const events = this.eventsOf(id, seq);
+      states.set(id, events.map((event) => ({ seq: event.seq, entity: (entity = evolve(entity, event)) })));
     }
     return refs.map(({ id, at }) => states.get(id)!.findLast((state) => state.seq <= at)?.entity);
   }

@@ -50,7 +50,9 @@ export interface SettingsOutcome extends Settings {
 }
 
 /** What an Idempotency-Key keeps of one operation's success: the entity by id, as of `at`. */
-type KeptOperation = { readonly ok: true; readonly created: boolean; readonly id: string | null; readonly at: number } | { readonly ok: false; readonly error: Failure };
+type KeptOperation =
+  | { readonly ok: true; readonly created: boolean; readonly id: string | null; readonly at: number }
+  | { readonly ok: false; readonly error: Failure };
 
 interface KeptBatch {
   readonly results: readonly KeptOperation[];
@@ -97,7 +99,9 @@ export class LifecycleRpc {
       return refusingTooLarge(() =>
         this.tx.run(() =>
           this.idempotency.once(actor, idempotency, now, replay, () =>
-            input.atomic ? this.atomic(input.operations, meta, keyed) : this.answered(input.operations.map((op) => this.one(op, meta))),
+            input.atomic
+              ? this.atomic(input.operations, meta, keyed)
+              : this.answered(input.operations.map((op) => this.one(op, meta))),
           ),
         ),
       );
@@ -138,19 +142,23 @@ export class LifecycleRpc {
   private shown(subject: string, created: boolean): Shown {
     const entity = this.store.get(subject);
     const live = entity && !entity.deletedAt ? entity : undefined;
-    return { result: resultOf(created, live), kept: { ok: true, created, id: live?.id ?? null, at: this.store.headSeq } };
+    const kept: KeptOperation = { ok: true, created, id: live?.id ?? null, at: this.store.headSeq };
+    return { result: resultOf(created, live), kept };
   }
 
   private answered(shown: readonly Shown[]): Answer<BatchOutcome> {
     const seq = this.store.headSeq;
-    return { result: ok({ results: shown.map((s) => s.result), seq }), kept: { results: shown.map((s) => s.kept), seq } satisfies KeptBatch };
+    const kept: KeptBatch = { results: shown.map((s) => s.kept), seq };
+    return { result: ok({ results: shown.map((s) => s.result), seq }), kept };
   }
 
   private replayBatch(kept: KeptBatch): BatchOutcome {
     const refs = kept.results.flatMap((r) => (r.ok && r.id !== null ? [{ id: r.id, at: r.at }] : []));
     const entities = this.store.entitiesAt(refs);
     let next = 0;
-    const results = kept.results.map((r) => (r.ok ? resultOf(r.created, r.id === null ? undefined : entities[next++]) : r));
+    const results = kept.results.map((r) =>
+      r.ok ? resultOf(r.created, r.id === null ? undefined : entities[next++]) : r,
+    );
     return { results, seq: kept.seq };
   }
 
@@ -192,7 +200,8 @@ export class LifecycleRpc {
       this.tx.run(() =>
         this.idempotency.once(actor, idempotency, now, replay, (): Answer<SettingsOutcome> => {
           try {
-            this.shell.runPart([{ kind: 'settings', patch }], { actor, nowMs: now, correlationId: correlationId ?? null });
+            const meta = { actor, nowMs: now, correlationId: correlationId ?? null };
+            this.shell.runPart([{ kind: 'settings', patch }], meta);
           } catch (error) {
             if (error instanceof OperationFailed) return { result: { ok: false, error: error.error.detail } };
             throw error;

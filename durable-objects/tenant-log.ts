@@ -132,7 +132,9 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     // New weights rescore every contact: one chunk in the settings change's unit of work, the rest by alarm.
-    const answer = this.unit('settings', () => this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency));
+    const answer = this.unit('settings', () =>
+      this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency),
+    );
     // Committed: nothing after this may fail the answer; an unarmed rescore runs with the next alarm.
     try {
       if (this.rescore.pending()) await this.wakeBy(Date.now());
@@ -195,9 +197,9 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     const now = Date.now();
-    return this.unit('createKey', () =>
-      ok(this.tx.run(() => this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }))),
-    );
+    const row = { ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT };
+    const time = new Date(now).toISOString();
+    return this.unit('createKey', () => ok(this.tx.run(() => this.keys.create({ ...row, time }))));
   }
 
   async listKeys(call: CallContext): Promise<Result<ApiKey[]>> {
@@ -210,7 +212,9 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     return this.unit('revokeKey', () =>
-      this.tx.run(() => this.keys.revoke(id, new Date().toISOString())) ? ok(null) : failure('not_found', `no active key ${id}`),
+      this.tx.run(() => this.keys.revoke(id, new Date().toISOString()))
+        ? ok(null)
+        : failure('not_found', `no active key ${id}`),
     );
   }
 

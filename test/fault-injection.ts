@@ -59,20 +59,35 @@ type Row = Record<string, SqlStorageValue>;
 export async function expectReplayEqualsState(tenant: string, context: string): Promise<{ head: number }> {
   return runInDurableObject(logStub(tenant), (instance, state) => {
     const sql = state.storage.sql;
-    const events = sql.exec('SELECT * FROM events ORDER BY seq').toArray().map((r) => rowToEvent(r as Row));
+    const events = sql
+      .exec('SELECT * FROM events ORDER BY seq')
+      .toArray()
+      .map((r) => rowToEvent(r as Row));
     events.forEach((event, i) => expect(event.seq, `${context}: gapless seq`).toBe(i + 1));
     const replayed = fold(events);
-    const stored = new Map(sql.exec('SELECT * FROM entities').toArray().map((r) => [String(r['id']), rowToEntity(r as Row)]));
+    const stored = new Map(
+      sql
+        .exec('SELECT * FROM entities')
+        .toArray()
+        .map((r) => [String(r['id']), rowToEntity(r as Row)]),
+    );
     expect(sortById([...stored.values()]), `${context}: entities = replay`).toEqual(sortById([...replayed.values()]));
     const expected = indexesOf([...replayed.values()]);
-    const uniques = sql.exec('SELECT noun, field, value, entity_id FROM uniques').toArray().map((r) => [r['noun'], r['field'], r['value'], r['entity_id']].join('|'));
-    const refs = sql.exec('SELECT target_id, field, source_type, source_id FROM refs').toArray().map((r) => [r['target_id'], r['field'], r['source_type'], r['source_id']].join('|'));
+    const uniques = sql
+      .exec('SELECT noun, field, value, entity_id FROM uniques')
+      .toArray()
+      .map((r) => [r['noun'], r['field'], r['value'], r['entity_id']].join('|'));
+    const refs = sql
+      .exec('SELECT target_id, field, source_type, source_id FROM refs')
+      .toArray()
+      .map((r) => [r['target_id'], r['field'], r['source_type'], r['source_id']].join('|'));
     expect(uniques.sort(), `${context}: uniques = replay`).toEqual(expected.uniques);
     expect(refs.sort(), `${context}: refs = replay`).toEqual(expected.refs);
     const head = events.length;
     const inside = instance as unknown as { store: { headSeq: number; get(id: string): Entity | undefined } };
     expect(inside.store.headSeq, `${context}: head in memory = head in SQLite`).toBe(head);
-    for (const entity of replayed.values()) expect(inside.store.get(entity.id), `${context}: ${entity.id} in memory = replay`).toEqual(entity);
+    for (const entity of replayed.values())
+      expect(inside.store.get(entity.id), `${context}: ${entity.id} in memory = replay`).toEqual(entity);
     const orphans = sql.exec('SELECT COUNT(*) AS n FROM hook_jobs WHERE trigger_seq > ?', head).one()['n'];
     expect(orphans, `${context}: hook jobs of unrecorded events`).toBe(0);
     const outbox = sql.exec('SELECT COALESCE(MAX(to_seq), 0) AS n FROM outbox').one()['n'];

@@ -7,7 +7,8 @@ import { aTenant, apiJson } from './http';
 import { logStub } from './projection-helpers';
 import { expectProblem } from './problem';
 
-const patchRefused = (tenant: string, id: string, body: unknown) => expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body }, 409);
+const patchRefused = (tenant: string, id: string, body: unknown) =>
+  expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body }, 409);
 
 describe('a contact created without a stage', () => {
   it('is a Lead, and its Created event says so', async () => {
@@ -33,9 +34,18 @@ describe('a contact stored before stages defaulted', () => {
   async function anOldContact(tenant: string): Promise<string> {
     const id = 'contact_01JOLDCONTACT0000000000000';
     await runInDurableObject(logStub(tenant), (instance, state) => {
-      const inside = instance as unknown as { tx: { run(f: () => void): void }; store: { append: Function; rollback(): void } };
+      const inside = instance as unknown as {
+        tx: { run(f: () => void): void };
+        store: { append: Function; rollback(): void };
+      };
       const data = { name: 'Old Timer', email: 'old@startup.io', title: 'CEO', leadScore: 60 };
-      inside.tx.run(() => inside.store.append([{ type: 'Contact.Created', entityType: 'Contact', entityId: id, data }], { time: new Date().toISOString(), actor: 'test', newEventId: () => '01JOLDEVENT000000000000000' }));
+      inside.tx.run(() =>
+        inside.store.append([{ type: 'Contact.Created', entityType: 'Contact', entityId: id, data }], {
+          time: new Date().toISOString(),
+          actor: 'test',
+          newEventId: () => '01JOLDEVENT000000000000000',
+        }),
+      );
       state.storage.sql.exec("UPDATE entities SET fields = json_remove(fields, '$.stage') WHERE id = ?", id);
       inside.store.rollback(); // forget the cached fold: read the row as stored
     });
@@ -54,7 +64,9 @@ describe('a contact stored before stages defaulted', () => {
     const tenant = aTenant();
     await created(tenant, 'contacts', aContact());
     const id = await anOldContact(tenant);
-    expect((await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 0 } })).status).toBe(200);
+    expect((await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 0 } })).status).toBe(
+      200,
+    );
     const qualified = await apiJson(`/~${tenant}/contacts/${id}/qualify`, { method: 'POST' });
     expect(qualified.status, JSON.stringify(qualified.body)).toBe(200);
     expect(qualified.body['stage']).toBe('Qualified');

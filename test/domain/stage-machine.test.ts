@@ -70,25 +70,33 @@ describe('a contact whose Created event has no stage', () => {
   for (const to of ['Qualified', 'Customer', 'Partner', 'Churned']) {
     it(`refuses an update to ${to} with 409 naming Lead`, () => {
       const id = idOf('contact');
-      const error = given([created('Contact', id, { name: 'Ada' })]).when({ kind: 'update', noun: 'Contact', id, data: { stage: to } }).thenThrows('invalid_transition');
+      const error = given([created('Contact', id, { name: 'Ada' })])
+        .when({ kind: 'update', noun: 'Contact', id, data: { stage: to } })
+        .thenThrows('invalid_transition');
       expect(error.detail.extra).toMatchObject({ stage: 'Lead', allowed: ['Qualified'] });
     });
   }
   it('refuses an update that clears the stage', () => {
     const id = idOf('contact');
-    given([created('Contact', id, { name: 'Ada' })]).when({ kind: 'update', noun: 'Contact', id, data: { stage: null } }).thenThrows('invalid_transition');
+    given([created('Contact', id, { name: 'Ada' })])
+      .when({ kind: 'update', noun: 'Contact', id, data: { stage: null } })
+      .thenThrows('invalid_transition');
   });
   it('moves to Qualified by qualify', () => {
     const id = idOf('contact');
     given([created('Contact', id, { name: 'Ada', email: `${id}@startup.io` })])
       .when({ kind: 'qualify', noun: 'Contact', id })
-      .then([{ type: 'Contact.Qualified', entityId: id, data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } } }]);
+      .then([
+        { type: 'Contact.Qualified', entityId: id, data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } } },
+      ]);
   });
 });
 
 describe('a create without a stage', () => {
   it('records the contact as a Lead', () => {
     const id = idOf('contact');
-    given([]).when({ kind: 'create', noun: 'Contact', id, data: { name: 'Ada' } }).then([{ type: 'Contact.Created', entityId: id, data: { name: 'Ada', stage: 'Lead' } }]);
+    given([])
+      .when({ kind: 'create', noun: 'Contact', id, data: { name: 'Ada' } })
+      .then([{ type: 'Contact.Created', entityId: id, data: { name: 'Ada', stage: 'Lead' } }]);
   });
 });
