@@ -70,6 +70,22 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    // Not one of the issue's five: its operations are parts (savepoints) of the unit, two refused.
+    name: 'an independent batch with a refused operation, under an Idempotency-Key',
+    setup: async (tenant, k) => {
+      const existing = (await created(tenant, 'contacts', aContact()))['$id'];
+      const operations = [
+        { type: 'Contact', verb: 'update', id: existing, data: { phone: '+1 555 0142' } },
+        { type: 'Contact', verb: 'update', id: 'contact_01J0000000000000000000NONE', data: { title: 'CTO' } },
+        // Refused by the qualifying hook after its event was appended and folded: the part rolls back.
+        { type: 'Contact', verb: 'qualify', id: existing },
+        { type: 'Contact', verb: 'create', data: aContact({ manager: existing }) },
+      ];
+      const headers = { 'idempotency-key': `independent-${k}` };
+      return { path: 'batch', call: { method: 'POST', body: { operations, atomic: false }, headers } };
+    },
+  },
+  {
     name: 'a settings change that rescores every contact',
     prepare: async (tenant) => {
       for (const title of ['CEO', 'Director of Sales', 'Engineer'])
