@@ -72,11 +72,6 @@ export class CommandShell implements MemoryMirror {
     return completeCommand(draft, (noun) => this.mint(noun, nowMs), new Date(nowMs).toISOString());
   }
 
-  /** Runs commands as their own unit of work, all or nothing. A refusal throws OperationFailed(index). */
-  runAll(commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
-    return this.transact(meta, (uow, time) => this.runIn(uow, time, commands, meta));
-  }
-
   /** Runs commands in the open unit of work, with no savepoint: a refusal throws OperationFailed out of it. */
   runHere(commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
     return this.within(meta, (uow, time) => this.runIn(uow, time, commands, meta));
