@@ -10,6 +10,7 @@ import { settingsOf, SETTINGS_ID } from '../domain/settings';
 import type { CommandShell } from './command-shell';
 import type { EventStore } from './event-store';
 import { rowToEntity } from './event-store';
+import type { MemoryMirror } from './unit-of-work';
 
 const CHUNK = 500;
 const CURSOR = 'rescore:cursor';
@@ -17,7 +18,7 @@ const CAUSE = 'rescore:cause';
 const DAILY = 'rescore:daily-at';
 const DAY_MS = 86_400_000;
 
-export class RescoreJob {
+export class RescoreJob implements MemoryMirror {
   constructor(
     private readonly sql: SqlStorage,
     private readonly store: EventStore,
@@ -31,12 +32,31 @@ export class RescoreJob {
     const engaged = events.find((e) => e.entityType === 'Contact' && ((e.data['changes'] as Record<string, unknown> | undefined)?.['lastEngagement'] || e.data['lastEngagement']));
     if (engaged && this.sql.exec('SELECT 1 FROM meta WHERE key = ?', DAILY).toArray().length === 0) {
       this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?)', DAILY, String(Date.parse(engaged.time) + DAY_MS));
-      this.wakeRequested = true;
+      this.staged = true;
     }
   }
 
-  /** Set when a daily pass was first scheduled: the caller arms the alarm for nextDaily(). */
+  /** Set when a committed unit first scheduled a daily pass: the caller arms the alarm for nextDaily(). */
   wakeRequested = false;
+  /** Set by the open unit of work; becomes wakeRequested only if it commits. */
+  private staged = false;
+
+  committed(): void {
+    if (this.staged) this.wakeRequested = true;
+    this.staged = false;
+  }
+
+  rolledBack(): void {
+    this.staged = false;
+  }
+
+  mark(): unknown {
+    return this.staged;
+  }
+
+  restore(mark: unknown): void {
+    this.staged = mark === true;
+  }
 
   nextDaily(): number | null {
     const at = this.sql.exec('SELECT value FROM meta WHERE key = ?', DAILY).toArray()[0]?.['value'];

@@ -66,6 +66,7 @@ export class TenantLog extends DurableObject<Env> {
     this.shell = new CommandShell(this.tx, ctx.storage.sql, this.store, hooks, jobs, this.nextId);
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
+    this.tx.join(this.rescore);
     this.lifecycle = new LifecycleRpc(this.tx, this.store, this.shell, jobs, this.idempotency, this.rescore);
     this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
