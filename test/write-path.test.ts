@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { aContact, created } from './builders';
 import { aTenant, apiJson, eventCount } from './http';
 
-// About 6 KB of stored text per contact (six fields at their 1,000-character limit, 3 bytes a character).
+// About 18 KB of stored text per contact (six fields at their 1,000-character limit, 3 bytes a character).
 const BULKY = Object.fromEntries(
   ['title', 'department', 'source', 'marketingConsent', 'firstName', 'lastName'].map((f) => [f, '€'.repeat(1_000)]),
 );
@@ -13,7 +13,7 @@ async function aBulkyContact(tenant: string): Promise<string> {
   return (await created(tenant, 'contacts', aContact(BULKY)))['$id'];
 }
 
-// 1,000 updates of one bulky contact: each answer carries the whole contact, about 6 MB in all,
+// 1,000 updates of one bulky contact: each answer carries the whole contact, about 18 MB in all,
 // well past what SQLite stores in one value (2 MB in a Durable Object).
 function bulkyBatch(id: string, atomic: boolean) {
   const operations = Array.from({ length: 1_000 }, (_, i) => ({
