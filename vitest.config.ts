@@ -11,6 +11,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ADMIN_TOKEN: 'test-admin-token',
+                KEY_SECRET: 'test-key-secret',
                 // A test-only Ed25519 key for signed checkpoints (issue 10).
                 AUDIT_SIGNING_KEY: JSON.stringify({
                   kty: 'OKP', crv: 'Ed25519', x: 'nMqfsvHuDDRw5kp-V3wPD3JoS11DCf4YZX0-eR4nm04', d: 'BWuMWtoSkuKpGpVBeuOYw083GGhJQXb6tAgjwV3hxBQ',

@@ -10,6 +10,7 @@ import { parseExportLine } from '../domain/export-line';
 import type { StoredEvent } from '../domain/events';
 import type { EventStore } from './event-store';
 import { failure, ok, type Result } from './protocol';
+import type { Transactions } from './unit-of-work';
 
 const STAGING = `
   CREATE TABLE IF NOT EXISTS import_events (
@@ -30,16 +31,17 @@ export class Importer {
   private open: { id: string; verifier: ChainVerifier; lineNo: number } | undefined;
 
   constructor(
-    private readonly storage: DurableObjectStorage,
+    private readonly tx: Transactions,
+    private readonly sql: SqlStorage,
     private readonly store: EventStore,
   ) {}
 
   /** Starts an import, replacing any earlier unfinished one; 409 when the tenant has events. */
   begin(id: string): Result<ImportProgress> {
     if (this.store.headSeq > 0) return failure('conflict', `the tenant has ${this.store.headSeq} events: import restores into an empty tenant only`);
-    this.storage.transactionSync(() => {
+    this.tx.run(() => {
       this.dropStaging();
-      this.storage.sql.exec(STAGING);
+      this.sql.exec(STAGING);
     });
     const verifier = new ChainVerifier();
     this.open = { id, verifier, lineNo: 0 };
@@ -50,7 +52,7 @@ export class Importer {
   page(id: string, text: string): Result<ImportProgress> {
     const open = this.open;
     if (!open || open.id !== id) return failure('conflict', 'this import is no longer open (another began, or the object restarted): start again');
-    const refused = this.storage.transactionSync(() => {
+    const refused = this.tx.run(() => {
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
         open.lineNo++;
@@ -74,14 +76,14 @@ export class Importer {
     if (this.store.headSeq > 0) return this.refuse(null, 'the tenant was written to during the import');
     const { seq } = open.verifier.head;
     try {
-      this.storage.transactionSync(() => {
-        this.storage.sql.exec(
+      this.tx.run(() => {
+        this.sql.exec(
           `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
            SELECT seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash
            FROM import_events ORDER BY seq`,
         );
         // A cursor, not an array: the staged state of a large import never sits in memory whole.
-        for (const row of this.storage.sql.exec('SELECT entity FROM import_entities')) {
+        for (const row of this.sql.exec('SELECT entity FROM import_entities')) {
           this.store.restoreEntity(JSON.parse(String(row['entity'])) as Entity);
         }
         this.dropStaging();
@@ -101,7 +103,7 @@ export class Importer {
   abort(id: string): void {
     if (this.open?.id !== id) return;
     this.open = undefined;
-    this.storage.transactionSync(() => this.dropStaging());
+    this.tx.run(() => this.dropStaging());
   }
 
   private refuse(found: { seq: number; reason: string } | null, message?: string): Result<ImportProgress> {
@@ -116,7 +118,7 @@ export class Importer {
 
   // Folds with the domain's evolve into the staged state; versions must follow each entity's history.
   private stage(event: StoredEvent): { seq: number; reason: string } | null {
-    const sql = this.storage.sql;
+    const sql = this.sql;
     const row = sql.exec('SELECT entity FROM import_entities WHERE id = ?', event.entityId).toArray()[0];
     const before = row ? (JSON.parse(String(row['entity'])) as Entity) : undefined;
     const expected = (before?.version ?? 0) + 1;
@@ -134,6 +136,6 @@ export class Importer {
   }
 
   private dropStaging(): void {
-    this.storage.sql.exec('DROP TABLE IF EXISTS import_events; DROP TABLE IF EXISTS import_entities;');
+    this.sql.exec('DROP TABLE IF EXISTS import_events; DROP TABLE IF EXISTS import_entities;');
   }
 }

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'bad_request'
   | 'moved' // a merged entity: read it at its target
   | 'operation_failed' // an atomic batch refused one operation and wrote nothing
+  | 'payload_too_large' // an answer too large to keep under its Idempotency-Key; nothing written
+  | 'internal' // an unexpected error inside a unit of work, which rolled back
   | 'unavailable' // the read model has not reached the asked seq in time
   | 'conflict'; // the request does not fit the tenant's state (an import into a tenant with events)
 
@@ -19,9 +21,23 @@ export interface Failure {
   readonly message: string;
   readonly errors?: readonly { readonly path: string; readonly message: string }[];
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** A tenant key's rate-limit state when it was refused (429): the RateLimit headers. */
+  readonly rate?: RateState;
 }
 
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
+/** A tenant key's rate-limit state after a call (docs/security.md). */
+export interface RateState {
+  /** Requests per window (the bucket's capacity) and the window in seconds. */
+  readonly limit: number;
+  readonly window: number;
+  /** Whole requests left now, and seconds until the bucket is full again. */
+  readonly remaining: number;
+  readonly reset: number;
+}
+
+export type Result<T> =
+  | { readonly ok: true; readonly value: T; readonly rate?: RateState }
+  | { readonly ok: false; readonly error: Failure; readonly rate?: RateState };
 
 export type Scope = 'read' | 'write' | 'admin';
 

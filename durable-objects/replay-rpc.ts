@@ -6,12 +6,15 @@ import { Compactor, type ScratchClient } from './compactor';
 import { eraseContact, type ErasureOutcome } from './eraser';
 import type { EventStore } from './event-store';
 import { Importer, type ImportProgress } from './importer';
-import { ok, type Result } from './protocol';
+import { failure, ok, type Result } from './protocol';
+import type { Transactions } from './unit-of-work';
 
 export type { ErasureOutcome, ImportProgress };
 
 export interface ReplayHost {
   readonly ctx: DurableObjectState;
+  /** The request's one unit of work (durable-objects/unit-of-work.ts): the store's head and cache follow it. */
+  readonly tx: Transactions;
   readonly store: EventStore;
   readonly scratch: () => ScratchClient;
   readonly newEventId: () => string;
@@ -24,7 +27,7 @@ export class ReplayRpc {
   readonly compactor: Compactor;
 
   constructor(private readonly host: ReplayHost) {
-    this.importer = new Importer(host.ctx.storage, host.store);
+    this.importer = new Importer(host.tx, host.ctx.storage.sql, host.store);
     this.compactor = new Compactor(host.ctx, host.scratch);
   }
 
@@ -48,21 +51,16 @@ export class ReplayRpc {
 
   /** Erases a contact (one transaction), then rewrites the database so its old bytes are gone too. */
   async erase(id: string, actor: string, correlationId: string | null): Promise<Result<ErasureOutcome>> {
-    const { ctx, store } = this.host;
+    const { ctx, tx, store } = this.host;
     let answer: Result<ErasureOutcome>;
     try {
-      answer = ctx.storage.transactionSync(() =>
-        eraseContact(ctx.storage.sql, store, id, { time: new Date().toISOString(), actor, newEventId: this.host.newEventId, correlationId }),
-      );
+      const meta = { time: new Date().toISOString(), actor, newEventId: this.host.newEventId, correlationId };
+      answer = tx.run(() => eraseContact(ctx.storage.sql, store, id, meta));
     } catch (error) {
-      store.rollback();
-      throw error;
+      console.error('erase: rolled back', error);
+      return failure('internal', 'an internal error; nothing was erased');
     }
-    if (!answer.ok) {
-      store.rollback();
-      return answer;
-    }
-    store.commitHead();
+    if (!answer.ok) return answer;
     await this.compactor.compact();
     store.reloadHead();
     await this.host.wakeBy(Date.now());

@@ -1,12 +1,13 @@
 // TenantLog: one Durable Object per tenant, holding its hash-chained event log and the state folded
 // from it. The imperative shell around decide/evolve: read state, decide, append + fold in one
-// transactionSync, with no await between the read and the append.
+// transactionSync, with no await between the read and the append. Every write request is one unit of
+// work (unit-of-work.ts): one transaction, and memory moves only when it commits.
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import { hooks } from '../domain/crm';
 import type { StoredEvent } from '../domain/events';
 import type { Env } from '../workers/env';
-import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
+import { ApiKeys, DEFAULT_RATE_LIMIT, withRate, type ApiKey, type Authorized } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
 import { CommandShell } from './command-shell';
@@ -27,10 +28,13 @@ import { failure, ok, type CallContext, type Failure, type Idempotency, type Res
 import { migrate } from './schema';
 import { ReplayRpc, type ErasureOutcome, type ImportProgress } from './replay-rpc';
 import { Compactor, scratchSide, type ScratchRow } from './compactor';
+import { Transactions } from './unit-of-work';
 
 export type { CommandInput, ReadOutcome, ReadQuery, WriteOutcome };
 
 export class TenantLog extends DurableObject<Env> {
+  /** The one way a write opens a transaction; memory mirrors of SQLite join it. */
+  private readonly tx: Transactions;
   private readonly store: EventStore;
   private readonly keys: ApiKeys;
   private readonly idempotency: IdempotencyStore;
@@ -62,22 +66,27 @@ export class TenantLog extends DurableObject<Env> {
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
     this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
     this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
+    this.tx = new Transactions(ctx.storage);
     this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
+    this.tx.join(this.store);
     this.keys = new ApiKeys(ctx.storage.sql);
-    this.idempotency = new IdempotencyStore(ctx.storage);
+    this.idempotency = new IdempotencyStore(ctx.storage.sql, this.tx);
     const jobs = new HookJobs(ctx.storage.sql, hooks);
-    this.shell = new CommandShell(ctx.storage, this.store, hooks, jobs, this.nextId);
+    this.shell = new CommandShell(this.tx, ctx.storage.sql, this.store, hooks, jobs, this.nextId);
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
-    this.lifecycle = new LifecycleRpc(this.store, this.shell, jobs, this.idempotency);
-    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
+    this.tx.join(this.rescore);
+    this.lifecycle = new LifecycleRpc(this.tx, this.store, this.shell, jobs, this.idempotency, this.rescore);
+    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
-    this.writer = new CommandWriter(this.store, this.shell, this.idempotency);
+    this.writer = new CommandWriter(this.tx, this.store, this.shell, this.idempotency);
     this.reader = new EntityReader(this.store);
     this.history = new HistoryReader(ctx.storage.sql);
     this.auditor = new ChainAuditor(ctx.storage.sql, () => this.store.headSeq);
-    this.replay = new ReplayRpc({ ctx, store: this.store, scratch, newEventId: () => this.nextId(Date.now()), wakeBy: (at) => this.wakeBy(at) });
+    this.replay = new ReplayRpc({
+      ctx, tx: this.tx, store: this.store, scratch, newEventId: () => this.nextId(Date.now()), wakeBy: (at) => this.wakeBy(at),
+    });
   }
 
   /** Runs one write command: decide, append, fold and remember its answer, atomically. */
@@ -89,7 +98,7 @@ export class TenantLog extends DurableObject<Env> {
   protected executeNow(call: CallContext, input: CommandInput, idempotency?: Idempotency): Result<WriteOutcome> {
     const auth = this.authorize(call, 'write');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency);
+    return withRate(this.unit('execute', () => this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency)), auth);
   }
 
   /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
@@ -107,7 +116,7 @@ export class TenantLog extends DurableObject<Env> {
     return this.writes.submit((): Result<BatchOutcome> => {
       const auth = this.authorize(call, 'write');
       if ('code' in auth) return { ok: false, error: auth };
-      return this.lifecycle.batch(auth.actor, input, call.requestId, idempotency);
+      return withRate(this.unit('batch', () => this.lifecycle.batch(auth.actor, input, call.requestId, idempotency)), auth);
     });
   }
 
@@ -115,68 +124,73 @@ export class TenantLog extends DurableObject<Env> {
   async score(call: CallContext, id: string): Promise<Result<ScoreOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.lifecycle.score(id, Date.now());
+    return withRate(this.lifecycle.score(id, Date.now()), auth);
   }
 
   /** Where each field's value came from: the event that last set it (enrich: its source). */
   async provenance(call: CallContext, id: string): Promise<Result<ProvenanceOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.lifecycle.provenance(id);
+    return withRate(this.lifecycle.provenance(id), auth);
   }
 
   async settings(call: CallContext): Promise<Result<SettingsOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok(this.lifecycle.settings());
+    return withRate(ok(this.lifecycle.settings()), auth);
   }
 
   /** Changes tenant settings through a `Settings.Updated` event (admin). */
   async updateSettings(call: CallContext, patch: SettingsPatch, idempotency?: Idempotency): Promise<Result<SettingsOutcome>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    const answer = this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
-    // New weights rescore every contact: one chunk now, the rest by alarm.
-    if (this.rescore.pending()) {
-      const next = this.rescore.runChunk(Date.now());
-      if (next !== null) await this.wakeBy(next);
+    // New weights rescore every contact: one chunk in the settings change's unit of work, the rest by alarm.
+    const answer = this.unit('settings', () =>
+      this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency),
+    );
+    // Committed: nothing after this may fail the answer; an unarmed rescore runs with the next alarm.
+    try {
+      if (this.rescore.pending()) await this.wakeBy(Date.now());
+    } catch (error) {
+      console.error('settings: could not arm the rescore alarm', error);
     }
-    return answer;
+    return withRate(answer, auth);
   }
 
   /** After-hook bookkeeping: jobs by status (pending, done, abandoned). */
   async hookStatus(call: CallContext): Promise<Result<Record<string, number>>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok(this.lifecycle.hookStatus());
+    return withRate(ok(this.lifecycle.hookStatus()), auth);
   }
 
   /** Reads one entity, strongly consistent, optionally as of a past seq or time. */
   async read(call: CallContext, query: ReadQuery): Promise<Result<ReadOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.reader.read(query);
+    return withRate(this.reader.read(query), auth);
   }
 
   /** The log as stored events after a seq: what subscribers and the export read. */
   async events(call: CallContext, query: { after: number; limit: number; type?: string }): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok({ events: this.store.eventsAfter(query.after, query.limit, query.type), head: this.store.headSeq });
+    const events = this.store.eventsAfter(query.after, query.limit, query.type);
+    return withRate(ok({ events, head: this.store.headSeq }), auth);
   }
 
   /** One entity's history (merged sources included), a page after a seq. */
   async entityEvents(call: CallContext, query: HistoryQuery): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.history.events(query);
+    return withRate(this.history.events(query), auth);
   }
 
   /** One stored field's values over time. */
   async fieldHistory(call: CallContext, query: { noun: string; id: string; field: string }): Promise<Result<{ changes: FieldChange[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.history.field(query.noun, query.id, query.field);
+    return withRate(this.history.field(query.noun, query.id, query.field), auth);
   }
 
   /** Verifies the hash chain from a seq, at most `budget` events per call (a broken chain is a finding). */
@@ -184,7 +198,7 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
     if (query.from > this.store.headSeq + 1) return failure('bad_request', `from ${query.from} is past the head ${this.store.headSeq}`, { errors: [{ path: '?from', message: 'past the head' }] });
-    return ok(await this.auditor.verify(query.from, query.budget));
+    return withRate(ok(await this.auditor.verify(query.from, query.budget)), auth);
   }
 
   /** Projections pull events in seq order after their checkpoint (internal: no credential). */
@@ -197,57 +211,61 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     const now = Date.now();
-    const key = this.ctx.storage.transactionSync(() =>
-      this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }),
-    );
-    return ok(key);
+    const row = { ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT };
+    const time = new Date(now).toISOString();
+    return withRate(this.unit('createKey', () => ok(this.tx.run(() => this.keys.create({ ...row, time })))), auth);
   }
 
   async listKeys(call: CallContext): Promise<Result<ApiKey[]>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok(this.keys.list());
+    return withRate(ok(this.keys.list()), auth);
   }
 
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.keys.revoke(id, new Date().toISOString()) ? ok(null) : failure('not_found', `no active key ${id}`);
+    const revoked = this.unit('revokeKey', () =>
+      this.tx.run(() => this.keys.revoke(id, new Date().toISOString()))
+        ? ok(null)
+        : failure('not_found', `no active key ${id}`),
+    );
+    return withRate(revoked, auth);
   }
 
   /** A page of the export: lines in seq order after `after` (admin). */
   async exportPage(call: CallContext, after: number): Promise<Result<{ text: string; last: number; count: number; head: number }>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.replay.exportPage(after);
+    return withRate(this.replay.exportPage(after), auth);
   }
 
   /** The head of the chain, for a signed checkpoint (admin). */
   async head(call: CallContext): Promise<Result<{ seq: number; hash: string }>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok(this.replay.head());
+    return withRate(ok(this.replay.head()), auth);
   }
 
   /** Opens an import into this empty tenant (admin); 409 when it has events. */
   async importBegin(call: CallContext, id: string): Promise<Result<ImportProgress>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.replay.importer.begin(id);
+    return withRate(this.unit('importBegin', () => this.replay.importer.begin(id)), auth);
   }
 
   /** Verifies, folds and stages a page of export lines; the first broken one refuses the import. */
   async importPage(call: CallContext, id: string, text: string): Promise<Result<ImportProgress>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.replay.importer.page(id, text);
+    return withRate(this.unit('importPage', () => this.replay.importer.page(id, text)), auth);
   }
 
   /** Makes a fully verified import live in one transaction. */
   async importCommit(call: CallContext, id: string): Promise<Result<ImportProgress>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.replay.importCommit(id);
+    return withRate(await this.replay.importCommit(id), auth);
   }
 
   /** Drops an unfinished import. */
@@ -255,14 +273,14 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     this.replay.importer.abort(id);
-    return ok(null);
+    return withRate(ok(null), auth);
   }
 
   /** GDPR erasure of a contact's personal data from every stored byte; a chained record says what went (admin). */
   async erase(call: CallContext, id: string): Promise<Result<ErasureOutcome>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.replay.erase(id, auth.actor, call.requestId ?? null);
+    return withRate(await this.replay.erase(id, auth.actor, call.requestId ?? null), auth);
   }
 
   /** Scratch side of an erasure's compaction (internal: reached only through another TenantLog). */
@@ -297,7 +315,7 @@ export class TenantLog extends DurableObject<Env> {
   /** Checks a caller's scope (and rate limit) for routes served elsewhere, e.g. the read model. */
   async check(call: CallContext, scope: Scope): Promise<Result<{ actor: string }>> {
     const auth = this.authorize(call, scope);
-    return 'code' in auth ? { ok: false, error: auth } : ok(auth);
+    return 'code' in auth ? { ok: false, error: auth } : withRate(ok({ actor: auth.actor }), auth);
   }
 
   // The tenant this log belongs to, for outbox messages. An alarm may wake the object without its
@@ -312,7 +330,18 @@ export class TenantLog extends DurableObject<Env> {
     return this.tenant;
   }
 
-  private authorize(call: CallContext, scope: Scope): { actor: string } | Failure {
+  // A unit of work that threw has rolled back whole: answered as a Result, not thrown (a thrown error
+  // loses its shape across RPC), saying nothing was written.
+  private unit<T>(name: string, body: () => Result<T>): Result<T> {
+    try {
+      return body();
+    } catch (error) {
+      console.error(`${name}: rolled back`, error);
+      return failure('internal', 'an internal error; nothing was written');
+    }
+  }
+
+  private authorize(call: CallContext, scope: Scope): Authorized | Failure {
     return this.keys.authorize(call.principal, scope, Date.now());
   }
 }

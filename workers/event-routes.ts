@@ -10,15 +10,16 @@ export const EVENTS_DEFAULT_LIMIT = 100;
 export const EVENTS_MAX_LIMIT = 1_000;
 
 export async function listEvents(request: IRequest, env: Env): Promise<Response> {
+  const tenant = request.params['tenant']!;
+  const ctx = await tenantCall(request, env, tenant);
+  if (!ctx.ok) return ctx.response;
   const url = new URL(request.url);
   const after = Number(url.searchParams.get('after') ?? '0');
   const limit = Number(url.searchParams.get('limit') ?? EVENTS_DEFAULT_LIMIT);
   const type = url.searchParams.get('type') ?? undefined;
-  if (!Number.isInteger(after) || after < 0) return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
+  if (!Number.isSafeInteger(after) || after < 0)
+    return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
   if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_MAX_LIMIT) return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);
-  const tenant = request.params['tenant']!;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
   const result = await ctx.log.events(ctx.call, { after, limit, ...(type ? { type } : {}) });
   if (!result.ok) return problem(result.error);
   const { events, head } = result.value;
