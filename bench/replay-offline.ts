@@ -19,7 +19,11 @@ export async function writeSyntheticExport(path: string, count: number): Promise
     const data =
       step === 0
         ? { name: `Person ${n}`, email: `person${n}@example.com`, stage: 'Lead' }
-        : { changes: { [['title', 'stage', 'phone'][step - 1]!]: { from: null, to: step === 2 ? STAGES[n % 3] : `value ${seq}` } } };
+        : {
+            changes: {
+              [['title', 'stage', 'phone'][step - 1]!]: { from: null, to: step === 2 ? STAGES[n % 3] : `value ${seq}` },
+            },
+          };
     const event = chain(
       {
         type: step === 0 ? 'Contact.Created' : 'Contact.Updated',

@@ -20,7 +20,15 @@ for (const dir of ['cli', 'domain']) {
 }
 const outfile = join(tmpdir(), `crm-cli-${stamp.digest('hex').slice(0, 16)}.mjs`);
 if (!existsSync(outfile)) {
-  await build({ entryPoints: [join(root, 'cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile, logLevel: 'error' });
+  await build({
+    entryPoints: [join(root, 'cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    outfile,
+    logLevel: 'error',
+  });
 }
 const { main } = await import(pathToFileURL(outfile).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -24,18 +24,21 @@ export function csvFields(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && line[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') out.push(field), (field = '');
+    else if (c === ',') (out.push(field), (field = ''));
     else field += c;
   }
   out.push(field.replace(/\r$/, ''));
   return out;
 }
 
-async function* records(file: string, onBytes: (n: number) => void): AsyncGenerator<{ row: number; data: Record<string, unknown> | string }> {
+async function* records(
+  file: string,
+  onBytes: (n: number) => void,
+): AsyncGenerator<{ row: number; data: Record<string, unknown> | string }> {
   const csv = /\.csv$/i.test(file);
   let header: string[] | undefined;
   let row = 0;
@@ -57,7 +60,10 @@ async function* records(file: string, onBytes: (n: number) => void): AsyncGenera
         continue;
       }
       // Empty cells are absent fields, not empty strings.
-      yield { row, data: Object.fromEntries(header.map((h, i) => [h, fields[i]]).filter(([, v]) => v !== undefined && v !== '')) };
+      yield {
+        row,
+        data: Object.fromEntries(header.map((h, i) => [h, fields[i]]).filter(([, v]) => v !== undefined && v !== '')),
+      };
     }
   }
 }
@@ -71,15 +77,26 @@ export async function load(server: Server, file: string, json: boolean): Promise
   const send = async (batch: { row: number; data: Record<string, unknown> }[]) => {
     if (!batch.length) return;
     const operations = batch.map((r) => ({ type: 'Contact', verb: 'capture', data: r.data }));
-    const answer = await call(server, '/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operations }) });
-    const { results } = (await answer.json()) as { results: { status: number; body?: { detail?: string; errors?: { path: string; message: string }[] } }[] };
-    if (results.length !== batch.length) throw new CliError(`the server answered ${results.length} results for ${batch.length} rows`);
+    const answer = await call(server, '/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ operations }),
+    });
+    const { results } = (await answer.json()) as {
+      results: { status: number; body?: { detail?: string; errors?: { path: string; message: string }[] } }[];
+    };
+    if (results.length !== batch.length)
+      throw new CliError(`the server answered ${results.length} results for ${batch.length} rows`);
     results.forEach((result, i) => {
       if (result.status === 201) report.created++;
       else if (result.status === 200) report.matched++;
       else {
         const errors = (result.body?.errors ?? []).map((e) => `${e.path} ${e.message}`).join('; ');
-        report.refused.push({ row: batch[i]!.row, status: result.status, reason: [result.body?.detail, errors].filter(Boolean).join(': ') });
+        report.refused.push({
+          row: batch[i]!.row,
+          status: result.status,
+          reason: [result.body?.detail, errors].filter(Boolean).join(': '),
+        });
       }
     });
     progress.update(bytes, `${report.rows.toLocaleString('en-US')} rows`);

@@ -32,14 +32,20 @@ export interface Checkpoint {
 }
 
 export type Outcome =
-  | { readonly ok: true; readonly events: number; readonly head: { seq: number; hash: string }; readonly state: Map<string, Entity>; readonly notes: string[] }
+  | {
+      readonly ok: true;
+      readonly events: number;
+      readonly head: { seq: number; hash: string };
+      readonly state: Map<string, Entity>;
+      readonly notes: string[];
+    }
   | { readonly ok: false; readonly seq: number; readonly reason: string; readonly events: number };
 
 export interface ReadOptions {
   /** Stops after the last event this accepts (replay --until). */
   readonly until?: (event: { readonly seq: number; readonly time: string }) => boolean;
   readonly checkpoint?: Checkpoint;
-  readonly keys?: readonly (Jwk)[];
+  readonly keys?: readonly Jwk[];
   readonly onProgress?: (bytes: number, events: number) => void;
   /** False checks the chain only (the bench's verify-only figure); the state stays empty. */
   readonly fold?: boolean;
@@ -63,7 +69,9 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
   let cpSeen = false;
   if (parallel && !fold && !cp) {
     const chained = await parallel;
-    return 'reason' in chained ? { ok: false, ...chained, events: 0 } : { ok: true, events: chained.events, head: chained.head, state, notes };
+    return 'reason' in chained
+      ? { ok: false, ...chained, events: 0 }
+      : { ok: true, events: chained.events, head: chained.head, state, notes };
   }
   reading: for await (const lines of linesOf(path, (b) => (bytes = b))) {
     for (const line of lines) {
@@ -75,7 +83,8 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
       let parsed: StoredEvent | undefined;
       if (!scanned || (!parallel && !verifier.accepts(scanned))) {
         const event = parseExportLine(line);
-        if ('reason' in event) return { ok: false, seq: lastSeq + 1, reason: `line ${events + 1}: ${event.reason}`, events };
+        if ('reason' in event)
+          return { ok: false, seq: lastSeq + 1, reason: `line ${events + 1}: ${event.reason}`, events };
         if (options.until && !options.until(event)) break reading;
         const broken = parallel ? null : verifier.push(event, rawDataOf(line));
         if (broken) return { ok: false, ...broken, events };
@@ -83,7 +92,13 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
       }
       const seq = parsed ? parsed.seq : scanned!.seq;
       if (cp && seq === cp.seq) {
-        if ((parsed ? parsed.hash : scanned!.hash) !== cp.hash) return { ok: false, seq, reason: `the checkpoint's hash at seq ${cp.seq} differs: the log was rewritten`, events };
+        if ((parsed ? parsed.hash : scanned!.hash) !== cp.hash)
+          return {
+            ok: false,
+            seq,
+            reason: `the checkpoint's hash at seq ${cp.seq} differs: the log was rewritten`,
+            events,
+          };
         cpSeen = true;
       }
       if (fold) {
@@ -105,14 +120,19 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
   if (unsettled) return { ok: false, ...unsettled, events };
   if (cp && !cpSeen && !options.until) {
     const head = chainHead.seq;
-    return { ok: false, seq: head + 1, reason: `the file ends at seq ${head}, before the checkpoint's seq ${cp.seq}: it was truncated`, events };
+    return {
+      ok: false,
+      seq: head + 1,
+      reason: `the file ends at seq ${head}, before the checkpoint's seq ${cp.seq}: it was truncated`,
+      events,
+    };
   }
   if (cp) notes.push(checkSignature(cp, options.keys));
   return { ok: true, events, head: chainHead, state, notes };
 }
 
 // The checkpoint's signature, with a key from --keys or the one `crm checkpoint` saved beside it.
-function checkSignature(cp: Checkpoint, keys: readonly (Jwk)[] = []): string {
+function checkSignature(cp: Checkpoint, keys: readonly Jwk[] = []): string {
   const jwk = keys.find((k) => k.kid === cp.keyId) ?? (cp.publicKey?.kid === cp.keyId ? cp.publicKey : undefined);
   if (!jwk) return `checkpoint seq ${cp.seq} matches; its signature was not checked (no public key ${cp.keyId})`;
   const text = JSON.stringify({ hash: cp.hash, keyId: cp.keyId, seq: cp.seq, tenant: cp.tenant, time: cp.time });
@@ -126,7 +146,8 @@ export class SignatureError extends Error {}
 
 export function readCheckpoint(path: string): Checkpoint {
   const cp = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
-  if (!Number.isInteger(cp.seq) || typeof cp.hash !== 'string' || typeof cp.signature !== 'string') throw new Error(`${path} is not a checkpoint`);
+  if (!Number.isInteger(cp.seq) || typeof cp.hash !== 'string' || typeof cp.signature !== 'string')
+    throw new Error(`${path} is not a checkpoint`);
   return cp;
 }
 

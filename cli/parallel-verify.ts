@@ -78,13 +78,13 @@ function verifyRange(path: string, start: number, end: number): RangeResult {
       }
     }
     const event = parseExportLine(line);
-    if ('reason' in event) return (broken = { afterSeq: last?.seq ?? null, reason: event.reason }), false;
+    if ('reason' in event) return ((broken = { afterSeq: last?.seq ?? null, reason: event.reason }), false);
     if (!verifier) {
       first = { seq: event.seq, prevHash: event.prevHash };
       verifier = new ChainVerifier({ seq: event.seq - 1, hash: event.prevHash }, undefined, sha256);
     }
     const found = verifier.step(event, rawDataOf(line));
-    if (found) return (broken = found), false;
+    if (found) return ((broken = found), false);
     last = { seq: event.seq, hash: event.hash };
     count++;
     return true;
@@ -94,7 +94,8 @@ function verifyRange(path: string, start: number, end: number): RangeResult {
 }
 
 if (!isMainThread && (workerData as { crmVerifyRange?: unknown } | null)?.crmVerifyRange) {
-  const { path, start, end } = (workerData as { crmVerifyRange: { path: string; start: number; end: number } }).crmVerifyRange;
+  const { path, start, end } = (workerData as { crmVerifyRange: { path: string; start: number; end: number } })
+    .crmVerifyRange;
   parentPort!.postMessage(verifyRange(path, start, end));
 }
 
@@ -107,12 +108,17 @@ function inWorker(path: string, start: number, end: number): Promise<RangeResult
 }
 
 /** The chain of the whole file, checked by `threads` workers; the head, or the earliest break. */
-export async function verifyParallel(path: string, threads: number): Promise<{ events: number; head: { seq: number; hash: string } } | ChainBreak> {
+export async function verifyParallel(
+  path: string,
+  threads: number,
+): Promise<{ events: number; head: { seq: number; hash: string } } | ChainBreak> {
   const fd = openSync(path, 'r');
   const size = fstatSync(fd).size;
   closeSync(fd);
   const step = Math.ceil(size / threads);
-  const ranges = await Promise.all(Array.from({ length: threads }, (_, i) => inWorker(path, i * step, Math.min(size, (i + 1) * step))));
+  const ranges = await Promise.all(
+    Array.from({ length: threads }, (_, i) => inWorker(path, i * step, Math.min(size, (i + 1) * step))),
+  );
   let head = { seq: 0, hash: '0'.repeat(64) };
   let events = 0;
   let found: ChainBreak | undefined;
@@ -121,13 +127,18 @@ export async function verifyParallel(path: string, threads: number): Promise<{ e
   for (const range of ranges) {
     for (const [seq, actual] of range.pending) pending.set(seq, actual);
     if (range.first) {
-      if (range.first.seq !== head.seq + 1) found = { seq: head.seq + 1, reason: `expected seq ${head.seq + 1}, found ${range.first.seq}` };
-      else if (range.first.prevHash !== head.hash) found = { seq: range.first.seq, reason: 'prevhash does not match the previous hash' };
+      if (range.first.seq !== head.seq + 1)
+        found = { seq: head.seq + 1, reason: `expected seq ${head.seq + 1}, found ${range.first.seq}` };
+      else if (range.first.prevHash !== head.hash)
+        found = { seq: range.first.seq, reason: 'prevhash does not match the previous hash' };
       if (found) break;
     }
     for (const [seq, datahash] of range.vouched) vouched.set(seq, datahash);
     if (range.broken) {
-      found = 'afterSeq' in range.broken ? { seq: (range.broken.afterSeq ?? head.seq) + 1, reason: range.broken.reason } : range.broken;
+      found =
+        'afterSeq' in range.broken
+          ? { seq: (range.broken.afterSeq ?? head.seq) + 1, reason: range.broken.reason }
+          : range.broken;
       break;
     }
     if (range.last) head = range.last;

@@ -13,7 +13,10 @@ export class Progress {
     if (now - this.last < 100) return;
     this.last = now;
     const share = this.total ? Math.min(1, done / this.total) : undefined;
-    const bar = share === undefined ? '' : `[${'#'.repeat(Math.round(share * 30)).padEnd(30, '-')}] ${(share * 100).toFixed(0).padStart(3)}% `;
+    const bar =
+      share === undefined
+        ? ''
+        : `[${'#'.repeat(Math.round(share * 30)).padEnd(30, '-')}] ${(share * 100).toFixed(0).padStart(3)}% `;
     process.stderr.write(`\r${this.label} ${bar}${detail}\x1b[K`);
   }
 

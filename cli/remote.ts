@@ -12,7 +12,10 @@ export interface Server {
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -22,9 +25,15 @@ export async function call(server: Server, path: string, init: RequestInit = {})
   const url = `${server.url.replace(/\/$/, '')}${path === '/audit/keys' ? '' : `/~${server.tenant}`}${path}`;
   let answer: Response;
   try {
-    answer = await fetch(url, { ...init, headers: { authorization: `Bearer ${server.token}`, ...(init.headers as Record<string, string>) } });
+    answer = await fetch(url, {
+      ...init,
+      headers: { authorization: `Bearer ${server.token}`, ...(init.headers as Record<string, string>) },
+    });
   } catch (error) {
-    throw new CliError(`cannot reach ${server.url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`, 2);
+    throw new CliError(
+      `cannot reach ${server.url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`,
+      2,
+    );
   }
   if (answer.ok) return answer;
   const text = await answer.text();
@@ -40,7 +49,12 @@ export async function call(server: Server, path: string, init: RequestInit = {})
   throw new CliError(`${answer.status} ${detail}`);
 }
 
-export async function exportTo(server: Server, output: string | undefined, after: number, json: boolean): Promise<{ events: number; head: number }> {
+export async function exportTo(
+  server: Server,
+  output: string | undefined,
+  after: number,
+  json: boolean,
+): Promise<{ events: number; head: number }> {
   const answer = await call(server, `/export?after=${after}`);
   const head = Number(answer.headers.get('x-event-seq') ?? 0);
   const progress = new Progress('export', Math.max(0, head - after), !json && Boolean(process.stderr.isTTY));
@@ -58,7 +72,11 @@ export async function exportTo(server: Server, output: string | undefined, after
   return { events, head };
 }
 
-export async function importFrom(server: Server, file: string, json: boolean): Promise<{ imported: number; head: { seq: number; hash: string } }> {
+export async function importFrom(
+  server: Server,
+  file: string,
+  json: boolean,
+): Promise<{ imported: number; head: { seq: number; hash: string } }> {
   const size = statSync(file).size;
   const progress = new Progress('import', size, !json && Boolean(process.stderr.isTTY));
   let sent = 0;
@@ -86,10 +104,18 @@ export async function saveCheckpoint(server: Server, output: string | undefined)
 }
 
 /** Follows the log by polling the pull API (GET /~t/events?after=), printing each event as a line. */
-export async function tail(server: Server, types: readonly string[] | undefined, after: number, signal: AbortSignal): Promise<void> {
+export async function tail(
+  server: Server,
+  types: readonly string[] | undefined,
+  after: number,
+  signal: AbortSignal,
+): Promise<void> {
   let cursor = after;
   while (!signal.aborted) {
-    const page = (await (await call(server, `/events?after=${cursor}&limit=1000`)).json()) as { data: { seq: number; type: string }[]; next: string | null };
+    const page = (await (await call(server, `/events?after=${cursor}&limit=1000`)).json()) as {
+      data: { seq: number; type: string }[];
+      next: string | null;
+    };
     for (const event of page.data) {
       if (!types || types.includes(event.type)) process.stdout.write(JSON.stringify(event) + '\n');
       cursor = event.seq;

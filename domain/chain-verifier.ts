@@ -73,9 +73,11 @@ export class ChainVerifier {
   }
 
   private check(event: StoredEvent, rawData: string | undefined): ChainBreak | null {
-    if (event.seq !== this.seq + 1) return { seq: this.seq + 1, reason: `expected seq ${this.seq + 1}, found ${event.seq}` };
+    if (event.seq !== this.seq + 1)
+      return { seq: this.seq + 1, reason: `expected seq ${this.seq + 1}, found ${event.seq}` };
     if (event.prevHash !== this.hash) return { seq: event.seq, reason: 'prevhash does not match the previous hash' };
-    if (this.sha256(chainInput(event)) !== event.hash) return { seq: event.seq, reason: 'hash does not match the event' };
+    if (this.sha256(chainInput(event)) !== event.hash)
+      return { seq: event.seq, reason: 'hash does not match the event' };
     const raw = rawData === undefined ? undefined : this.sha256(rawData);
     const actual = raw === event.dataHash ? raw : this.sha256(canonicalJson(event.data));
     if (actual !== event.dataHash) this.pending.set(event.seq, actual);
@@ -83,7 +85,8 @@ export class ChainVerifier {
       const redactions = redactionsOf(event.data);
       if (!redactions) return { seq: event.seq, reason: 'an erasure record without its list of redactions' };
       for (const { seq, datahash } of redactions) {
-        if (seq >= event.seq) return { seq: event.seq, reason: `an erasure record may only name earlier events, not ${seq}` };
+        if (seq >= event.seq)
+          return { seq: event.seq, reason: `an erasure record may only name earlier events, not ${seq}` };
         this.vouched.set(seq, datahash);
       }
     }

@@ -9,7 +9,8 @@ export function exportLine(e: StoredEvent): string {
   const q = JSON.stringify;
   const collection = nounByName.get(e.entityType)?.collection ?? e.entityType.toLowerCase();
   return (
-    `{"specversion":"1.0","id":${q(e.id)},"source":${q(`/${collection}/${e.entityId}`)},"type":${q(e.type)},"time":${q(e.time)},` +
+    `{"specversion":"1.0","id":${q(e.id)},"source":${q(`/${collection}/${e.entityId}`)},` +
+    `"type":${q(e.type)},"time":${q(e.time)},` +
     `"subject":${q(e.entityId)},"datacontenttype":"application/json","seq":${e.seq},"entitytype":${q(e.entityType)},` +
     `"entityversion":${e.entityVersion},"actor":${q(e.actor)},` +
     (e.causationId === null ? '' : `"causationid":${q(e.causationId)},`) +
@@ -31,8 +32,11 @@ export function parseExportLine(line: string): StoredEvent | { readonly reason: 
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { reason: 'not a JSON object' };
   if (raw['specversion'] !== '1.0') return { reason: 'specversion is not 1.0' };
   for (const key of STRINGS) if (typeof raw[key] !== 'string') return { reason: `${key} is missing or not a string` };
-  for (const key of ['seq', 'entityversion']) if (!Number.isSafeInteger(raw[key]) || (raw[key] as number) < 1) return { reason: `${key} is not a positive integer` };
-  for (const key of ['causationid', 'correlationid']) if (raw[key] !== undefined && typeof raw[key] !== 'string') return { reason: `${key} is not a string` };
+  for (const key of ['seq', 'entityversion'])
+    if (!Number.isSafeInteger(raw[key]) || (raw[key] as number) < 1)
+      return { reason: `${key} is not a positive integer` };
+  for (const key of ['causationid', 'correlationid'])
+    if (raw[key] !== undefined && typeof raw[key] !== 'string') return { reason: `${key} is not a string` };
   const data = raw['data'];
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { reason: 'data is not a JSON object' };
   return {
@@ -137,7 +141,8 @@ export function scanExportLine(line: string): ScannedLine | undefined {
   const time = member('"time":', str);
   if (time === undefined || !comma()) return undefined;
   const subject = member('"subject":', str);
-  if (subject === undefined || !comma() || !key('"datacontenttype":') || str() !== '"application/json"' || !comma()) return undefined;
+  if (subject === undefined || !comma() || !key('"datacontenttype":') || str() !== '"application/json"' || !comma())
+    return undefined;
   const seq = member('"seq":', int);
   if (seq === undefined || !comma()) return undefined;
   const entityType = member('"entitytype":', str);
@@ -148,8 +153,13 @@ export function scanExportLine(line: string): ScannedLine | undefined {
   if (actor === undefined || !comma()) return undefined;
   let causation: string | undefined;
   let correlation: string | undefined;
-  if (line.startsWith('"causationid":', at) && ((causation = member('"causationid":', str)) === undefined || !comma())) return undefined;
-  if (line.startsWith('"correlationid":', at) && ((correlation = member('"correlationid":', str)) === undefined || !comma())) return undefined;
+  if (line.startsWith('"causationid":', at) && ((causation = member('"causationid":', str)) === undefined || !comma()))
+    return undefined;
+  if (
+    line.startsWith('"correlationid":', at) &&
+    ((correlation = member('"correlationid":', str)) === undefined || !comma())
+  )
+    return undefined;
   const dataHash = member('"datahash":', str);
   if (dataHash === undefined || !comma()) return undefined;
   const prevHash = member('"prevhash":', str);
@@ -158,7 +168,8 @@ export function scanExportLine(line: string): ScannedLine | undefined {
   if (hash === undefined || !comma() || !key('"data":') || !line.endsWith('}')) return undefined;
   const rawData = line.slice(at, -1);
   const chainText =
-    `${prevHash.slice(1, -1)}{"actor":${actor},"causationid":${causation ?? 'null'},"correlationid":${correlation ?? 'null'},` +
+    `${prevHash.slice(1, -1)}{"actor":${actor},` +
+    `"causationid":${causation ?? 'null'},"correlationid":${correlation ?? 'null'},` +
     `"datahash":${dataHash},"entityid":${subject},"entitytype":${entityType},"entityversion":${version},"id":${id},` +
     `"seq":${seq},"time":${time},"type":${type}}`;
   return {

@@ -25,7 +25,8 @@ export function personalValuesIn(noun: string, payloads: Iterable<Readonly<Recor
   const visit = (node: unknown, personal: boolean): void => {
     if (Array.isArray(node)) return node.forEach((item) => visit(item, personal));
     if (node === null || typeof node !== 'object') return personal ? take(node) : undefined;
-    for (const [key, value] of Object.entries(node)) visit(value, fields.has(key) || (personal && (key === 'from' || key === 'to')));
+    for (const [key, value] of Object.entries(node))
+      visit(value, fields.has(key) || (personal && (key === 'from' || key === 'to')));
   };
   for (const payload of payloads) visit(payload, false);
   return [...values].sort((a, b) => b.length - a.length);

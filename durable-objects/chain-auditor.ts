@@ -30,7 +30,8 @@ export class ChainAuditor {
     const verifier = new ChainVerifier(start, this.vouched());
     while (at.seq < last) {
       const page = this.sql.exec('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', at.seq, last, VERIFY_PAGE).toArray().map(rowToEvent);
-      let checked: ChainBreak | null = page.length === 0 ? { seq: at.seq + 1, reason: `missing: the log's head is ${head}` } : null;
+      const missing = { seq: at.seq + 1, reason: `missing: the log's head is ${head}` };
+      let checked: ChainBreak | null = page.length === 0 ? missing : null;
       for (const event of page) if (!checked) checked = verifier.push(event);
       checked ??= verifier.finish();
       if (checked) return { ok: false, head, from, verified: checked.seq - 1, firstBreak: checked };
@@ -45,9 +46,10 @@ export class ChainAuditor {
   private vouched(): Map<number, string> {
     const vouched = new Map<number, string>();
     const types = Object.keys(PERSONAL_FIELDS).map((noun) => `${noun}.${ERASED_EVENT}`);
-    const rows = this.sql.exec(`SELECT data FROM events WHERE type IN (${types.map(() => '?').join(', ')}) ORDER BY seq`, ...types);
-    for (const row of rows) {
-      for (const { seq, datahash } of redactionsOf(JSON.parse(String(row['data'])) as Record<string, unknown>) ?? []) vouched.set(seq, datahash);
+    const marks = types.map(() => '?').join(', ');
+    for (const row of this.sql.exec(`SELECT data FROM events WHERE type IN (${marks}) ORDER BY seq`, ...types)) {
+      const data = JSON.parse(String(row['data'])) as Record<string, unknown>;
+      for (const { seq, datahash } of redactionsOf(data) ?? []) vouched.set(seq, datahash);
     }
     return vouched;
   }

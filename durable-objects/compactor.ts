@@ -29,7 +29,8 @@ function encode(value: SqlStorageValue): Cell {
 }
 
 function decode(cell: Cell): SqlStorageValue {
-  if (cell !== null && typeof cell === 'object' && '$b64' in cell) return Uint8Array.from(atob(cell.$b64), (c) => c.charCodeAt(0)).buffer;
+  if (cell !== null && typeof cell === 'object' && '$b64' in cell)
+    return Uint8Array.from(atob(cell.$b64), (c) => c.charCodeAt(0)).buffer;
   return cell as SqlStorageValue;
 }
 
@@ -41,7 +42,10 @@ export class Compactor {
 
   /** True when a copy back was interrupted: the object must finish it before serving anything. */
   interrupted(): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", MARKER).toArray().length > 0;
+    return (
+      this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", MARKER).toArray()
+        .length > 0
+    );
   }
 
   /**
@@ -55,15 +59,19 @@ export class Compactor {
       await scratch.scratchReset();
       let n = 0;
       const schema = sql
-        .exec(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ${OWN_TABLES}
-               ORDER BY type = 'table' DESC, rowid`)
+        .exec(
+          `SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ${OWN_TABLES}
+               ORDER BY type = 'table' DESC, rowid`,
+        )
         .toArray();
       await scratch.scratchPut(schema.map((s) => ({ n: ++n, table: '', row: String(s['sql']) })));
       for (const { name } of schema.filter((s) => s['type'] === 'table')) {
         for (let offset = 0; ; offset += PAGE) {
           const rows = [...sql.exec(`SELECT * FROM "${String(name)}" LIMIT ? OFFSET ?`, PAGE, offset).raw()];
           if (rows.length === 0) break;
-          await scratch.scratchPut(rows.map((r) => ({ n: ++n, table: String(name), row: JSON.stringify(r.map(encode)) })));
+          await scratch.scratchPut(
+            rows.map((r) => ({ n: ++n, table: String(name), row: JSON.stringify(r.map(encode)) })),
+          );
         }
       }
       const alarm = await this.ctx.storage.getAlarm();
@@ -79,9 +87,11 @@ export class Compactor {
   async copyBack(): Promise<void> {
     const sql = this.ctx.storage.sql;
     const scratch = this.scratch();
-    const tables = sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND ${OWN_TABLES} AND name <> ?`, MARKER).toArray();
+    const tables = sql
+      .exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND ${OWN_TABLES} AND name <> ?`, MARKER)
+      .toArray();
     for (const { name } of tables) sql.exec(`DROP TABLE IF EXISTS "${String(name)}"`);
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await scratch.scratchRead(after, PAGE);
       if (page.length === 0) break;
       this.ctx.storage.transactionSync(() => {
@@ -109,7 +119,8 @@ export const scratchSide = {
   },
   put(sql: SqlStorage, rows: ScratchRow[]): void {
     sql.exec('CREATE TABLE IF NOT EXISTS scratch_rows (n INTEGER PRIMARY KEY, tbl TEXT NOT NULL, row TEXT NOT NULL)');
-    for (const { n, table, row } of rows) sql.exec('INSERT INTO scratch_rows (n, tbl, row) VALUES (?, ?, ?)', n, table, row);
+    for (const { n, table, row } of rows)
+      sql.exec('INSERT INTO scratch_rows (n, tbl, row) VALUES (?, ?, ?)', n, table, row);
   },
   read(sql: SqlStorage, after: number, limit: number): ScratchRow[] {
     const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'scratch_rows'").toArray().length > 0;

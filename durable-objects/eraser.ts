@@ -7,7 +7,14 @@
 import type { AppendMeta, EventStore } from './event-store';
 import { dataHashOf, type StoredEvent } from '../domain/events';
 import { fold } from '../domain/evolve';
-import { ERASED_EVENT, PERSONAL_FIELDS, personalValuesIn, redactDeep, redactString, type ErasureRecord } from '../domain/personal-data';
+import {
+  ERASED_EVENT,
+  PERSONAL_FIELDS,
+  personalValuesIn,
+  redactDeep,
+  redactString,
+  type ErasureRecord,
+} from '../domain/personal-data';
 import { failure, ok, type Result } from './protocol';
 import { rowToEvent } from './event-store';
 
@@ -46,19 +53,30 @@ export function eraseContact(sql: SqlStorage, store: EventStore, id: string, met
   if (!contact || contact.type !== 'Contact') return failure('not_found', `no contact ${id}`);
   const own = store.eventsOf(id);
   if (own.some((e) => e.type === `Contact.${ERASED_EVENT}`)) return failure('gone', `${id} was erased already`);
-  const values = personalValuesIn('Contact', own.map((e) => e.data));
+  const values = personalValuesIn(
+    'Contact',
+    own.map((e) => e.data),
+  );
   const needles = values.map(needle);
   const hits: StoredEvent[] = needles.length
-    ? sql.exec(`SELECT * FROM events WHERE ${matching(needles, 'data')} ORDER BY seq`, ...needles).toArray().map(rowToEvent)
+    ? sql
+        .exec(`SELECT * FROM events WHERE ${matching(needles, 'data')} ORDER BY seq`, ...needles)
+        .toArray()
+        .map(rowToEvent)
     : [];
-  const redacted = hits.map((e) => ({ event: e, data: redactDeep(e.data, values) })).filter((r) => dataHashOf(r.data) !== dataHashOf(r.event.data));
+  const redacted = hits
+    .map((e) => ({ event: e, data: redactDeep(e.data, values) }))
+    .filter((r) => dataHashOf(r.data) !== dataHashOf(r.event.data));
   const record: ErasureRecord = {
     subject: id,
     fields: PERSONAL_FIELDS['Contact'] ?? [],
     redacted: redacted.map((r) => ({ seq: r.event.seq, datahash: dataHashOf(r.data) })),
   };
   // The tombstone first, while the entity still holds its values: its unique email is freed by them.
-  const [erased] = store.append([{ type: `Contact.${ERASED_EVENT}`, entityType: 'Contact', entityId: id, data: { ...record } }], meta);
+  const [erased] = store.append(
+    [{ type: `Contact.${ERASED_EVENT}`, entityType: 'Contact', entityId: id, data: { ...record } }],
+    meta,
+  );
   for (const r of redacted) sql.exec('UPDATE events SET data = ? WHERE seq = ?', JSON.stringify(r.data), r.event.seq);
   const affected = new Set(redacted.map((r) => r.event.entityId));
   affected.add(id);
@@ -76,7 +94,9 @@ function eraseIn(sql: SqlStorage, eraser: Eraser, values: readonly string[], nee
   const { table, key, column } = eraser;
   const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
   if (!exists) return 0;
-  const rows = sql.exec(`SELECT ${[...key, column].join(', ')} FROM ${table} WHERE ${matching(needles, column)}`, ...needles).toArray();
+  const rows = sql
+    .exec(`SELECT ${[...key, column].join(', ')} FROM ${table} WHERE ${matching(needles, column)}`, ...needles)
+    .toArray();
   for (const row of rows) {
     const text = String(row[column]);
     let next: string;
@@ -85,7 +105,11 @@ function eraseIn(sql: SqlStorage, eraser: Eraser, values: readonly string[], nee
     } catch {
       next = redactString(text, values);
     }
-    sql.exec(`UPDATE ${table} SET ${column} = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`, next, ...key.map((k) => row[k] ?? null));
+    sql.exec(
+      `UPDATE ${table} SET ${column} = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`,
+      next,
+      ...key.map((k) => row[k] ?? null),
+    );
   }
   return rows.length;
 }

@@ -6,7 +6,11 @@ import { rowToEvent } from './event-store';
 export const EXPORT_PAGE = 2_000;
 
 /** Up to `limit` lines after `after`, newline-terminated, and the last seq they hold. */
-export function exportPage(sql: SqlStorage, after: number, limit: number): { text: string; last: number; count: number } {
+export function exportPage(
+  sql: SqlStorage,
+  after: number,
+  limit: number,
+): { text: string; last: number; count: number } {
   const rows = sql.exec('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, limit).toArray();
   let text = '';
   for (const row of rows) text += exportLine(rowToEvent(row)) + '\n';

@@ -12,10 +12,16 @@ import type { EventStore } from './event-store';
 import { failure, ok, type Result } from './protocol';
 import type { Transactions } from './unit-of-work';
 
+const COLUMNS = [
+  'seq', 'id', 'type', 'entity_type', 'entity_id', 'entity_version', 'time', 'actor',
+  'causation_id', 'correlation_id', 'data', 'data_hash', 'prev_hash', 'hash',
+].join(', ');
+
 const STAGING = `
   CREATE TABLE IF NOT EXISTS import_events (
-    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, entity_type TEXT NOT NULL, entity_id TEXT NOT NULL,
-    entity_version INTEGER NOT NULL, time TEXT NOT NULL, actor TEXT NOT NULL, causation_id TEXT, correlation_id TEXT,
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+    entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, entity_version INTEGER NOT NULL,
+    time TEXT NOT NULL, actor TEXT NOT NULL, causation_id TEXT, correlation_id TEXT,
     data TEXT NOT NULL, data_hash TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
   );
   CREATE TABLE IF NOT EXISTS import_entities (id TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
@@ -38,7 +44,11 @@ export class Importer {
 
   /** Starts an import, replacing any earlier unfinished one; 409 when the tenant has events. */
   begin(id: string): Result<ImportProgress> {
-    if (this.store.headSeq > 0) return failure('conflict', `the tenant has ${this.store.headSeq} events: import restores into an empty tenant only`);
+    if (this.store.headSeq > 0)
+      return failure(
+        'conflict',
+        `the tenant has ${this.store.headSeq} events: import restores into an empty tenant only`,
+      );
     this.tx.run(() => {
       this.dropStaging();
       this.sql.exec(STAGING);
@@ -51,13 +61,15 @@ export class Importer {
   /** Verifies, folds and stages one page of lines; the first broken one refuses the whole import. */
   page(id: string, text: string): Result<ImportProgress> {
     const open = this.open;
-    if (!open || open.id !== id) return failure('conflict', 'this import is no longer open (another began, or the object restarted): start again');
+    if (!open || open.id !== id)
+      return failure('conflict', 'this import is no longer open (another began, or the object restarted): start again');
     const refused = this.tx.run(() => {
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
         open.lineNo++;
         const event = parseExportLine(line);
-        if ('reason' in event) return { seq: open.verifier.head.seq + 1, reason: `line ${open.lineNo}: ${event.reason}` };
+        if ('reason' in event)
+          return { seq: open.verifier.head.seq + 1, reason: `line ${open.lineNo}: ${event.reason}` };
         const broken = open.verifier.push(event) ?? this.stage(event);
         if (broken) return broken;
       }
@@ -78,9 +90,7 @@ export class Importer {
     try {
       this.tx.run(() => {
         this.sql.exec(
-          `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
-           SELECT seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash
-           FROM import_events ORDER BY seq`,
+          `INSERT INTO events (${COLUMNS}) SELECT ${COLUMNS} FROM import_events ORDER BY seq`,
         );
         // A cursor, not an array: the staged state of a large import never sits in memory whole.
         for (const row of this.sql.exec('SELECT entity FROM import_entities')) {
@@ -122,16 +132,38 @@ export class Importer {
     const row = sql.exec('SELECT entity FROM import_entities WHERE id = ?', event.entityId).toArray()[0];
     const before = row ? (JSON.parse(String(row['entity'])) as Entity) : undefined;
     const expected = (before?.version ?? 0) + 1;
-    if (event.entityVersion !== expected) return { seq: event.seq, reason: `entityversion ${event.entityVersion} of ${event.entityId}, expected ${expected}` };
-    if (before && before.type !== event.entityType) return { seq: event.seq, reason: `${event.entityId} is a ${before.type}, not a ${event.entityType}` };
-    if (sql.exec('SELECT 1 FROM import_events WHERE id = ?', event.id).toArray().length) return { seq: event.seq, reason: `event id ${event.id} appears twice` };
+    if (event.entityVersion !== expected)
+      return {
+        seq: event.seq,
+        reason: `entityversion ${event.entityVersion} of ${event.entityId}, expected ${expected}`,
+      };
+    if (before && before.type !== event.entityType)
+      return { seq: event.seq, reason: `${event.entityId} is a ${before.type}, not a ${event.entityType}` };
+    if (sql.exec('SELECT 1 FROM import_events WHERE id = ?', event.id).toArray().length)
+      return { seq: event.seq, reason: `event id ${event.id} appears twice` };
     sql.exec(
-      `INSERT INTO import_events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
+      `INSERT INTO import_events (${COLUMNS})
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      event.seq, event.id, event.type, event.entityType, event.entityId, event.entityVersion, event.time, event.actor,
-      event.causationId, event.correlationId, JSON.stringify(event.data), event.dataHash, event.prevHash, event.hash,
+      event.seq,
+      event.id,
+      event.type,
+      event.entityType,
+      event.entityId,
+      event.entityVersion,
+      event.time,
+      event.actor,
+      event.causationId,
+      event.correlationId,
+      JSON.stringify(event.data),
+      event.dataHash,
+      event.prevHash,
+      event.hash,
     );
-    sql.exec('INSERT OR REPLACE INTO import_entities (id, entity) VALUES (?, ?)', event.entityId, JSON.stringify(evolve(before, event)));
+    sql.exec(
+      'INSERT OR REPLACE INTO import_entities (id, entity) VALUES (?, ?)',
+      event.entityId,
+      JSON.stringify(evolve(before, event)),
+    );
     return null;
   }
 

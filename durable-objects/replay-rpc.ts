@@ -11,6 +11,9 @@ import type { Transactions } from './unit-of-work';
 
 export type { ErasureOutcome, ImportProgress };
 
+/** A page of the export: newline-terminated lines, the last seq they hold, and the head when read. */
+export type ExportPage = { text: string; last: number; count: number; head: number };
+
 export interface ReplayHost {
   readonly ctx: DurableObjectState;
   /** The request's one unit of work (durable-objects/unit-of-work.ts): the store's head and cache follow it. */
@@ -31,8 +34,11 @@ export class ReplayRpc {
     this.compactor = new Compactor(host.ctx, host.scratch);
   }
 
-  exportPage(after: number, limit = EXPORT_PAGE): Result<{ text: string; last: number; count: number; head: number }> {
-    return ok({ ...exportPage(this.host.ctx.storage.sql, after, Math.min(limit, EXPORT_PAGE)), head: this.host.store.headSeq });
+  exportPage(after: number, limit = EXPORT_PAGE): Result<ExportPage> {
+    return ok({
+      ...exportPage(this.host.ctx.storage.sql, after, Math.min(limit, EXPORT_PAGE)),
+      head: this.host.store.headSeq,
+    });
   }
 
   head(): { seq: number; hash: string } {

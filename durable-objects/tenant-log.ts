@@ -26,7 +26,7 @@ import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, Setting
 import { Outbox } from './outbox';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
-import { ReplayRpc, type ErasureOutcome, type ImportProgress } from './replay-rpc';
+import { ReplayRpc, type ErasureOutcome, type ExportPage, type ImportProgress } from './replay-rpc';
 import { Compactor, scratchSide, type ScratchRow } from './compactor';
 import { Transactions } from './unit-of-work';
 
@@ -60,9 +60,12 @@ export class TenantLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // An erasure's copy back that a restart interrupted is finished before anything else runs.
-    const scratch = () => env.TENANT_LOG.get(env.TENANT_LOG.idFromName(`${ctx.id.toString()}~erasure-scratch`)) as unknown as TenantLog;
+    const scratchId = env.TENANT_LOG.idFromName(`${ctx.id.toString()}~erasure-scratch`);
+    const scratch = () => env.TENANT_LOG.get(scratchId) as unknown as TenantLog;
     const resume = new Compactor(ctx, scratch);
-    if (resume.interrupted()) void ctx.blockConcurrencyWhile(async () => (await resume.copyBack(), this.store.reloadHead()));
+    if (resume.interrupted()) {
+      void ctx.blockConcurrencyWhile(async () => (await resume.copyBack(), this.store.reloadHead()));
+    }
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
     this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
     this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
@@ -85,7 +88,12 @@ export class TenantLog extends DurableObject<Env> {
     this.history = new HistoryReader(ctx.storage.sql);
     this.auditor = new ChainAuditor(ctx.storage.sql, () => this.store.headSeq);
     this.replay = new ReplayRpc({
-      ctx, tx: this.tx, store: this.store, scratch, newEventId: () => this.nextId(Date.now()), wakeBy: (at) => this.wakeBy(at),
+      ctx,
+      tx: this.tx,
+      store: this.store,
+      scratch,
+      newEventId: () => this.nextId(Date.now()),
+      wakeBy: (at) => this.wakeBy(at),
     });
   }
 
@@ -234,7 +242,7 @@ export class TenantLog extends DurableObject<Env> {
   }
 
   /** A page of the export: lines in seq order after `after` (admin). */
-  async exportPage(call: CallContext, after: number): Promise<Result<{ text: string; last: number; count: number; head: number }>> {
+  async exportPage(call: CallContext, after: number): Promise<Result<ExportPage>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     return withRate(this.replay.exportPage(after), auth);

@@ -27,14 +27,21 @@ async function aTenantWithHistory(): Promise<{ tenant: string; id: string }> {
 const textOf = (v: Record<string, any> | string) => (typeof v === 'string' ? v : JSON.stringify(v));
 const linesOf = (text: string) => text.split('\n').filter(Boolean);
 const withLine = (text: string, index: number, edit: (event: Record<string, any>) => Record<string, any> | string) =>
-  linesOf(text).map((line, i) => (i === index ? textOf(edit(JSON.parse(line))) : line)).join('\n') + '\n';
+  linesOf(text)
+    .map((line, i) => (i === index ? textOf(edit(JSON.parse(line))) : line))
+    .join('\n') + '\n';
 
 describe('GET /~t/export', () => {
   it('answers every event as one CloudEvent line in seq order, data last and canonical', async () => {
     const { tenant } = await aTenantWithHistory();
     const events = linesOf(await exported(tenant)).map((l) => JSON.parse(l));
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events[0]).toMatchObject({ specversion: '1.0', type: 'Contact.Created', entitytype: 'Contact', datacontenttype: 'application/json' });
+    expect(events[0]).toMatchObject({
+      specversion: '1.0',
+      type: 'Contact.Created',
+      entitytype: 'Contact',
+      datacontenttype: 'application/json',
+    });
     expect(events[0].source).toBe(`/contacts/${events[0].subject}`);
     expect(Object.keys(events[0]).at(-1)).toBe('data');
     expect(events[1].prevhash).toBe(events[0].hash);
@@ -79,20 +86,49 @@ describe('POST /~t/import', () => {
     // The restored tenant writes on from its head, and its read model caught up.
     const next = await api(`/~${copy}/contacts`, { method: 'POST', body: aContact() });
     expect(next.headers.get('x-event-seq')).toBe(String(linesOf(original).length + 1));
-    const listed = await apiJson(`/~${copy}/contacts?limit=10`, { headers: { 'x-min-seq': String(linesOf(original).length + 1) } });
+    const listed = await apiJson(`/~${copy}/contacts?limit=10`, {
+      headers: { 'x-min-seq': String(linesOf(original).length + 1) },
+    });
     expect(listed.body['data'].length).toBe(3);
   });
 
   it('refuses a tenant that has events with 409', async () => {
     const { tenant } = await aTenantWithHistory();
     const body = await exported(tenant);
-    await expectProblem(tenant, `/~${tenant}/import`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } }, 409);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/import`,
+      { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } },
+      409,
+    );
   });
 
   const refusals: [string, (text: string) => string, number, RegExp][] = [
-    ['changed data', (t) => withLine(t, 1, (e) => ({ ...e, data: { ...e.data, changes: { title: { from: null, to: 'CEO' } } } })), 2, /datahash/],
-    ['a removed event', (t) => linesOf(t).filter((_, i) => i !== 2).join('\n') + '\n', 3, /expected seq 3, found 4/],
-    ['two events swapped', (t) => { const l = linesOf(t); [l[1], l[2]] = [l[2]!, l[1]!]; return l.join('\n') + '\n'; }, 2, /expected seq 2, found 3/],
+    [
+      'changed data',
+      (t) => withLine(t, 1, (e) => ({ ...e, data: { ...e.data, changes: { title: { from: null, to: 'CEO' } } } })),
+      2,
+      /datahash/,
+    ],
+    [
+      'a removed event',
+      (t) =>
+        linesOf(t)
+          .filter((_, i) => i !== 2)
+          .join('\n') + '\n',
+      3,
+      /expected seq 3, found 4/,
+    ],
+    [
+      'two events swapped',
+      (t) => {
+        const l = linesOf(t);
+        [l[1], l[2]] = [l[2]!, l[1]!];
+        return l.join('\n') + '\n';
+      },
+      2,
+      /expected seq 2, found 3/,
+    ],
     ['a changed envelope', (t) => withLine(t, 3, (e) => ({ ...e, actor: 'someone-else' })), 4, /hash does not match/],
     ['a line that is not JSON', (t) => withLine(t, 2, () => '{"oops"'), 3, /not JSON/],
   ];

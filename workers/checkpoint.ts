@@ -1,6 +1,6 @@
 // Signed checkpoints: an Ed25519 signature over a tenant's chain head, with the key held as the
-// AUDIT_SIGNING_KEY secret (a private JWK, or PKCS #8 in base64). Whoever keeps a checkpoint can later prove that an export
-// extends it: the event at its seq must carry its hash, which pins every event before it.
+// AUDIT_SIGNING_KEY secret (a private JWK, or PKCS #8 in base64). Whoever keeps a checkpoint can later
+// prove that an export extends it: the event at its seq must carry its hash, which pins every event before it.
 import { canonicalJson } from '../domain/canonical';
 
 export interface Checkpoint {
@@ -17,7 +17,11 @@ export function signedText(c: Omit<Checkpoint, 'signature'>): string {
   return canonicalJson({ hash: c.hash, keyId: c.keyId, seq: c.seq, tenant: c.tenant, time: c.time });
 }
 
-const b64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 export interface SigningKey {
   readonly keyId: string;
@@ -55,7 +59,11 @@ async function load(secret: string): Promise<SigningKey | undefined> {
   }
 }
 
-export async function sign(key: SigningKey, head: { tenant: string; seq: number; hash: string }, time: string): Promise<Checkpoint> {
+export async function sign(
+  key: SigningKey,
+  head: { tenant: string; seq: number; hash: string },
+  time: string,
+): Promise<Checkpoint> {
   const unsigned = { ...head, time, keyId: key.keyId };
   const signature = await crypto.subtle.sign('Ed25519', key.key, new TextEncoder().encode(signedText(unsigned)));
   return { ...unsigned, signature: b64url(signature) };

@@ -16,7 +16,8 @@ const IMPORT_PAGE_BYTES = 4 * 1024 * 1024;
 export async function exportLog(request: IRequest, env: Env): Promise<Response> {
   const raw = new URL(request.url).searchParams.get('after') ?? '0';
   let after = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(after)) return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(after))
+    return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
   const ctx = await tenantCall(request, env, request.params['tenant']!);
   if (!ctx.ok) return ctx.response;
   const first = await ctx.log.exportPage(ctx.call, after);
@@ -24,26 +25,32 @@ export async function exportLog(request: IRequest, env: Env): Promise<Response> 
   const encoder = new TextEncoder();
   let page: typeof first.value | undefined = first.value;
   // Pull-driven: the next page is asked of the log only when the client has read the last one.
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!page) {
-        const next = await ctx.log.exportPage(ctx.call, after);
-        if (!next.ok) return controller.error(new Error(next.error.message));
-        page = next.value;
-      }
-      const { text, last, count } = page;
-      page = undefined;
-      if (count === 0) return controller.close();
-      controller.enqueue(encoder.encode(text));
-      after = last;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!page) {
+          const next = await ctx.log.exportPage(ctx.call, after);
+          if (!next.ok) return controller.error(new Error(next.error.message));
+          page = next.value;
+        }
+        const { text, last, count } = page;
+        page = undefined;
+        if (count === 0) return controller.close();
+        controller.enqueue(encoder.encode(text));
+        after = last;
+      },
     },
-  }, { highWaterMark: 0 });
-  return new Response(body, { headers: { 'content-type': `${NDJSON}; charset=utf-8`, 'x-event-seq': String(first.value.head) } });
+    { highWaterMark: 0 },
+  );
+  return new Response(body, {
+    headers: { 'content-type': `${NDJSON}; charset=utf-8`, 'x-event-seq': String(first.value.head) },
+  });
 }
 
 export async function importLog(request: IRequest, env: Env): Promise<Response> {
   const type = request.headers.get('content-type') ?? '';
-  if (!/ndjson|jsonl|json/i.test(type)) return problem({ code: 'unsupported_media_type', message: `send ${NDJSON}, not ${type || 'no content type'}` });
+  if (!/ndjson|jsonl|json/i.test(type))
+    return problem({ code: 'unsupported_media_type', message: `send ${NDJSON}, not ${type || 'no content type'}` });
   const ctx = await tenantCall(request, env, request.params['tenant']!);
   if (!ctx.ok) return ctx.response;
   const id = crypto.randomUUID();
@@ -79,8 +86,13 @@ export async function importLog(request: IRequest, env: Env): Promise<Response> 
     const done = await ctx.log.importCommit(ctx.call, id);
     if (!done.ok) return problem(done.error);
     // The read model catches up from the outbox's nudge; this one saves it the wait.
-    await readModelOf(env, ctx.call.tenant).catchUp(ctx.call.tenant).catch(() => undefined);
-    return json({ imported: done.value.seq, head: { seq: done.value.seq, hash: done.value.hash } }, { headers: { 'x-event-seq': String(done.value.seq) } });
+    await readModelOf(env, ctx.call.tenant)
+      .catchUp(ctx.call.tenant)
+      .catch(() => undefined);
+    return json(
+      { imported: done.value.seq, head: { seq: done.value.seq, hash: done.value.hash } },
+      { headers: { 'x-event-seq': String(done.value.seq) } },
+    );
   } catch (error) {
     await ctx.log.importAbort(ctx.call, id).catch(() => undefined);
     if (error instanceof TypeError) return badRequest(`the body could not be read as UTF-8 NDJSON: ${error.message}`);
@@ -94,7 +106,11 @@ export async function auditCheckpoint(request: IRequest, env: Env): Promise<Resp
   const key = await signingKey(env.AUDIT_SIGNING_KEY);
   const head = await ctx.log.head(ctx.call);
   if (!head.ok) return problem(head.error);
-  if (!key) return problem({ code: 'unavailable', message: 'no usable AUDIT_SIGNING_KEY (an Ed25519 private key: JWK, or PKCS #8 in base64) is configured' });
+  if (!key)
+    return problem({
+      code: 'unavailable',
+      message: 'no usable AUDIT_SIGNING_KEY (an Ed25519 private key: JWK, or PKCS #8 in base64) is configured',
+    });
   const checkpoint = await sign(key, { tenant: ctx.call.tenant, ...head.value }, new Date().toISOString());
   return json(checkpoint, { headers: { 'x-event-seq': String(head.value.seq) } });
 }
@@ -111,7 +127,10 @@ export async function eraseContactRoute(request: IRequest, env: Env): Promise<Re
   if (!erased.ok) return problem(erased.error);
   // The read model held copies too: it is reset and refilled from the redacted log before we answer.
   const wiped = await readModelOf(env, ctx.call.tenant).wipe(ctx.call.tenant);
-  return json({ ...erased.value, readModel: wiped.ok ? wiped.value : { error: wiped.error.message } }, { headers: { 'x-event-seq': String(erased.value.seq) } });
+  return json(
+    { ...erased.value, readModel: wiped.ok ? wiped.value : { error: wiped.error.message } },
+    { headers: { 'x-event-seq': String(erased.value.seq) } },
+  );
 }
 
 /** The routes, for the router's table (scopes: export, import, checkpoint and erase need admin; keys are public). */

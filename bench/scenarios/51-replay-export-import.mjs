@@ -7,19 +7,25 @@ export default {
     const source = ctx.tenant('export');
     for (let done = 0; done < contacts; done += 1_000) {
       const operations = Array.from({ length: Math.min(1_000, contacts - done) }, (_, i) => ({
-        type: 'Contact', verb: 'create', data: { name: `Person ${done + i}`, email: `p${done + i}@example.com`, stage: 'Lead' },
+        type: 'Contact',
+        verb: 'create',
+        data: { name: `Person ${done + i}`, email: `p${done + i}@example.com`, stage: 'Lead' },
       }));
       const answer = await ctx.api(`/~${source}/batch`, { body: { operations, atomic: true } });
       if (answer.status !== 200) throw new Error(`seeding: ${answer.status}`);
     }
     const auth = { authorization: `Bearer ${ctx.adminToken}` };
-    const exported = await ctx.time(async () => (await fetch(`${ctx.baseUrl}/~${source}/export`, { headers: auth })).text());
+    const exported = await ctx.time(async () =>
+      (await fetch(`${ctx.baseUrl}/~${source}/export`, { headers: auth })).text(),
+    );
     const events = exported.value.split('\n').filter(Boolean).length;
     if (events < contacts) throw new Error(`exported ${events} events for ${contacts} contacts`);
     const target = ctx.tenant('import');
     const imported = await ctx.time(async () => {
       const answer = await fetch(`${ctx.baseUrl}/~${target}/import`, {
-        method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: exported.value,
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/x-ndjson' },
+        body: exported.value,
       });
       if (answer.status !== 200) throw new Error(`import: ${answer.status} ${await answer.text()}`);
       return answer.json();

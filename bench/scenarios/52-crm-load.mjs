@@ -15,11 +15,34 @@ export default {
     const { ms, value } = await ctx.time(
       () =>
         new Promise((resolve, reject) =>
-          execFile(process.execPath, ['cli/crm.mjs', 'load', file, '--json', '--url', ctx.baseUrl, '--tenant', tenant, '--token', ctx.adminToken],
-            { maxBuffer: 1 << 26 }, (error, stdout, stderr) => (error && !stdout ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))))),
+          execFile(
+            process.execPath,
+            [
+              'cli/crm.mjs',
+              'load',
+              file,
+              '--json',
+              '--url',
+              ctx.baseUrl,
+              '--tenant',
+              tenant,
+              '--token',
+              ctx.adminToken,
+            ],
+            { maxBuffer: 1 << 26 },
+            (error, stdout, stderr) => (error && !stdout ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))),
+          ),
+        ),
     );
     rmSync(file, { force: true });
-    if (value.created !== rows) throw new Error(`crm load created ${value.created} of ${rows}: ${JSON.stringify(value.refused.slice(0, 3))}`);
-    ctx.report('crm load (CSV → capture batches)', rows / (ms / 1000), 'rows/s', undefined, `${rows.toLocaleString('en-US')} contacts, one run`);
+    if (value.created !== rows)
+      throw new Error(`crm load created ${value.created} of ${rows}: ${JSON.stringify(value.refused.slice(0, 3))}`);
+    ctx.report(
+      'crm load (CSV → capture batches)',
+      rows / (ms / 1000),
+      'rows/s',
+      undefined,
+      `${rows.toLocaleString('en-US')} contacts, one run`,
+    );
   },
 };

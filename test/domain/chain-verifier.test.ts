@@ -9,10 +9,22 @@ import { ERASED, personalValuesIn, redactDeep } from '../../domain/personal-data
 function aLog(datas: Record<string, unknown>[], types: string[] = []): StoredEvent[] {
   let prev = GENESIS_HASH;
   return datas.map((data, i) => {
-    const event = chain({
-      type: types[i] ?? 'Contact.Created', entityType: 'Contact', entityId: `contact_${i}`, data, seq: i + 1, id: `01K${i}`,
-      time: '2026-01-01T00:00:00.000Z', entityVersion: 1, actor: 'admin', causationId: null, correlationId: null,
-    }, prev);
+    const event = chain(
+      {
+        type: types[i] ?? 'Contact.Created',
+        entityType: 'Contact',
+        entityId: `contact_${i}`,
+        data,
+        seq: i + 1,
+        id: `01K${i}`,
+        time: '2026-01-01T00:00:00.000Z',
+        entityVersion: 1,
+        actor: 'admin',
+        causationId: null,
+        correlationId: null,
+      },
+      prev,
+    );
     prev = event.hash;
     return event;
   });
@@ -41,15 +53,26 @@ describe('ChainVerifier', () => {
 
   it('accepts redacted data vouched for by a later erasure record, and nothing else', () => {
     const redacted = { name: ERASED };
-    const base = aLog([{ name: 'Ann' }, { name: 'Ben' }, { subject: 'contact_0', fields: ['name'], redacted: [{ seq: 1, datahash: dataHashOf(redacted) }] }],
-      ['Contact.Created', 'Contact.Created', 'Contact.Erased']);
+    const base = aLog(
+      [
+        { name: 'Ann' },
+        { name: 'Ben' },
+        { subject: 'contact_0', fields: ['name'], redacted: [{ seq: 1, datahash: dataHashOf(redacted) }] },
+      ],
+      ['Contact.Created', 'Contact.Created', 'Contact.Erased'],
+    );
     expect(verify([{ ...base[0]!, data: redacted }, base[1]!, base[2]!])).toEqual({ seq: 3, hash: base[2]!.hash });
     expect(verify([{ ...base[0]!, data: { name: 'Someone' } }, base[1]!, base[2]!])).toMatchObject({ seq: 1 });
-    expect(verify([{ ...base[0]!, data: redacted }, { ...base[1]!, data: { name: 'Forged' } }, base[2]!])).toMatchObject({ seq: 2 });
+    expect(
+      verify([{ ...base[0]!, data: redacted }, { ...base[1]!, data: { name: 'Forged' } }, base[2]!]),
+    ).toMatchObject({ seq: 2 });
   });
 
   it('refuses an erasure record naming a later event', () => {
-    const log = aLog([{ name: 'Ann' }, { subject: 'x', fields: [], redacted: [{ seq: 5, datahash: 'x' }] }], ['Contact.Created', 'Contact.Erased']);
+    const log = aLog(
+      [{ name: 'Ann' }, { subject: 'x', fields: [], redacted: [{ seq: 5, datahash: 'x' }] }],
+      ['Contact.Created', 'Contact.Erased'],
+    );
     expect(verify(log)).toMatchObject({ seq: 2, reason: expect.stringMatching(/earlier events/) });
   });
 });
@@ -85,7 +108,9 @@ describe('personal data', () => {
     ]);
     expect(values.sort()).toEqual(['+1 555', 'Ann Lee', 'Ann@Example.com', 'ann@example.com'].sort());
     expect(redactDeep({ name: 'Follow up with Ann Lee', n: 3, list: ['Ann Lee - Inbound'] }, values)).toEqual({
-      name: `Follow up with ${ERASED}`, n: 3, list: [`${ERASED} - Inbound`],
+      name: `Follow up with ${ERASED}`,
+      n: 3,
+      list: [`${ERASED} - Inbound`],
     });
     expect(redactDeep({ a: 'Al', b: 'Sales' }, ['Al'])).toEqual({ a: ERASED, b: 'Sales' });
   });

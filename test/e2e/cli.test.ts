@@ -27,10 +27,14 @@ beforeAll(async () => {
   dev = await startWranglerDev({ vars: { AUDIT_SIGNING_KEY: SIGNING_KEY } });
   dir = mkdtempSync(join(tmpdir(), 'crm-cli-'));
   env = { CRM_URL: dev.url, CRM_TENANT: 'acme', CRM_TOKEN: E2E_ADMIN_TOKEN };
-  const created = (await (await send(dev.url, '/~acme/contacts', { name: 'Ada Lovelace', email: 'ada@example.com', stage: 'Lead' })).json()) as { $id: string };
+  const created = (await (
+    await send(dev.url, '/~acme/contacts', { name: 'Ada Lovelace', email: 'ada@example.com', stage: 'Lead' })
+  ).json()) as { $id: string };
   contactId = created.$id;
   await fetch(`${dev.url}/~acme/contacts/${contactId}`, {
-    method: 'PATCH', headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Countess' }),
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'Countess' }),
   });
   await send(dev.url, '/~acme/contacts', { name: 'Charles Babbage', email: 'charles@example.com' });
   exportFile = join(dir, 'acme.ndjson');
@@ -50,11 +54,20 @@ describe('crm export and verify', () => {
     expect(verified.code, verified.stderr).toBe(0);
     expect(verified.stdout).toMatch(new RegExp(`^ok: ${head} events, head seq ${head} hash [0-9a-f]{64}`));
     expect(verified.stdout).toMatch(/Contact\s+2 live\s+2 in all/);
-    expect(JSON.parse((await crm(['verify', exportFile, '--json'])).stdout)).toMatchObject({ ok: true, events: head, head: { seq: head }, entities: { Contact: { live: 2 } } });
+    expect(JSON.parse((await crm(['verify', exportFile, '--json'])).stdout)).toMatchObject({
+      ok: true,
+      events: head,
+      head: { seq: head },
+      entities: { Contact: { live: 2 } },
+    });
   });
 
   const tampered: [string, (ls: string[]) => string[], RegExp][] = [
-    ['changed data', (ls) => ls.map((l, i) => (i === 1 ? l.replace('Countess', 'Duchess') : l)), /^broken at seq 2: data does not match datahash/],
+    [
+      'changed data',
+      (ls) => ls.map((l, i) => (i === 1 ? l.replace('Countess', 'Duchess') : l)),
+      /^broken at seq 2: data does not match datahash/,
+    ],
     ['a removed event', (ls) => ls.filter((_, i) => i !== 1), /^broken at seq 2: expected seq 2, found 3/],
     ['two events swapped', (ls) => [ls[0]!, ls[2]!, ls[1]!], /^broken at seq 2: expected seq 2, found 3/],
   ];
@@ -73,7 +86,12 @@ describe('crm export and verify', () => {
     for (const threads of ['2', '3', '5']) {
       const run = await crm(['verify', exportFile, '--threads', threads, '--json']);
       expect(run.code, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, events: head, head: { seq: head }, entities: { Contact: { live: 2 } } });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        ok: true,
+        events: head,
+        head: { seq: head },
+        entities: { Contact: { live: 2 } },
+      });
     }
   });
 
@@ -81,7 +99,11 @@ describe('crm export and verify', () => {
     const cp = join(dir, 'cp.json');
     const saved = await crm(['checkpoint', '-o', cp], env);
     expect(saved.code, saved.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(cp, 'utf8'))).toMatchObject({ tenant: 'acme', seq: head, publicKey: { kty: 'OKP' } });
+    expect(JSON.parse(readFileSync(cp, 'utf8'))).toMatchObject({
+      tenant: 'acme',
+      seq: head,
+      publicKey: { kty: 'OKP' },
+    });
     await send(dev.url, '/~acme/contacts', { name: 'Grace Hopper', email: 'grace@example.com' });
     const later = join(dir, 'later.ndjson');
     expect((await crm(['export', '-o', later], env)).code).toBe(0);
@@ -92,7 +114,10 @@ describe('crm export and verify', () => {
     expect(truncated.code).toBe(1);
     expect(truncated.stderr).toContain(`broken at seq 3: the file ends at seq 2, before the checkpoint's seq ${head}`);
     const forged = join(dir, 'forged-cp.json');
-    writeFileSync(forged, JSON.stringify({ ...JSON.parse(readFileSync(cp, 'utf8')), time: '2020-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      forged,
+      JSON.stringify({ ...JSON.parse(readFileSync(cp, 'utf8')), time: '2020-01-01T00:00:00.000Z' }),
+    );
     const refused = await crm(['verify', later, '--checkpoint', forged]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/signature does not verify/);
@@ -106,7 +131,9 @@ describe('crm replay', () => {
     const state = JSON.parse(run.stdout);
     expect(state).toMatchObject({ $id: contactId, $version: 1, name: 'Ada Lovelace' });
     expect(state.title).toBeUndefined();
-    expect(JSON.parse((await crm(['replay', exportFile, '--until', '2', '--id', contactId])).stdout).title).toBe('Countess');
+    expect(JSON.parse((await crm(['replay', exportFile, '--until', '2', '--id', contactId])).stdout).title).toBe(
+      'Countess',
+    );
   });
 });
 
@@ -121,7 +148,10 @@ describe('crm import', () => {
   });
 
   it('exits 1 on a broken file, naming the seq, and imports nothing', async () => {
-    const run = await crm(['import', rewrite('broken-import.ndjson', (ls) => ls.filter((_, i) => i !== 1)), '--tenant', 'acme-broken'], env);
+    const run = await crm(
+      ['import', rewrite('broken-import.ndjson', (ls) => ls.filter((_, i) => i !== 1)), '--tenant', 'acme-broken'],
+      env,
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/import refused at seq 2: expected seq 2, found 3/);
     const events = (await (await send(dev.url, '/~acme-broken/events')).json()) as { data: unknown[] };
@@ -132,7 +162,11 @@ describe('crm import', () => {
 describe('crm load', () => {
   it('captures contacts from CSV, deduplicated by email, and reports refused rows', async () => {
     const csv = join(dir, 'contacts.csv');
-    writeFileSync(csv, 'name,email,title\n"Lin, Mei",mei@example.com,CTO\nMei Lin,MEI@example.com,\nNo Email,,\nBad Email,not-an-email,\n');
+    writeFileSync(
+      csv,
+      'name,email,title\n"Lin, Mei",mei@example.com,CTO\nMei Lin,MEI@example.com,\n' +
+        'No Email,,\nBad Email,not-an-email,\n',
+    );
     const run = await crm(['load', csv, '--tenant', 'acme-load', '--json'], env);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ rows: 4, created: 1, matched: 1 });
@@ -143,7 +177,9 @@ describe('crm load', () => {
 
 describe('crm tail', () => {
   it('follows the log, filtered by type, until interrupted', async () => {
-    const child = spawn(process.execPath, ['cli/crm.mjs', 'tail', '--types', 'Contact.Created'], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['cli/crm.mjs', 'tail', '--types', 'Contact.Created'], {
+      env: { ...process.env, ...env },
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     await send(dev.url, '/~acme/contacts', { name: 'Alan Turing', email: 'alan@example.com' });

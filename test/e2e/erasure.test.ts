@@ -8,7 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { send } from './cli-helpers';
 import { startWranglerDev, type WranglerDev } from './wrangler-dev';
 
-const PERSON = { name: 'Xanthippe Quarrington', email: 'xanthippe.q@erasure.example', phone: '+44 20 7946 0321', stage: 'Lead' };
+const PERSON = {
+  name: 'Xanthippe Quarrington',
+  email: 'xanthippe.q@erasure.example',
+  phone: '+44 20 7946 0321',
+  stage: 'Lead',
+};
 const OTHER = { name: 'Bartholomew Keep', email: 'bart.keep@erasure.example' };
 
 function filesUnder(dir: string): string[] {
@@ -22,7 +27,9 @@ function filesUnder(dir: string): string[] {
 function scan(state: string, values: readonly string[]): { file: string; value: string }[] {
   return filesUnder(join(state, 'v3/do')).flatMap((file) => {
     const bytes = readFileSync(file);
-    return values.filter((v) => bytes.includes(Buffer.from(v))).map((value) => ({ file: file.slice(state.length), value }));
+    return values
+      .filter((v) => bytes.includes(Buffer.from(v)))
+      .map((value) => ({ file: file.slice(state.length), value }));
   });
 }
 
@@ -38,7 +45,9 @@ describe('an erasure, on disk', () => {
     dev = await startWranglerDev({ persistTo: state });
     const { url } = dev;
     await fetch(`${url}/~acme/settings`, {
-      method: 'PATCH', headers: { authorization: 'Bearer e2e-admin-token', 'content-type': 'application/json' }, body: '{"qualifyThreshold":0}',
+      method: 'PATCH',
+      headers: { authorization: 'Bearer e2e-admin-token', 'content-type': 'application/json' },
+      body: '{"qualifyThreshold":0}',
     });
     const person = (await (await send(url, '/~acme/contacts', PERSON)).json()) as { $id: string };
     await send(url, `/~acme/contacts/${person.$id}/qualify`, {}, { 'idempotency-key': 'qualify-1' });

@@ -31,17 +31,34 @@ async function freePort(): Promise<number> {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((done) => child.once('exit', () => done()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((done) => child.once('exit', () => done()));
 }
 
-export async function startWranglerDev(opts: { persistTo?: string; vars?: Record<string, string> } = {}): Promise<WranglerDev> {
+export async function startWranglerDev(
+  opts: { persistTo?: string; vars?: Record<string, string> } = {},
+): Promise<WranglerDev> {
   const port = await freePort();
   const inspector = await freePort();
   const ownState = opts.persistTo === undefined;
   const persistTo = opts.persistTo ?? mkdtempSync(join(tmpdir(), 'crm-e2e-'));
   const vars = { ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...opts.vars };
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persistTo,
-    '--show-interactive-dev-session=false', '--log-level', 'error', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
+  const args = [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspector),
+    '--persist-to',
+    persistTo,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'error',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
   // Through this very node (24): the wrangler script's shebang would find the system's older one.
   const child = spawn(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), ...args], {
     cwd: ROOT,
