@@ -52,7 +52,9 @@ export function eraseContact(sql: SqlStorage, store: EventStore, id: string, met
   const contact = store.get(id);
   if (!contact || contact.type !== 'Contact') return failure('not_found', `no contact ${id}`);
   const own = store.eventsOf(id);
-  if (own.some((e) => e.type === `Contact.${ERASED_EVENT}`)) return failure('gone', `${id} was erased already`);
+  if (own.some((e) => e.type === `Contact.${ERASED_EVENT}`)) {
+    return failure('gone', `${id} was erased already`, { extra: { erased: true } });
+  }
   const values = personalValuesIn(
     'Contact',
     own.map((e) => e.data),

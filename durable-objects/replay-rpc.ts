@@ -66,6 +66,8 @@ export class ReplayRpc {
       console.error('erase: rolled back', error);
       return failure('internal', 'an internal error; nothing was erased');
     }
+    // Erased already: the physical step runs again, so a retry after a failed compaction finishes it.
+    if (!answer.ok && answer.error.extra?.['erased'] === true) await this.compactor.compact();
     if (!answer.ok) return answer;
     await this.compactor.compact();
     store.reloadHead();

@@ -124,6 +124,10 @@ export async function eraseContactRoute(request: IRequest, env: Env): Promise<Re
   const ctx = await tenantCall(request, env, request.params['tenant']!);
   if (!ctx.ok) return ctx.response;
   const erased = await ctx.log.erase(ctx.call, request.params['id']!);
+  if (!erased.ok && erased.error.extra?.['erased'] === true) {
+    // A retry: the log finished its physical step again; so does the read model, then 410.
+    await readModelOf(env, ctx.call.tenant).wipe(ctx.call.tenant);
+  }
   if (!erased.ok) return problem(erased.error);
   // The read model held copies too: it is reset and refilled from the redacted log before we answer.
   const wiped = await readModelOf(env, ctx.call.tenant).wipe(ctx.call.tenant);
