@@ -3,7 +3,7 @@
 // own code (chain verifier, fold); this launcher bundles them with esbuild into a cached file and runs it.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,15 +20,18 @@ for (const dir of ['cli', 'domain']) {
 }
 const outfile = join(tmpdir(), `crm-cli-${stamp.digest('hex').slice(0, 16)}.mjs`);
 if (!existsSync(outfile)) {
+  // Built beside, then renamed: two runs building at once never import a half-written bundle.
+  const partial = `${outfile}.${process.pid}.tmp`;
   await build({
     entryPoints: [join(root, 'cli/main.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node22',
-    outfile,
+    outfile: partial,
     logLevel: 'error',
   });
+  renameSync(partial, outfile);
 }
 const { main } = await import(pathToFileURL(outfile).href);
 process.exitCode = await main(process.argv.slice(2));
