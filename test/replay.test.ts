@@ -52,15 +52,25 @@ describe('GET /~t/export', () => {
     expect(linesOf(await exported(tenant, '?after=2')).map((l) => JSON.parse(l).seq)[0]).toBe(3);
   });
 
-  it('streams a log longer than one page', async () => {
+  it('streams a log longer than one page, and imports it back over several pages', async () => {
     const tenant = aTenant();
     for (let i = 0; i < 3; i++) {
       const operations = Array.from({ length: 1_000 }, () => ({ type: 'Contact', verb: 'create', data: aContact() }));
       expect((await api(`/~${tenant}/batch`, { method: 'POST', body: { operations, atomic: true } })).status).toBe(200);
     }
-    const seqs = linesOf(await exported(tenant)).map((l) => JSON.parse(l).seq);
+    const text = await exported(tenant);
+    const seqs = linesOf(text).map((l) => JSON.parse(l).seq);
     expect(seqs.length).toBeGreaterThanOrEqual(3_000);
     expect(seqs.every((s, i) => s === i + 1)).toBe(true);
+    const copy = aTenant();
+    const imported = await importInto(copy, text);
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+    expect(await exported(copy)).toBe(text);
+    // A break past the first page still refuses the whole import.
+    const other = aTenant();
+    const broken = await importInto(other, linesOf(text).filter((_, i) => i !== 2_500).join('\n') + '\n');
+    expect(broken.body).toMatchObject({ status: 422, seq: 2_501 });
+    expect(await exported(other)).toBe('');
   });
 
   it('needs the admin scope and a valid after', async () => {
