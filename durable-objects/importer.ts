@@ -6,7 +6,7 @@
 import { ChainVerifier } from '../domain/chain-verifier';
 import type { Entity } from '../domain/entity';
 import { evolve } from '../domain/evolve';
-import { parseExportLine } from '../domain/export-line';
+import { parseExportLine, rawDataOf } from '../domain/export-line';
 import type { StoredEvent } from '../domain/events';
 import type { EventStore } from './event-store';
 import { failure, ok, type Result } from './protocol';
@@ -64,14 +64,20 @@ export class Importer {
     if (!open || open.id !== id)
       return failure('conflict', 'this import is no longer open (another began, or the object restarted): start again');
     const refused = this.tx.run(() => {
+      // The page's folded entities stay in memory and are written once at its end.
+      const staged = new Map<string, Entity>();
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
         open.lineNo++;
         const event = parseExportLine(line);
         if ('reason' in event)
           return { seq: open.verifier.head.seq + 1, reason: `line ${open.lineNo}: ${event.reason}` };
-        const broken = open.verifier.push(event) ?? this.stage(event);
+        const broken = open.verifier.push(event, rawDataOf(line)) ?? this.stage(event, staged);
         if (broken) return broken;
+      }
+      for (const [entityId, entity] of staged) {
+        const json = JSON.stringify(entity);
+        this.sql.exec('INSERT OR REPLACE INTO import_entities (id, entity) VALUES (?, ?)', entityId, json);
       }
       return null;
     });
@@ -127,10 +133,13 @@ export class Importer {
   }
 
   // Folds with the domain's evolve into the staged state; versions must follow each entity's history.
-  private stage(event: StoredEvent): { seq: number; reason: string } | null {
+  private stage(event: StoredEvent, staged: Map<string, Entity>): { seq: number; reason: string } | null {
     const sql = this.sql;
-    const row = sql.exec('SELECT entity FROM import_entities WHERE id = ?', event.entityId).toArray()[0];
-    const before = row ? (JSON.parse(String(row['entity'])) as Entity) : undefined;
+    let before = staged.get(event.entityId);
+    if (!before) {
+      const row = sql.exec('SELECT entity FROM import_entities WHERE id = ?', event.entityId).toArray()[0];
+      before = row ? (JSON.parse(String(row['entity'])) as Entity) : undefined;
+    }
     const expected = (before?.version ?? 0) + 1;
     if (event.entityVersion !== expected)
       return {
@@ -139,9 +148,18 @@ export class Importer {
       };
     if (before && before.type !== event.entityType)
       return { seq: event.seq, reason: `${event.entityId} is a ${before.type}, not a ${event.entityType}` };
-    if (sql.exec('SELECT 1 FROM import_events WHERE id = ?', event.id).toArray().length)
+    try {
+      this.insert(event);
+    } catch {
+      // The only constraint an event that continues the chain can break: its id is UNIQUE.
       return { seq: event.seq, reason: `event id ${event.id} appears twice` };
-    sql.exec(
+    }
+    staged.set(event.entityId, evolve(before, event));
+    return null;
+  }
+
+  private insert(event: StoredEvent): void {
+    this.sql.exec(
       `INSERT INTO import_events (${COLUMNS})
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       event.seq,
@@ -159,12 +177,6 @@ export class Importer {
       event.prevHash,
       event.hash,
     );
-    sql.exec(
-      'INSERT OR REPLACE INTO import_entities (id, entity) VALUES (?, ?)',
-      event.entityId,
-      JSON.stringify(evolve(before, event)),
-    );
-    return null;
   }
 
   private dropStaging(): void {

@@ -1,6 +1,8 @@
 // Export and import (issue 10): the log out as NDJSON, each line as the chain hashed it, and back into an
 // empty tenant, verified and folded as it streams; a broken line refuses the whole import at its seq.
 import { describe, expect, it } from 'vitest';
+import { chain, GENESIS_HASH } from '../domain/events';
+import { exportLine } from '../domain/export-line';
 import { aContact, created } from './builders';
 import { aTenant, api, apiJson } from './http';
 import { expectProblem } from './problem';
@@ -111,6 +113,25 @@ describe('POST /~t/import', () => {
       { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } },
       409,
     );
+  });
+
+  it('refuses a well-chained log that reuses an event id, or skips an entity version', async () => {
+    const entityId = 'contact_01J00000000000000000000001';
+    const first = chain(
+      {
+        type: 'Contact.Created', entityType: 'Contact', entityId, data: { name: 'A' }, seq: 1,
+        id: '01J00000000000000000000001', time: '2026-01-01T00:00:00.000Z', entityVersion: 1, actor: 'admin',
+        causationId: null, correlationId: null,
+      },
+      GENESIS_HASH,
+    );
+    const reused = chain({ ...first, entityId: 'contact_01J00000000000000000000002', seq: 2 }, first.hash);
+    const twice = await importInto(aTenant(), `${exportLine(first)}\n${exportLine(reused)}\n`);
+    expect(twice.body).toMatchObject({ status: 422, seq: 2, reason: expect.stringMatching(/appears twice/) });
+    const skipped = chain({ ...first, id: '01J00000000000000000000003', seq: 2, entityVersion: 3 }, first.hash);
+    const gap = await importInto(aTenant(), `${exportLine(first)}\n${exportLine(skipped)}\n`);
+    const reason = expect.stringMatching(/entityversion 3 .* expected 2/);
+    expect(gap.body).toMatchObject({ status: 422, seq: 2, reason });
   });
 
   const refusals: [string, (text: string) => string, number, RegExp][] = [
