@@ -4,7 +4,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import { hooks } from '../domain/crm';
-import type { StoredEvent } from '../domain/events';
+import type { DomainEvent, StoredEvent } from '../domain/events';
 import type { Env } from '../workers/env';
 import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
@@ -23,6 +23,7 @@ import { RescoreJob } from './rescore-job';
 import type { SettingsPatch } from '../domain/settings';
 import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
 import { Outbox } from './outbox';
+import { StreamNotice } from './stream-notice';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 
@@ -42,6 +43,8 @@ export class TenantLog extends DurableObject<Env> {
   private readonly reader: EntityReader;
   private readonly history: HistoryReader;
   private readonly auditor: ChainAuditor;
+  /** Nudges the tenant's StreamHub after commits (durable-objects/stream-notice.ts). */
+  private readonly streams: StreamNotice;
   /** Writes arriving together share one commit; after-hooks run once per group. */
   private readonly writes = new GroupCommit(() => this.runAfterHooks());
   private readonly nextId = monotonicFactory();
@@ -53,7 +56,9 @@ export class TenantLog extends DurableObject<Env> {
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
     this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
     this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
-    this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
+    const streams = new StreamNotice(env, () => this.tenantName(), () => this.store.headSeq);
+    this.streams = streams;
+    this.store = new EventStore(ctx.storage.sql, (events) => (this.outbox.record(events), streams.appended()));
     this.keys = new ApiKeys(ctx.storage.sql);
     this.idempotency = new IdempotencyStore(ctx.storage);
     const jobs = new HookJobs(ctx.storage.sql, hooks);
@@ -149,10 +154,10 @@ export class TenantLog extends DurableObject<Env> {
   }
 
   /** The log as stored events after a seq: what subscribers and the export read. */
-  async events(call: CallContext, query: { after: number; limit: number; type?: string }): Promise<Result<{ events: StoredEvent[]; head: number }>> {
+  async events(call: CallContext, query: { after: number; limit: number; types?: readonly string[] }): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok({ events: this.store.eventsAfter(query.after, query.limit, query.type), head: this.store.headSeq });
+    return ok({ events: this.store.eventsAfter(query.after, query.limit, query.types), head: this.store.headSeq });
   }
 
   /** One entity's history (merged sources included), a page after a seq. */
@@ -182,6 +187,11 @@ export class TenantLog extends DurableObject<Env> {
     return { events: this.store.eventsAfter(after, limit), head: this.store.headSeq };
   }
 
+  /** A fact the tenant's StreamHub records in the log (Webhook.Disabled); internal: no credential. */
+  async recordFact(event: DomainEvent): Promise<number> {
+    return this.writes.submit(() => this.shell.transact({ actor: 'system', nowMs: Date.now() }, (uow) => uow.append([event]).at(-1)!.seq));
+  }
+
   /** Creates an API key; the secret is returned here once and stored only as a hash. */
   async createKey(call: CallContext, input: { name: string; scopes: Scope[]; rateLimit?: number; hash: string }): Promise<Result<ApiKey>> {
     const auth = this.authorize(call, 'admin');
@@ -202,7 +212,9 @@ export class TenantLog extends DurableObject<Env> {
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.keys.revoke(id, new Date().toISOString()) ? ok(null) : failure('not_found', `no active key ${id}`);
+    if (!this.keys.revoke(id, new Date().toISOString())) return failure('not_found', `no active key ${id}`);
+    this.streams.revoked(`key:${id}`);
+    return ok(null);
   }
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */

@@ -4,6 +4,8 @@ import { auditVerify, entityEvents } from './audit-routes';
 import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-routes';
 import type { Env } from './env';
 import { listEvents } from './event-routes';
+import { eventSocket, eventStream } from './stream-routes';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, readWebhook, redeliver, updateWebhook } from './webhook-routes';
 import { createKey, listKeys, revokeKey } from './key-routes';
 import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
 import { listEntities, queryEntities } from './list-routes';
@@ -20,6 +22,12 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
   ['/~:tenant/keys/:id', { DELETE: revokeKey }],
   ['/~:tenant/events', { GET: listEvents }],
+  ['/~:tenant/events/stream', { GET: eventStream }],
+  ['/~:tenant/events/ws', { GET: eventSocket }],
+  ['/~:tenant/webhooks', { GET: listWebhooks, POST: createWebhook }],
+  ['/~:tenant/webhooks/:id', { GET: readWebhook, PATCH: updateWebhook, DELETE: deleteWebhook }],
+  ['/~:tenant/webhooks/:id/deliveries', { GET: listDeliveries }],
+  ['/~:tenant/webhooks/:id/deliveries/:deliveryId/redeliver', { POST: redeliver }],
   ['/~:tenant/audit/verify', { GET: auditVerify }],
   ['/~:tenant/query', { POST: queryEntities }],
   ['/~:tenant/projections/status', { GET: projectionStatus }],
