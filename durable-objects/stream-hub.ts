@@ -91,7 +91,7 @@ export class StreamHub extends DurableObject<Env> {
     });
     this.sse.add(sub);
     this.feed.add(sub);
-    this.heartbeat ??= setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat ??= setInterval(() => this.beat(), Number(this.env.STREAM_HEARTBEAT_MS) || HEARTBEAT_MS);
     void this.refreshHead().catch(() => undefined);
     return new Response(readable, {
       headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },

@@ -98,6 +98,26 @@ describe('SSE: GET /events/stream', () => {
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   }, 30_000);
 
+  it('sends a heartbeat comment while nothing happens', async () => {
+    const { tenant } = await aTenantWithEvents();
+    // The tests' hub beats every 300 ms (STREAM_HEARTBEAT_MS); in production every 15 s.
+    const frames = await readSse(await api(`/~${tenant}/events/stream`), (f) => f.some((x) => x.comment?.startsWith('heartbeat')), 3_000);
+    expect(frames.some((f) => f.comment?.startsWith('heartbeat'))).toBe(true);
+  });
+
+  it('ends the stream of a revoked key; the key is refused afterwards', async () => {
+    const { tenant } = await aTenantWithEvents();
+    const { id, key } = await aKey(tenant, ['read']);
+    const response = await api(`/~${tenant}/events/stream?after=0`, { token: key });
+    const reading = readSse(response, () => false, 3_000);
+    await new Promise((r) => setTimeout(r, 100));
+    const revokedAt = Date.now();
+    expect((await api(`/~${tenant}/keys/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(eventsOf(await reading).length).toBe(4);
+    expect(Date.now() - revokedAt).toBeLessThan(2_500); // ended by the revocation, not by the read timeout
+    expect((await apiJson(`/~${tenant}/events/stream`, { token: key })).status).toBe(401);
+  });
+
   it('needs only the read scope; a bad after is 400; no credential is 401', async () => {
     const { tenant } = await aTenantWithEvents();
     const { key } = await aKey(tenant, ['read']);

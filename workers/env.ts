@@ -22,4 +22,6 @@ export interface Env {
   readonly WEBHOOKS_DLQ: Queue<DeliveryMessage>;
   /** "true" allows http webhooks on loopback addresses: local development and tests only. */
   readonly ALLOW_LOCAL_WEBHOOKS?: string;
+  /** SSE heartbeat period in ms (default 15000); tests shorten it. */
+  readonly STREAM_HEARTBEAT_MS?: string;
 }
