@@ -45,6 +45,10 @@ export async function startWranglerDev(opts: { persistTo?: string; vars?: Record
       // already gone
     }
   };
+  // If the test process itself goes away, its server goes too.
+  const onExit = () => signal('SIGKILL');
+  process.once('exit', onExit);
+  exited.then(() => process.off('exit', onExit));
   const stop = async () => {
     signal('SIGTERM');
     const timer = setTimeout(() => signal('SIGKILL'), 5_000);
