@@ -52,5 +52,5 @@ function ndjson(items: readonly unknown[], headers: Record<string, string>): Res
       if (i >= items.length) controller.close();
     },
   });
-  return new Response(body, { headers: { ...headers, 'content-type': 'application/x-ndjson' } });
+  return new Response(body, { headers: { ...headers, 'content-type': 'application/x-ndjson; charset=utf-8' } });
 }
