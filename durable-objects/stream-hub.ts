@@ -7,11 +7,12 @@ import { monotonicFactory } from 'ulid';
 import type { DomainEvent } from '../domain/events';
 import { parseTypePatterns, type TypePatterns } from '../domain/type-patterns';
 import type { Env } from '../workers/env';
-import { failure, ok, type Result } from './protocol';
+import type { Result } from './protocol';
 import { HEARTBEAT_MS, SocketSubscriber, SseSubscriber, type SocketState } from './stream-clients';
-import { StreamFeed, type Frame, type LogSource } from './stream-feed';
-import { judgeAttempt, WebhookSubscriber, type AttemptReport, type AttemptVerdict, type DeliveryMessage, type PreparedDelivery } from './webhook-dispatch';
-import { SCHEMA, WebhookStore, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
+import { StreamFeed, type LogSource } from './stream-feed';
+import type { AttemptReport, AttemptVerdict, PreparedDelivery } from './webhook-dispatch';
+import { WebhookService } from './webhook-service';
+import { SCHEMA, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
 
 /** What the Worker checked and forwards with a stream request (header x-subscription). */
 export interface Subscription {
@@ -24,15 +25,11 @@ export interface Subscription {
 
 type LogClient = LogSource & { ping(): Promise<number>; recordFact(event: DomainEvent): Promise<number> };
 
-const QUEUE_BATCH = 100;
-const RESEND_AFTER_MS = 5_000;
-
 export class StreamHub extends DurableObject<Env> {
   private readonly feed: StreamFeed;
-  private readonly webhooks: WebhookStore;
+  private readonly webhooks: WebhookService;
   private readonly sse = new Set<SseSubscriber>();
   private readonly sockets = new Map<WebSocket, SocketSubscriber>();
-  private readonly hooks = new Map<string, WebhookSubscriber>();
   private readonly nextId = monotonicFactory();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private tenant: string | undefined;
@@ -40,23 +37,25 @@ export class StreamHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
-    this.webhooks = new WebhookStore(ctx.storage.sql);
     const stored = ctx.storage.sql.exec("SELECT value FROM hub_meta WHERE key = 'tenant'").toArray()[0];
     if (stored) this.tenant = String(stored['value']);
     this.feed = new StreamFeed(() => this.log(), () => this.tenant ?? '');
+    this.webhooks = new WebhookService({
+      storage: ctx.storage, feed: this.feed, queue: env.WEBHOOKS, tenant: () => this.tenant, log: () => this.log(), nextId: (ms) => this.nextId(ms),
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
     // A hub woken from hibernation takes its sockets back where their attachments say they were.
     for (const socket of ctx.getWebSockets()) {
       const state = socket.deserializeAttachment() as SocketState | null;
       if (state && state.cursor !== null) this.follow(socket, { ...state, cursor: state.cursor });
     }
-    this.syncWebhooks();
+    this.webhooks.sync();
   }
 
   /** The log committed events up to `head`: everyone behind it is sent what follows. */
   async nudge(tenant: string, head: number): Promise<void> {
     this.remember(tenant);
-    this.syncWebhooks();
+    this.webhooks.sync();
     this.feed.advance(head);
   }
 
@@ -136,18 +135,14 @@ export class StreamHub extends DurableObject<Env> {
 
   /** Hands deliveries the queue did not take to it again. */
   override async alarm(): Promise<void> {
-    await this.enqueue();
+    await this.webhooks.enqueue();
   }
 
-  // ---- webhooks (the Worker checked the admin scope) ----
+  // ---- webhooks (the Worker checked the admin scope; durable-objects/webhook-service.ts) ----
 
   async createWebhook(tenant: string, input: Omit<NewWebhook, 'id' | 'cursor' | 'time'>): Promise<Result<Webhook>> {
     this.remember(tenant);
-    const head = await this.log().ping();
-    const now = Date.now();
-    const webhook = this.webhooks.create({ ...input, id: `webhook_${this.nextId(now)}`, cursor: head, time: iso(now) });
-    this.syncWebhooks();
-    return ok(webhook);
+    return this.webhooks.create(input);
   }
 
   async listWebhooks(): Promise<Webhook[]> {
@@ -155,73 +150,33 @@ export class StreamHub extends DurableObject<Env> {
   }
 
   async getWebhook(id: string): Promise<Result<Webhook>> {
-    const webhook = this.webhooks.get(id);
-    return webhook ? ok(webhook) : failure('not_found', `no webhook ${id}`);
+    return this.webhooks.get(id);
   }
 
   async updateWebhook(id: string, patch: WebhookPatch): Promise<Result<Webhook>> {
-    const head = patch.enabled ? await this.log().ping() : 0;
-    const webhook = this.ctx.storage.transactionSync(() => this.webhooks.update(id, patch, iso(Date.now()), head));
-    if (!webhook) return failure('not_found', `no webhook ${id}`);
-    this.hooks.get(id) && this.feed.remove(this.hooks.get(id)!);
-    this.hooks.delete(id);
-    this.syncWebhooks();
-    return ok(webhook);
+    return this.webhooks.update(id, patch);
   }
 
   async deleteWebhook(id: string): Promise<Result<null>> {
-    const gone = this.ctx.storage.transactionSync(() => this.webhooks.delete(id));
-    const sub = this.hooks.get(id);
-    if (sub) this.feed.remove(sub);
-    this.hooks.delete(id);
-    return gone ? ok(null) : failure('not_found', `no webhook ${id}`);
+    return this.webhooks.remove(id);
   }
 
   async deliveries(id: string, limit: number, before?: string): Promise<Result<{ data: Delivery[]; next: string | null }>> {
-    if (!this.webhooks.get(id)) return failure('not_found', `no webhook ${id}`);
-    const data = this.webhooks.deliveries(id, limit, before);
-    return ok({ data, next: data.length === limit ? data.at(-1)!.id : null });
+    return this.webhooks.deliveries(id, limit, before);
   }
 
   async redeliver(id: string, deliveryId: string): Promise<Result<Delivery>> {
-    const webhook = this.webhooks.get(id);
-    const delivery = this.webhooks.delivery(deliveryId);
-    if (!webhook || !delivery || delivery.webhookId !== id) return failure('not_found', `no delivery ${deliveryId} of webhook ${id}`);
-    if (webhook.status !== 'active') return failure('invalid', `webhook ${id} is disabled; enable it first`);
-    this.webhooks.redeliver(deliveryId, iso(Date.now()));
-    await this.enqueue();
-    return ok(this.webhooks.delivery(deliveryId)!);
+    return this.webhooks.redeliver(id, deliveryId);
   }
 
-  /** The consumer asks what to send; null when the message is stale (redelivered, done, disabled). */
-  async prepareDelivery(deliveryId: string, round: number): Promise<PreparedDelivery & { body: string } | null> {
-    const delivery = this.webhooks.delivery(deliveryId);
-    if (!delivery || delivery.round !== round || delivery.status !== 'pending') return null;
-    const webhook = this.webhooks.get(delivery.webhookId);
-    const secret = this.webhooks.secretOf(delivery.webhookId);
-    if (!webhook || webhook.status !== 'active' || secret === undefined) return null;
-    const [frame] = await this.feed.framesAfter(delivery.seq - 1);
-    if (!frame || frame.seq !== delivery.seq) return null;
-    return { url: webhook.url, secret, eventId: delivery.eventId, seq: delivery.seq, attempt: delivery.attempts + 1, body: frame.json };
+  /** The queue consumer asks what to send; null when its message is stale. */
+  async prepareDelivery(deliveryId: string, round: number): Promise<(PreparedDelivery & { body: string }) | null> {
+    return this.webhooks.prepare(deliveryId, round);
   }
 
-  /** The consumer reports an attempt; the answer says whether to retry (and when) or stop. */
+  /** The queue consumer reports an attempt; the answer says whether to retry (and when) or stop. */
   async recordAttempt(deliveryId: string, round: number, report: AttemptReport): Promise<AttemptVerdict> {
-    const delivery = this.webhooks.delivery(deliveryId);
-    const webhook = delivery && this.webhooks.get(delivery.webhookId);
-    if (!delivery || !webhook || delivery.round !== round || delivery.status !== 'pending') return { next: 'done', status: 'stale' };
-    const verdict = this.ctx.storage.transactionSync(() => judgeAttempt(this.webhooks, webhook, deliveryId, delivery.attempts, report));
-    if (verdict.disable) {
-      const sub = this.hooks.get(webhook.id);
-      if (sub) this.feed.remove(sub);
-      this.hooks.delete(webhook.id);
-      await this.log().recordFact({
-        type: 'Webhook.Disabled', entityType: 'Webhook', entityId: webhook.id,
-        data: { changes: { status: { from: 'active', to: 'disabled' } }, reason: verdict.disable, url: webhook.url },
-      });
-    }
-    const { disable: _reason, ...answer } = verdict;
-    return answer;
+    return this.webhooks.recordAttempt(deliveryId, round, report);
   }
 
   // ---- internals ----
@@ -236,50 +191,6 @@ export class StreamHub extends DurableObject<Env> {
     const sub = this.sockets.get(socket);
     if (sub) this.feed.remove(sub);
     this.sockets.delete(socket);
-  }
-
-  // Every active subscription has a feed subscriber at its stored cursor.
-  private syncWebhooks(): void {
-    for (const { webhook, cursor } of this.webhooks.active()) {
-      if (this.hooks.has(webhook.id) && this.feed.all().includes(this.hooks.get(webhook.id)!)) continue;
-      const sub = new WebhookSubscriber(webhook.id, webhook.types, cursor, (id, frames, through) => this.record(id, frames, through));
-      this.hooks.set(webhook.id, sub);
-      this.feed.add(sub);
-    }
-  }
-
-  private record(webhookId: string, frames: readonly Frame[], through: number): void {
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => this.webhooks.addDeliveries(webhookId, frames, through, () => `delivery_${this.nextId(now)}`, iso(now)));
-    if (frames.length) void this.enqueue();
-  }
-
-  private enqueuing: Promise<void> | undefined;
-  private enqueueAgain = false;
-
-  // Hands unqueued deliveries to the queue; a failed send leaves them for the alarm.
-  private async enqueue(): Promise<void> {
-    if (this.enqueuing) {
-      this.enqueueAgain = true;
-      return this.enqueuing;
-    }
-    this.enqueuing = (async () => {
-      do {
-        this.enqueueAgain = false;
-        for (let rows = this.webhooks.unqueued(QUEUE_BATCH); rows.length; rows = this.webhooks.unqueued(QUEUE_BATCH)) {
-          const tenant = this.tenant!;
-          try {
-            await this.env.WEBHOOKS.sendBatch(rows.map((r) => ({ body: { tenant, deliveryId: r.id, round: r.round } satisfies DeliveryMessage, contentType: 'json' })));
-          } catch (error) {
-            console.error('webhooks: queue send failed; the alarm retries', error);
-            await this.ctx.storage.setAlarm(Date.now() + RESEND_AFTER_MS);
-            return;
-          }
-          this.webhooks.markQueued(rows.map((r) => r.id));
-        }
-      } while (this.enqueueAgain);
-    })().finally(() => (this.enqueuing = undefined));
-    return this.enqueuing;
   }
 
   private async refreshHead(): Promise<number> {
@@ -337,4 +248,3 @@ function refuse(socket: WebSocket, detail: string): void {
   socket.close(1008, detail.slice(0, 120));
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
