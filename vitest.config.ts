@@ -13,7 +13,14 @@ export default defineConfig({
               bindings: { ADMIN_TOKEN: 'test-admin-token', STREAM_HEARTBEAT_MS: '300' },
               // The optional enrichment provider is absent in wrangler.toml; tests bind a stand-in worker.
               serviceBindings: { ENRICHMENT: 'enrichment-provider' },
-              workers: [{ name: 'enrichment-provider', modules: true, scriptPath: './test/fixtures/enrichment-provider.js', compatibilityDate: '2026-11-01' }],
+              workers: [
+                {
+                  name: 'enrichment-provider',
+                  modules: true,
+                  scriptPath: './test/fixtures/enrichment-provider.js',
+                  compatibilityDate: '2026-11-01',
+                },
+              ],
             },
           }),
         ],
@@ -21,7 +28,13 @@ export default defineConfig({
       },
       {
         // End to end, in Node: `wrangler dev` started per file, driven as outside clients do.
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 120_000 },
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

@@ -7,7 +7,8 @@ export const MAX_TYPE_PATTERNS = 50;
 
 export type TypePatterns = readonly string[];
 
-export type Parsed = { readonly ok: true; readonly patterns: TypePatterns } | { readonly ok: false; readonly message: string };
+export type Parsed =
+  { readonly ok: true; readonly patterns: TypePatterns } | { readonly ok: false; readonly message: string };
 
 /** Checks a list of patterns; an empty list (or `*` among them) means every type. */
 export function parseTypePatterns(list: readonly unknown[]): Parsed {

@@ -16,7 +16,8 @@ export function checkWebhookUrl(raw: string, allowLocal: boolean): UrlCheck {
   const loopback = isLoopback(host);
   if (allowLocal && loopback && (url.protocol === 'http:' || url.protocol === 'https:')) return { ok: true, url };
   if (url.protocol !== 'https:') return { ok: false, message: 'must be https' };
-  if (loopback || isPrivateAddress(host) || isLocalName(host)) return { ok: false, message: 'must not point at a private, loopback or link-local address' };
+  if (loopback || isPrivateAddress(host) || isLocalName(host))
+    return { ok: false, message: 'must not point at a private, loopback or link-local address' };
   return { ok: true, url };
 }
 
@@ -29,7 +30,9 @@ export function isLoopback(host: string): boolean {
 }
 
 function isLocalName(host: string): boolean {
-  return !host.includes('.') && ipv4(host) === null && !host.includes(':') ? true : /\.(local|internal|lan|home|intranet|corp)$/.test(host);
+  return !host.includes('.') && ipv4(host) === null && !host.includes(':')
+    ? true
+    : /\.(local|internal|lan|home|intranet|corp)$/.test(host);
 }
 
 /** Private, loopback, link-local, carrier-grade NAT, multicast, reserved or documentation addresses. */
@@ -38,7 +41,10 @@ export function isPrivateAddress(host: string): boolean {
   if (v4) {
     const [a, b, c] = v4 as [number, number, number, number];
     return (
-      a === 0 || a === 10 || a === 127 || a >= 224 ||
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      a >= 224 ||
       (a === 100 && b >= 64 && b <= 127) ||
       (a === 169 && b === 254) ||
       (a === 172 && b >= 16 && b <= 31) ||
@@ -52,8 +58,15 @@ export function isPrivateAddress(host: string): boolean {
   if (!host.includes(':')) return false;
   const first = parseInt(host.split(':')[0] || '0', 16);
   // ::, ::1, unique local fc00::/7, link-local fe80::/10, multicast ff00::/8, documentation 2001:db8::/32
-  return host === '::' || host === '::1' || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || (first & 0xff00) === 0xff00 ||
-    host.startsWith('2001:db8:') || host.startsWith('64:ff9b:');
+  return (
+    host === '::' ||
+    host === '::1' ||
+    (first & 0xfe00) === 0xfc00 ||
+    (first & 0xffc0) === 0xfe80 ||
+    (first & 0xff00) === 0xff00 ||
+    host.startsWith('2001:db8:') ||
+    host.startsWith('64:ff9b:')
+  );
 }
 
 function ipv4(host: string): number[] | null {

@@ -160,7 +160,8 @@ export class EventStore implements StateView {
     const likes = likeForms(types);
     const rows = likes.length
       ? this.sql.exec(
-          `SELECT * FROM events WHERE seq > ? AND (${likes.map(() => 'type LIKE ?').join(' OR ')}) ORDER BY seq LIMIT ?`,
+          `SELECT * FROM events WHERE seq > ? AND (${likes.map(() => 'type LIKE ?').join(' OR ')})
+           ORDER BY seq LIMIT ?`,
           after, ...likes, limit,
         )
       : this.sql.exec('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, limit);

@@ -91,7 +91,12 @@ export class StreamFeed {
     const { events, head } = await this.log().pull(cursor, PULL_PAGE);
     if (head > this.head) this.head = head;
     const tenant = this.tenant();
-    const frames = events.map((e) => ({ seq: e.seq, id: e.id, type: e.type, json: JSON.stringify(toCloudEvent(tenant, e)) }));
+    const frames = events.map((e) => ({
+      seq: e.seq,
+      id: e.id,
+      type: e.type,
+      json: JSON.stringify(toCloudEvent(tenant, e)),
+    }));
     // Only a page that continues the ring joins it, so the ring stays contiguous.
     const last = this.ring.at(-1);
     if (frames.length && (last === undefined ? true : last.seq === cursor)) {

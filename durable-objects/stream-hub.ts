@@ -39,9 +39,17 @@ export class StreamHub extends DurableObject<Env> {
     ctx.storage.sql.exec(SCHEMA);
     const stored = ctx.storage.sql.exec("SELECT value FROM hub_meta WHERE key = 'tenant'").toArray()[0];
     if (stored) this.tenant = String(stored['value']);
-    this.feed = new StreamFeed(() => this.log(), () => this.tenant ?? '');
+    this.feed = new StreamFeed(
+      () => this.log(),
+      () => this.tenant ?? '',
+    );
     this.webhooks = new WebhookService({
-      storage: ctx.storage, feed: this.feed, queue: env.WEBHOOKS, tenant: () => this.tenant, log: () => this.log(), nextId: (ms) => this.nextId(ms),
+      storage: ctx.storage,
+      feed: this.feed,
+      queue: env.WEBHOOKS,
+      tenant: () => this.tenant,
+      log: () => this.log(),
+      nextId: (ms) => this.nextId(ms),
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
     // A hub woken from hibernation takes its sockets back where their attachments say they were.
@@ -93,7 +101,11 @@ export class StreamHub extends DurableObject<Env> {
     this.heartbeat ??= setInterval(() => this.beat(), Number(this.env.STREAM_HEARTBEAT_MS) || HEARTBEAT_MS);
     void this.refreshHead().catch(() => undefined);
     return new Response(readable, {
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+      },
     });
   }
 
@@ -161,7 +173,11 @@ export class StreamHub extends DurableObject<Env> {
     return this.webhooks.remove(id);
   }
 
-  async deliveries(id: string, limit: number, before?: string): Promise<Result<{ data: Delivery[]; next: string | null }>> {
+  async deliveries(
+    id: string,
+    limit: number,
+    before?: string,
+  ): Promise<Result<{ data: Delivery[]; next: string | null }>> {
     return this.webhooks.deliveries(id, limit, before);
   }
 
@@ -234,10 +250,13 @@ function parseSubscribe(message: string | ArrayBuffer): SubscribeRequest {
     return { ok: false, error: 'send JSON: {"subscribe": {"after": n, "types": [...]}}' };
   }
   const subscribe = (value as { subscribe?: unknown } | null)?.subscribe;
-  if (typeof subscribe !== 'object' || subscribe === null || Array.isArray(subscribe)) return { ok: false, error: 'send {"subscribe": {"after": n, "types": [...]}}' };
+  if (typeof subscribe !== 'object' || subscribe === null || Array.isArray(subscribe))
+    return { ok: false, error: 'send {"subscribe": {"after": n, "types": [...]}}' };
   const { after, types } = subscribe as { after?: unknown; types?: unknown };
-  if (after !== undefined && after !== null && !(Number.isSafeInteger(after) && (after as number) >= 0)) return { ok: false, error: 'after must be a seq number, 0 or more' };
-  if (types !== undefined && !Array.isArray(types)) return { ok: false, error: 'types must be a list of type patterns' };
+  if (after !== undefined && after !== null && !(Number.isSafeInteger(after) && (after as number) >= 0))
+    return { ok: false, error: 'after must be a seq number, 0 or more' };
+  if (types !== undefined && !Array.isArray(types))
+    return { ok: false, error: 'types must be a list of type patterns' };
   const parsed = parseTypePatterns((types as unknown[] | undefined) ?? []);
   if (!parsed.ok) return { ok: false, error: parsed.message };
   return { ok: true, after: (after as number | null | undefined) ?? null, types: parsed.patterns };
@@ -247,4 +266,3 @@ function refuse(socket: WebSocket, detail: string): void {
   socket.send(JSON.stringify({ error: { status: 400, detail } }));
   socket.close(1008, detail.slice(0, 120));
 }
-

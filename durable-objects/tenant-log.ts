@@ -154,7 +154,10 @@ export class TenantLog extends DurableObject<Env> {
   }
 
   /** The log as stored events after a seq: what subscribers and the export read. */
-  async events(call: CallContext, query: { after: number; limit: number; types?: readonly string[] }): Promise<Result<{ events: StoredEvent[]; head: number }>> {
+  async events(
+    call: CallContext,
+    query: { after: number; limit: number; types?: readonly string[] },
+  ): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
     return ok({ events: this.store.eventsAfter(query.after, query.limit, query.types), head: this.store.headSeq });
@@ -189,7 +192,8 @@ export class TenantLog extends DurableObject<Env> {
 
   /** A fact the tenant's StreamHub records in the log (Webhook.Disabled); internal: no credential. */
   async recordFact(event: DomainEvent): Promise<number> {
-    return this.writes.submit(() => this.shell.transact({ actor: 'system', nowMs: Date.now() }, (uow) => uow.append([event]).at(-1)!.seq));
+    const meta = { actor: 'system', nowMs: Date.now() };
+    return this.writes.submit(() => this.shell.transact(meta, (uow) => uow.append([event]).at(-1)!.seq));
   }
 
   /** Creates an API key; the secret is returned here once and stored only as a hash. */

@@ -58,10 +58,20 @@ export class WebhookSubscriber implements Subscriber {
 export const isSuccess = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
 
 /** Decides what an attempt means for the delivery and its subscription. Call inside transactionSync. */
-export function judgeAttempt(store: WebhookStore, webhook: Webhook, deliveryId: string, attempts: number, report: AttemptReport): AttemptVerdict & { disable?: string } {
+export function judgeAttempt(
+  store: WebhookStore,
+  webhook: Webhook,
+  deliveryId: string,
+  attempts: number,
+  report: AttemptReport,
+): AttemptVerdict & { disable?: string } {
   const time = new Date(report.at).toISOString();
   if (isSuccess(report.responseStatus)) {
-    store.recordAttempt(deliveryId, { status: 'delivered', responseStatus: report.responseStatus, error: null, nextAt: null }, time);
+    store.recordAttempt(
+      deliveryId,
+      { status: 'delivered', responseStatus: report.responseStatus, error: null, nextAt: null },
+      time,
+    );
     store.setFailingSince(webhook.id, null);
     return { next: 'done', status: 'delivered' };
   }
@@ -69,16 +79,28 @@ export function judgeAttempt(store: WebhookStore, webhook: Webhook, deliveryId: 
   const since = store.failingSince(webhook.id) ?? report.at;
   store.setFailingSince(webhook.id, since);
   if (report.at - since >= DISABLE_AFTER_MS) {
-    store.recordAttempt(deliveryId, { status: 'failed', responseStatus: report.responseStatus, error, nextAt: null }, time);
+    store.recordAttempt(
+      deliveryId,
+      { status: 'failed', responseStatus: report.responseStatus, error, nextAt: null },
+      time,
+    );
     const reason = `every delivery failed for 5 days (since ${new Date(since).toISOString()})`;
     store.disable(webhook.id, reason, time);
     return { next: 'done', status: 'failed', disabled: true, disable: reason };
   }
   const delay = webhook.retryDelays[attempts];
   if (delay === undefined) {
-    store.recordAttempt(deliveryId, { status: 'failed', responseStatus: report.responseStatus, error, nextAt: null }, time);
+    store.recordAttempt(
+      deliveryId,
+      { status: 'failed', responseStatus: report.responseStatus, error, nextAt: null },
+      time,
+    );
     return { next: 'done', status: 'failed' };
   }
-  store.recordAttempt(deliveryId, { status: 'pending', responseStatus: report.responseStatus, error, nextAt: report.at + delay * 1000 }, time);
+  store.recordAttempt(
+    deliveryId,
+    { status: 'pending', responseStatus: report.responseStatus, error, nextAt: report.at + delay * 1000 },
+    time,
+  );
   return { next: 'retry', delaySeconds: delay };
 }

@@ -4,7 +4,14 @@
 import type { DomainEvent } from '../domain/events';
 import { failure, ok, type Result } from './protocol';
 import type { Frame, StreamFeed } from './stream-feed';
-import { judgeAttempt, WebhookSubscriber, type AttemptReport, type AttemptVerdict, type DeliveryMessage, type PreparedDelivery } from './webhook-dispatch';
+import {
+  judgeAttempt,
+  WebhookSubscriber,
+  type AttemptReport,
+  type AttemptVerdict,
+  type DeliveryMessage,
+  type PreparedDelivery,
+} from './webhook-dispatch';
 import { WebhookStore, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
 
 const QUEUE_BATCH = 100;
@@ -34,7 +41,9 @@ export class WebhookService {
     for (const { webhook, cursor } of this.store.active()) {
       const current = this.subscribers.get(webhook.id);
       if (current && this.host.feed.all().includes(current)) continue;
-      const sub = new WebhookSubscriber(webhook.id, webhook.types, cursor, (id, frames, through) => this.record(id, frames, through));
+      const sub = new WebhookSubscriber(webhook.id, webhook.types, cursor, (id, frames, through) =>
+        this.record(id, frames, through),
+      );
       this.subscribers.set(webhook.id, sub);
       this.host.feed.add(sub);
     }
@@ -43,7 +52,12 @@ export class WebhookService {
   async create(input: Omit<NewWebhook, 'id' | 'cursor' | 'time'>): Promise<Result<Webhook>> {
     const head = await this.host.log().ping();
     const now = Date.now();
-    const webhook = this.store.create({ ...input, id: `webhook_${this.host.nextId(now)}`, cursor: head, time: iso(now) });
+    const webhook = this.store.create({
+      ...input,
+      id: `webhook_${this.host.nextId(now)}`,
+      cursor: head,
+      time: iso(now),
+    });
     this.sync();
     return ok(webhook);
   }
@@ -81,7 +95,8 @@ export class WebhookService {
   async redeliver(id: string, deliveryId: string): Promise<Result<Delivery>> {
     const webhook = this.store.get(id);
     const delivery = this.store.delivery(deliveryId);
-    if (!webhook || !delivery || delivery.webhookId !== id) return failure('not_found', `no delivery ${deliveryId} of webhook ${id}`);
+    if (!webhook || !delivery || delivery.webhookId !== id)
+      return failure('not_found', `no delivery ${deliveryId} of webhook ${id}`);
     if (webhook.status !== 'active') return failure('invalid', `webhook ${id} is disabled; enable it first`);
     this.store.redeliver(deliveryId, iso(Date.now()));
     await this.enqueue();
@@ -98,20 +113,32 @@ export class WebhookService {
     if (!webhook || webhook.status !== 'active' || secret === undefined) return null;
     const [frame] = await this.host.feed.framesAfter(delivery.seq - 1);
     if (!frame || frame.seq !== delivery.seq) return null;
-    return { url: webhook.url, secret, eventId: delivery.eventId, seq: delivery.seq, attempt: delivery.attempts + 1, body: frame.json };
+    return {
+      url: webhook.url,
+      secret,
+      eventId: delivery.eventId,
+      seq: delivery.seq,
+      attempt: delivery.attempts + 1,
+      body: frame.json,
+    };
   }
 
   /** Records an attempt; a disabling is appended to the log as Webhook.Disabled. */
   async recordAttempt(deliveryId: string, round: number, report: AttemptReport): Promise<AttemptVerdict> {
     const delivery = this.store.delivery(deliveryId);
     const webhook = delivery && this.store.get(delivery.webhookId);
-    if (!delivery || !webhook || delivery.round !== round || delivery.status !== 'pending') return { next: 'done', status: 'stale' };
-    const verdict = this.host.storage.transactionSync(() => judgeAttempt(this.store, webhook, deliveryId, delivery.attempts, report));
+    if (!delivery || !webhook || delivery.round !== round || delivery.status !== 'pending')
+      return { next: 'done', status: 'stale' };
+    const verdict = this.host.storage.transactionSync(() =>
+      judgeAttempt(this.store, webhook, deliveryId, delivery.attempts, report),
+    );
     const { disable, ...answer } = verdict;
     if (disable) {
       this.unfollow(webhook.id);
       await this.host.log().recordFact({
-        type: 'Webhook.Disabled', entityType: 'Webhook', entityId: webhook.id,
+        type: 'Webhook.Disabled',
+        entityType: 'Webhook',
+        entityId: webhook.id,
         data: { changes: { status: { from: 'active', to: 'disabled' } }, reason: disable, url: webhook.url },
       });
     }
@@ -135,7 +162,12 @@ export class WebhookService {
         const tenant = this.host.tenant();
         if (tenant === undefined) return;
         try {
-          await this.host.queue.sendBatch(rows.map((r) => ({ body: { tenant, deliveryId: r.id, round: r.round } satisfies DeliveryMessage, contentType: 'json' as const })));
+          await this.host.queue.sendBatch(
+            rows.map((r) => ({
+              body: { tenant, deliveryId: r.id, round: r.round } satisfies DeliveryMessage,
+              contentType: 'json' as const,
+            })),
+          );
         } catch (error) {
           console.error('webhooks: queue send failed; the alarm retries', error);
           await this.host.storage.setAlarm(Date.now() + RESEND_AFTER_MS);
@@ -148,7 +180,9 @@ export class WebhookService {
 
   private record(webhookId: string, frames: readonly Frame[], through: number): void {
     const now = Date.now();
-    this.host.storage.transactionSync(() => this.store.addDeliveries(webhookId, frames, through, () => `delivery_${this.host.nextId(now)}`, iso(now)));
+    this.host.storage.transactionSync(() =>
+      this.store.addDeliveries(webhookId, frames, through, () => `delivery_${this.host.nextId(now)}`, iso(now)),
+    );
     if (frames.length) void this.enqueue();
   }
 

@@ -48,7 +48,8 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS deliveries (
     id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
     status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT, next_at INTEGER,
-    round INTEGER NOT NULL DEFAULT 1, queued INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+    round INTEGER NOT NULL DEFAULT 1, queued INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (webhook_id, id);
   CREATE INDEX IF NOT EXISTS deliveries_unqueued ON deliveries (queued) WHERE queued = 0;
@@ -84,8 +85,15 @@ export class WebhookStore {
     this.sql.exec(
       `INSERT INTO webhooks (id, url, types, description, retry_delays, secret, status, cursor, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
-      input.id, input.url, JSON.stringify(input.types), input.description ?? null,
-      JSON.stringify(input.retryDelays ?? STANDARD_RETRY_DELAYS), input.secret, input.cursor, input.time, input.time,
+      input.id,
+      input.url,
+      JSON.stringify(input.types),
+      input.description ?? null,
+      JSON.stringify(input.retryDelays ?? STANDARD_RETRY_DELAYS),
+      input.secret,
+      input.cursor,
+      input.time,
+      input.time,
     );
     return this.get(input.id)!;
   }
@@ -100,7 +108,9 @@ export class WebhookStore {
   }
 
   active(): { webhook: Webhook; cursor: number }[] {
-    return this.sql.exec("SELECT * FROM webhooks WHERE status = 'active' ORDER BY id").toArray()
+    return this.sql
+      .exec("SELECT * FROM webhooks WHERE status = 'active' ORDER BY id")
+      .toArray()
       .map((row) => ({ webhook: rowToWebhook(row), cursor: Number(row['cursor']) }));
   }
 
@@ -113,7 +123,8 @@ export class WebhookStore {
   update(id: string, patch: WebhookPatch, time: string, head: number): Webhook | undefined {
     const current = this.get(id);
     if (!current) return undefined;
-    const set = (column: string, value: SqlStorageValue) => this.sql.exec(`UPDATE webhooks SET ${column} = ? WHERE id = ?`, value, id);
+    const set = (column: string, value: SqlStorageValue) =>
+      this.sql.exec(`UPDATE webhooks SET ${column} = ? WHERE id = ?`, value, id);
     if (patch.url !== undefined) set('url', patch.url);
     if (patch.types !== undefined) set('types', JSON.stringify(patch.types));
     if (patch.description !== undefined) set('description', patch.description);
@@ -121,8 +132,10 @@ export class WebhookStore {
     if (patch.secret !== undefined) set('secret', patch.secret);
     if (patch.enabled === true && current.status === 'disabled') {
       this.sql.exec(
-        "UPDATE webhooks SET status = 'active', disabled_reason = NULL, disabled_at = NULL, failing_since = NULL, cursor = ? WHERE id = ?",
-        head, id,
+        `UPDATE webhooks SET status = 'active', disabled_reason = NULL, disabled_at = NULL, failing_since = NULL,
+         cursor = ? WHERE id = ?`,
+        head,
+        id,
       );
     }
     if (patch.enabled === false && current.status === 'active') this.disable(id, 'disabled by request', time);
@@ -132,10 +145,18 @@ export class WebhookStore {
 
   /** Disables a subscription; its pending deliveries fail (a redelivery can send them later). */
   disable(id: string, reason: string, time: string): void {
-    this.sql.exec("UPDATE webhooks SET status = 'disabled', disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ?", reason, time, time, id);
     this.sql.exec(
-      "UPDATE deliveries SET status = 'failed', last_error = COALESCE(last_error, 'webhook disabled'), next_at = NULL, updated_at = ? WHERE webhook_id = ? AND status = 'pending'",
-      time, id,
+      "UPDATE webhooks SET status = 'disabled', disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE id = ?",
+      reason,
+      time,
+      time,
+      id,
+    );
+    this.sql.exec(
+      `UPDATE deliveries SET status = 'failed', last_error = COALESCE(last_error, 'webhook disabled'), next_at = NULL,
+       updated_at = ? WHERE webhook_id = ? AND status = 'pending'`,
+      time,
+      id,
     );
   }
 
@@ -146,18 +167,33 @@ export class WebhookStore {
   }
 
   /** Records deliveries for events past the cursor and moves it. Call inside transactionSync. */
-  addDeliveries(webhookId: string, events: readonly { seq: number; id: string; type: string }[], through: number, ids: () => string, time: string): void {
+  addDeliveries(
+    webhookId: string,
+    events: readonly { seq: number; id: string; type: string }[],
+    through: number,
+    ids: () => string,
+    time: string,
+  ): void {
     for (const event of events)
       this.sql.exec(
-        "INSERT INTO deliveries (id, webhook_id, event_id, seq, type, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-        ids(), webhookId, event.id, event.seq, event.type, time, time,
+        `INSERT INTO deliveries (id, webhook_id, event_id, seq, type, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        ids(),
+        webhookId,
+        event.id,
+        event.seq,
+        event.type,
+        time,
+        time,
       );
     this.sql.exec('UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor < ?', through, webhookId, through);
   }
 
   /** Deliveries not yet handed to the queue, oldest first. */
   unqueued(limit: number): { id: string; round: number }[] {
-    return this.sql.exec('SELECT id, round FROM deliveries WHERE queued = 0 ORDER BY id LIMIT ?', limit).toArray()
+    return this.sql
+      .exec('SELECT id, round FROM deliveries WHERE queued = 0 ORDER BY id LIMIT ?', limit)
+      .toArray()
       .map((r) => ({ id: String(r['id']), round: Number(r['round']) }));
   }
 
@@ -173,20 +209,45 @@ export class WebhookStore {
   /** A page of deliveries, newest first, before a delivery id. */
   deliveries(webhookId: string, limit: number, before?: string): Delivery[] {
     const rows = before
-      ? this.sql.exec('SELECT * FROM deliveries WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?', webhookId, before, limit)
+      ? this.sql.exec(
+          'SELECT * FROM deliveries WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+          webhookId,
+          before,
+          limit,
+        )
       : this.sql.exec('SELECT * FROM deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?', webhookId, limit);
     return rows.toArray().map(rowToDelivery);
   }
 
   /** Sends a delivery again: pending, a new round (older queue messages for it are ignored). */
   redeliver(id: string, time: string): void {
-    this.sql.exec("UPDATE deliveries SET status = 'pending', round = round + 1, queued = 0, next_at = NULL, updated_at = ? WHERE id = ?", time, id);
+    this.sql.exec(
+      `UPDATE deliveries SET status = 'pending', round = round + 1, queued = 0, next_at = NULL, updated_at = ?
+       WHERE id = ?`,
+      time,
+      id,
+    );
   }
 
-  recordAttempt(id: string, outcome: { status: 'delivered' | 'pending' | 'failed'; responseStatus: number | null; error: string | null; nextAt: number | null }, time: string): void {
+  recordAttempt(
+    id: string,
+    outcome: {
+      status: 'delivered' | 'pending' | 'failed';
+      responseStatus: number | null;
+      error: string | null;
+      nextAt: number | null;
+    },
+    time: string,
+  ): void {
     this.sql.exec(
-      'UPDATE deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?, next_at = ?, updated_at = ? WHERE id = ?',
-      outcome.status, outcome.responseStatus, outcome.error, outcome.nextAt, time, id,
+      `UPDATE deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?, next_at = ?,
+       updated_at = ? WHERE id = ?`,
+      outcome.status,
+      outcome.responseStatus,
+      outcome.error,
+      outcome.nextAt,
+      time,
+      id,
     );
   }
 

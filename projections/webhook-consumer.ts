@@ -15,7 +15,16 @@ type HubClient = Pick<StreamHub, 'prepareDelivery' | 'recordAttempt'>;
 export function hubOf(env: Env, tenant: string) {
   return env.STREAM_HUB.get(env.STREAM_HUB.idFromName(tenant)) as unknown as Pick<
     StreamHub,
-    'prepareDelivery' | 'recordAttempt' | 'fetch' | 'createWebhook' | 'listWebhooks' | 'getWebhook' | 'updateWebhook' | 'deleteWebhook' | 'deliveries' | 'redeliver'
+    | 'prepareDelivery'
+    | 'recordAttempt'
+    | 'fetch'
+    | 'createWebhook'
+    | 'listWebhooks'
+    | 'getWebhook'
+    | 'updateWebhook'
+    | 'deleteWebhook'
+    | 'deliveries'
+    | 'redeliver'
   >;
 }
 
@@ -41,7 +50,8 @@ async function deliverOne(message: Message<unknown>, env: Env): Promise<void> {
     return message.retry({ delaySeconds: 5 });
   }
   if (verdict.next === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds });
-  if (verdict.status === 'failed') await env.WEBHOOKS_DLQ.send(body as DeliveryMessage, { contentType: 'json' }).catch(() => undefined);
+  if (verdict.status === 'failed')
+    await env.WEBHOOKS_DLQ.send(body as DeliveryMessage, { contentType: 'json' }).catch(() => undefined);
   message.ack();
 }
 
@@ -65,6 +75,9 @@ async function attempt(
     return { responseStatus: response.status, error: response.ok ? null : `answered ${response.status}` };
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    return { responseStatus: null, error: timedOut ? `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : String(error).slice(0, 300) };
+    return {
+      responseStatus: null,
+      error: timedOut ? `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : String(error).slice(0, 300),
+    };
   }
 }

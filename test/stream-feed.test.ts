@@ -13,7 +13,9 @@ function aLog(types: (seq: number) => string = () => 'Contact.Created') {
       log.pulls += 1;
       await new Promise((r) => setTimeout(r, 1));
       const to = Math.min(log.head, after + limit);
-      const events = Array.from({ length: Math.max(0, to - after) }, (_, i) => anEvent(after + i + 1, types(after + i + 1)));
+      const events = Array.from({ length: Math.max(0, to - after) }, (_, i) =>
+        anEvent(after + i + 1, types(after + i + 1)),
+      );
       return { events, head: log.head };
     },
   };
@@ -21,13 +23,34 @@ function aLog(types: (seq: number) => string = () => 'Contact.Created') {
 }
 
 function anEvent(seq: number, type: string): StoredEvent {
-  return { seq, id: `e${seq}`, type, entityType: type.split('.')[0]!, entityId: `x_${seq}`, entityVersion: 1, time: '2026-01-01T00:00:00.000Z',
-    actor: 'admin', causationId: null, correlationId: null, data: {}, dataHash: '', prevHash: '', hash: '' };
+  return {
+    seq,
+    id: `e${seq}`,
+    type,
+    entityType: type.split('.')[0]!,
+    entityId: `x_${seq}`,
+    entityVersion: 1,
+    time: '2026-01-01T00:00:00.000Z',
+    actor: 'admin',
+    causationId: null,
+    correlationId: null,
+    data: {},
+    dataHash: '',
+    prevHash: '',
+    hash: '',
+  };
 }
 
 function aSubscriber(cursor = 0, types: string[] = []): Subscriber & { seqs: number[] } {
   const seqs: number[] = [];
-  return { actor: 'admin', types, cursor, seqs, deliver: (frames: readonly Frame[]) => void seqs.push(...frames.map((f) => f.seq)), close: () => {} };
+  return {
+    actor: 'admin',
+    types,
+    cursor,
+    seqs,
+    deliver: (frames: readonly Frame[]) => void seqs.push(...frames.map((f) => f.seq)),
+    close: () => {},
+  };
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -35,7 +58,10 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 describe('the stream feed', () => {
   it('catches up on the next nudge when one was lost', async () => {
     const log = aLog();
-    const feed = new StreamFeed(() => log as LogSource, () => 'acme');
+    const feed = new StreamFeed(
+      () => log as LogSource,
+      () => 'acme',
+    );
     const sub = aSubscriber();
     feed.add(sub);
     log.head = 3;
@@ -50,7 +76,10 @@ describe('the stream feed', () => {
 
   it('sends nothing twice when nudges repeat, arrive stale or out of order', async () => {
     const log = aLog();
-    const feed = new StreamFeed(() => log as LogSource, () => 'acme');
+    const feed = new StreamFeed(
+      () => log as LogSource,
+      () => 'acme',
+    );
     const sub = aSubscriber();
     feed.add(sub);
     for (const head of [2, 5, 3, 5, 1, 8, 8, 6]) {
@@ -64,7 +93,10 @@ describe('the stream feed', () => {
 
   it('lets subscribers at the same cursor share one pull, and serves the live edge from memory', async () => {
     const log = aLog();
-    const feed = new StreamFeed(() => log as LogSource, () => 'acme');
+    const feed = new StreamFeed(
+      () => log as LogSource,
+      () => 'acme',
+    );
     const subs = Array.from({ length: 20 }, () => aSubscriber(0));
     subs.forEach((s) => feed.add(s));
     log.head = 50;
@@ -81,7 +113,10 @@ describe('the stream feed', () => {
 
   it('skips the types a subscriber did not ask for but still moves its cursor past them', async () => {
     const log = aLog((seq) => (seq % 2 ? 'Contact.Created' : 'Deal.Created'));
-    const feed = new StreamFeed(() => log as LogSource, () => 'acme');
+    const feed = new StreamFeed(
+      () => log as LogSource,
+      () => 'acme',
+    );
     const sub = aSubscriber(0, ['Deal.*']);
     feed.add(sub);
     log.head = 6;
@@ -92,9 +127,20 @@ describe('the stream feed', () => {
 
   it('drops a subscriber whose client is gone, and keeps the others going', async () => {
     const log = aLog();
-    const feed = new StreamFeed(() => log as LogSource, () => 'acme');
+    const feed = new StreamFeed(
+      () => log as LogSource,
+      () => 'acme',
+    );
     const closed: number[] = [];
-    const gone: Subscriber = { actor: 'admin', types: [], cursor: 0, deliver: () => { throw new Error('stream closed'); }, close: (code) => void closed.push(code) };
+    const gone: Subscriber = {
+      actor: 'admin',
+      types: [],
+      cursor: 0,
+      deliver: () => {
+        throw new Error('stream closed');
+      },
+      close: (code) => void closed.push(code),
+    };
     const fine = aSubscriber();
     feed.add(gone);
     feed.add(fine);

@@ -11,7 +11,11 @@ export interface SseFrame {
 }
 
 /** Reads frames until `done(frames)` or the timeout; cancels the stream afterwards. */
-export async function readSse(response: Response, done: (frames: SseFrame[]) => boolean, timeoutMs = 5_000): Promise<SseFrame[]> {
+export async function readSse(
+  response: Response,
+  done: (frames: SseFrame[]) => boolean,
+  timeoutMs = 5_000,
+): Promise<SseFrame[]> {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const frames: SseFrame[] = [];
   let buffer = '';
@@ -45,12 +49,18 @@ function parseFrame(text: string): SseFrame {
   return frame;
 }
 
-export const eventsOf = (frames: readonly SseFrame[]) => frames.filter((f) => f.data !== undefined).map((f) => JSON.parse(f.data!) as Record<string, any>);
+export const eventsOf = (frames: readonly SseFrame[]) =>
+  frames.filter((f) => f.data !== undefined).map((f) => JSON.parse(f.data!) as Record<string, any>);
 
 /** Opens the tenant's WebSocket through the Worker; `messages` collects what arrives. */
-export async function openSocket(tenant: string, token = ADMIN): Promise<{ response: Response; socket?: WebSocket; messages: any[]; closed: Promise<CloseEvent> }> {
+export async function openSocket(
+  tenant: string,
+  token = ADMIN,
+): Promise<{ response: Response; socket?: WebSocket; messages: any[]; closed: Promise<CloseEvent> }> {
   const response = await exports.default.fetch(
-    new Request(`http://crm.test/~${tenant}/events/ws`, { headers: { upgrade: 'websocket', authorization: `Bearer ${token}` } }),
+    new Request(`http://crm.test/~${tenant}/events/ws`, {
+      headers: { upgrade: 'websocket', authorization: `Bearer ${token}` },
+    }),
   );
   const messages: any[] = [];
   const socket = response.webSocket ?? undefined;

@@ -8,7 +8,9 @@ async function aTenantWithEvents(): Promise<{ tenant: string; contact: Record<st
   const tenant = aTenant('s');
   await created(tenant, 'organizations', anOrganization());
   const contact = await created(tenant, 'contacts', aContact());
-  expect((await api(`/~${tenant}/contacts/${contact['$id']}`, { method: 'PATCH', body: { title: 'CTO' } })).status).toBe(200);
+  expect(
+    (await api(`/~${tenant}/contacts/${contact['$id']}`, { method: 'PATCH', body: { title: 'CTO' } })).status,
+  ).toBe(200);
   return { tenant, contact };
 }
 
@@ -17,7 +19,8 @@ describe('pull: GET /events', () => {
     const { tenant } = await aTenantWithEvents();
     const all = await apiJson(`/~${tenant}/events?after=0`);
     const types = all.body['data'].map((e: any) => e.type);
-    const only = async (q: string) => (await apiJson(`/~${tenant}/events?after=0&types=${encodeURIComponent(q)}`)).body['data'].map((e: any) => e.type);
+    const only = async (q: string) =>
+      (await apiJson(`/~${tenant}/events?after=0&types=${encodeURIComponent(q)}`)).body['data'].map((e: any) => e.type);
     expect(await only('Contact.*')).toEqual(types.filter((t: string) => t.startsWith('Contact.')));
     expect(await only('*.Created')).toEqual(['Organization.Created', 'Contact.Created']);
     expect(await only('Organization.Created,Contact.Updated')).toEqual(['Organization.Created', 'Contact.Updated']);
@@ -34,7 +37,11 @@ describe('pull: GET /events', () => {
     const { tenant } = await aTenantWithEvents();
     const response = await api(`/~${tenant}/events?after=0&limit=2`, { headers: { accept: 'application/x-ndjson' } });
     expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
-    const lines = new TextDecoder().decode(await response.arrayBuffer()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = new TextDecoder()
+      .decode(await response.arrayBuffer())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((e) => e.seq)).toEqual([1, 2]);
     expect(response.headers.get('x-next-after')).toBe('2');
   });
@@ -81,16 +88,24 @@ describe('SSE: GET /events/stream', () => {
     const response = await api(`/~${tenant}/events/stream?after=0&types=*.Created`);
     const reading = readSse(response, (f) => eventsOf(f).length >= 3);
     await created(tenant, 'contacts', aContact());
-    expect(eventsOf(await reading).map((e) => e['type'])).toEqual(['Organization.Created', 'Contact.Created', 'Contact.Created']);
+    expect(eventsOf(await reading).map((e) => e['type'])).toEqual([
+      'Organization.Created',
+      'Contact.Created',
+      'Contact.Created',
+    ]);
   });
 
   it('sees every event exactly once, in order, across reconnects under concurrent writes', async () => {
     const tenant = aTenant('s');
-    const writes = Promise.all(Array.from({ length: 40 }, () => api(`/~${tenant}/organizations`, { body: anOrganization() })));
+    const writes = Promise.all(
+      Array.from({ length: 40 }, () => api(`/~${tenant}/organizations`, { body: anOrganization() })),
+    );
     const seen: number[] = [];
     // Each connection takes a few events and drops; the next resumes from the last id it saw.
     for (let round = 0; round < 40 && seen.length < 40; round++) {
-      const response = await api(`/~${tenant}/events/stream`, { headers: { 'last-event-id': String(seen.at(-1) ?? 0) } });
+      const response = await api(`/~${tenant}/events/stream`, {
+        headers: { 'last-event-id': String(seen.at(-1) ?? 0) },
+      });
       const frames = await readSse(response, (f) => eventsOf(f).length >= 7, 1_000);
       seen.push(...eventsOf(frames).map((e) => e['seq']));
     }
@@ -101,7 +116,11 @@ describe('SSE: GET /events/stream', () => {
   it('sends a heartbeat comment while nothing happens', async () => {
     const { tenant } = await aTenantWithEvents();
     // The tests' hub beats every 300 ms (STREAM_HEARTBEAT_MS); in production every 15 s.
-    const frames = await readSse(await api(`/~${tenant}/events/stream`), (f) => f.some((x) => x.comment?.startsWith('heartbeat')), 3_000);
+    const frames = await readSse(
+      await api(`/~${tenant}/events/stream`),
+      (f) => f.some((x) => x.comment?.startsWith('heartbeat')),
+      3_000,
+    );
     expect(frames.some((f) => f.comment?.startsWith('heartbeat'))).toBe(true);
   });
 
@@ -123,7 +142,9 @@ describe('SSE: GET /events/stream', () => {
     const { key } = await aKey(tenant, ['read']);
     const response = await api(`/~${tenant}/events/stream?after=0`, { token: key });
     expect(response.status).toBe(200);
-    expect(eventsOf(await readSse(response, (f) => eventsOf(f).length >= 4)).map((e) => e['seq'])).toEqual([1, 2, 3, 4]);
+    expect(eventsOf(await readSse(response, (f) => eventsOf(f).length >= 4)).map((e) => e['seq'])).toEqual([
+      1, 2, 3, 4,
+    ]);
     expect((await apiJson(`/~${tenant}/events/stream?after=x`)).status).toBe(400);
     expect((await apiJson(`/~${tenant}/events/stream?types=nope`)).status).toBe(400);
     expect((await apiJson(`/~${tenant}/events/stream`, { token: null })).status).toBe(401);
@@ -140,7 +161,9 @@ describe('WebSocket: GET /events/ws', () => {
     expect(await until(() => messages.filter((m) => m.seq).length >= 4)).toBe(true);
     expect(messages[0]).toEqual({ subscribed: { after: 1, types: ['Contact.*'] } });
     const events = messages.filter((m) => m.seq);
-    expect(events.map((m) => m.type)).toEqual(['Contact.Created', 'Contact.Updated', 'Contact.Scored', 'Contact.Created'].slice(0, events.length));
+    expect(events.map((m) => m.type)).toEqual(
+      ['Contact.Created', 'Contact.Updated', 'Contact.Scored', 'Contact.Created'].slice(0, events.length),
+    );
     expect(events.map((m) => m.seq)).toEqual([...events.map((m) => m.seq)].sort((a, b) => a - b));
     socket!.close(1000, 'done');
   });

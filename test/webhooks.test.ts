@@ -7,7 +7,6 @@ import type { StreamHub } from '../durable-objects/stream-hub';
 import { aContact, aKey, created } from './builders';
 import { aTenant, api, apiJson } from './http';
 
-
 // A public address literal: accepted without a DNS lookup (no network in tests; deliveries just fail).
 const PUBLIC_URL = 'https://93.184.215.14/hooks/crm';
 
@@ -29,8 +28,14 @@ describe('webhook subscriptions', () => {
   it('creates one with 201, shows the whsec_ secret once, and lists it without', async () => {
     const tenant = aTenant('w');
     const hook = await createdWebhook(tenant);
-    expect(hook).toMatchObject({ id: expect.stringMatching(/^webhook_/), url: PUBLIC_URL, types: ['Contact.*'], status: 'active',
-      retryDelays: [5, 300, 1800, 7200, 18000, 36000, 36000], secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/=]{40,}$/) });
+    expect(hook).toMatchObject({
+      id: expect.stringMatching(/^webhook_/),
+      url: PUBLIC_URL,
+      types: ['Contact.*'],
+      status: 'active',
+      retryDelays: [5, 300, 1800, 7200, 18000, 36000, 36000],
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/=]{40,}$/),
+    });
     const list = await apiJson(`/~${tenant}/webhooks`);
     expect(list.body['data']).toHaveLength(1);
     expect(list.body['data'][0]).not.toHaveProperty('secret');
@@ -43,9 +48,16 @@ describe('webhook subscriptions', () => {
     const tenant = aTenant('w');
     const hook = await createdWebhook(tenant);
     const path = `/~${tenant}/webhooks/${hook['id']}`;
-    expect((await apiJson(path, { method: 'PATCH', body: { types: ['*.Created'] } })).body['types']).toEqual(['*.Created']);
-    expect((await apiJson(path, { method: 'PATCH', body: { enabled: false } })).body).toMatchObject({ status: 'disabled', disabledReason: 'disabled by request' });
-    expect((await apiJson(path, { method: 'PATCH', body: { enabled: true } })).body).toMatchObject({ status: 'active' });
+    expect((await apiJson(path, { method: 'PATCH', body: { types: ['*.Created'] } })).body['types']).toEqual([
+      '*.Created',
+    ]);
+    expect((await apiJson(path, { method: 'PATCH', body: { enabled: false } })).body).toMatchObject({
+      status: 'disabled',
+      disabledReason: 'disabled by request',
+    });
+    expect((await apiJson(path, { method: 'PATCH', body: { enabled: true } })).body).toMatchObject({
+      status: 'active',
+    });
     const rotated = await apiJson(path, { method: 'PATCH', body: { rotateSecret: true } });
     expect(rotated.body['secret']).toMatch(/^whsec_/);
     expect(rotated.body['secret']).not.toBe(hook['secret']);
@@ -69,9 +81,20 @@ describe('webhook subscriptions', () => {
   it('refuses private, loopback and link-local targets, and http, with 422 (ALLOW_LOCAL_WEBHOOKS is off)', async () => {
     const tenant = aTenant('w');
     const urls = [
-      'https://10.0.0.5/hook', 'https://127.0.0.1/hook', 'https://[::1]/hook', 'https://169.254.169.254/latest/meta-data',
-      'https://192.168.1.20/', 'https://172.16.0.1/', 'https://[fd00::1]/', 'https://[::ffff:127.0.0.1]/', 'https://0x7f.1/',
-      'https://localhost/', 'https://metadata/', 'http://93.184.215.14/hook', 'http://127.0.0.1:8080/hook', 'ftp://93.184.215.14/',
+      'https://10.0.0.5/hook',
+      'https://127.0.0.1/hook',
+      'https://[::1]/hook',
+      'https://169.254.169.254/latest/meta-data',
+      'https://192.168.1.20/',
+      'https://172.16.0.1/',
+      'https://[fd00::1]/',
+      'https://[::ffff:127.0.0.1]/',
+      'https://0x7f.1/',
+      'https://localhost/',
+      'https://metadata/',
+      'http://93.184.215.14/hook',
+      'http://127.0.0.1:8080/hook',
+      'ftp://93.184.215.14/',
     ];
     for (const url of urls) {
       const answer = await apiJson(`/~${tenant}/webhooks`, { body: aWebhook({ url }) });
@@ -83,8 +106,18 @@ describe('webhook subscriptions', () => {
 
   it('refuses bad values with 422 and unknown fields with 400', async () => {
     const tenant = aTenant('w');
-    const bad = [{ types: [] }, { types: ['contact'] }, { retryDelays: [-1] }, { retryDelays: [1.5] }, { description: 7 }];
-    for (const override of bad) expect((await apiJson(`/~${tenant}/webhooks`, { body: aWebhook(override) })).status, JSON.stringify(override)).toBe(422);
+    const bad = [
+      { types: [] },
+      { types: ['contact'] },
+      { retryDelays: [-1] },
+      { retryDelays: [1.5] },
+      { description: 7 },
+    ];
+    for (const override of bad)
+      expect(
+        (await apiJson(`/~${tenant}/webhooks`, { body: aWebhook(override) })).status,
+        JSON.stringify(override),
+      ).toBe(422);
     expect((await apiJson(`/~${tenant}/webhooks`, { body: aWebhook({ secret: 'mine' }) })).status).toBe(400);
     expect((await apiJson(`/~${tenant}/webhooks`, { body: '[1]' })).status).toBe(400);
   });
@@ -103,9 +136,17 @@ describe('deliveries', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(list['data']).toHaveLength(1);
-    expect(list['data'][0]).toMatchObject({ id: expect.stringMatching(/^delivery_/), eventId: events[0]['id'], seq: events[0]['seq'], type: 'Contact.Created' });
+    expect(list['data'][0]).toMatchObject({
+      id: expect.stringMatching(/^delivery_/),
+      eventId: events[0]['id'],
+      seq: events[0]['seq'],
+      type: 'Contact.Created',
+    });
     expect(['pending', 'failed']).toContain(list['data'][0]['status']);
-    expect((await apiJson(`/~${tenant}/webhooks/${hook['id']}/deliveries/delivery_nope/redeliver`, { method: 'POST' })).status).toBe(404);
+    expect(
+      (await apiJson(`/~${tenant}/webhooks/${hook['id']}/deliveries/delivery_nope/redeliver`, { method: 'POST' }))
+        .status,
+    ).toBe(404);
   });
 
   it('disables a subscription whose every try failed for 5 days, records Webhook.Disabled and says so', async () => {
@@ -119,13 +160,21 @@ describe('deliveries', () => {
     }
     const [first] = deliveries;
     const now = Date.now();
-    expect(await hub(tenant).recordAttempt(first.id, 1, { at: now, responseStatus: 500, error: null })).toMatchObject({ next: 'retry' });
-    const verdict = await hub(tenant).recordAttempt(first.id, 1, { at: now + 5 * 86_400_000 + 1_000, responseStatus: 503, error: null });
+    expect(await hub(tenant).recordAttempt(first.id, 1, { at: now, responseStatus: 500, error: null })).toMatchObject({
+      next: 'retry',
+    });
+    const verdict = await hub(tenant).recordAttempt(first.id, 1, {
+      at: now + 5 * 86_400_000 + 1_000,
+      responseStatus: 503,
+      error: null,
+    });
     expect(verdict).toEqual({ next: 'done', status: 'failed', disabled: true });
     const shown = await apiJson(`/~${tenant}/webhooks/${hook['id']}`);
     expect(shown.body).toMatchObject({ status: 'disabled', disabledReason: expect.stringMatching(/5 days/) });
     const facts = (await apiJson(`/~${tenant}/events?types=Webhook.*`)).body['data'];
-    expect(facts).toEqual([expect.objectContaining({ type: 'Webhook.Disabled', subject: hook['id'], actor: 'system' })]);
+    expect(facts).toEqual([
+      expect.objectContaining({ type: 'Webhook.Disabled', subject: hook['id'], actor: 'system' }),
+    ]);
     const after = (await apiJson(`/~${tenant}/webhooks/${hook['id']}/deliveries`)).body['data'];
     expect(after[0]).toMatchObject({ status: 'failed', lastResponseStatus: 503 });
   });

@@ -20,7 +20,8 @@ export async function listEvents(request: IRequest, env: Env): Promise<Response>
   const limit = Number(url.searchParams.get('limit') ?? EVENTS_DEFAULT_LIMIT);
   // `type=` (one exact type) is the older spelling of `types=`.
   const types = parseTypeList(url.searchParams.get('types') ?? url.searchParams.get('type'));
-  if (!Number.isInteger(after) || after < 0) return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
+  if (!Number.isInteger(after) || after < 0)
+    return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
   if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_MAX_LIMIT)
     return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);
   if (!types.ok) return badRequest(types.message, [{ path: '?types', message: 'invalid' }]);
@@ -31,7 +32,10 @@ export async function listEvents(request: IRequest, env: Env): Promise<Response>
   const headers: Record<string, string> = { 'x-event-seq': String(head) };
   if (wantsNdjson(request)) {
     if (next) headers['x-next-after'] = next;
-    return ndjson(events.map((e) => toCloudEvent(tenant, e)), headers);
+    return ndjson(
+      events.map((e) => toCloudEvent(tenant, e)),
+      headers,
+    );
   }
   return json({ data: events.map((e) => toCloudEvent(tenant, e)), next }, { headers });
 }
@@ -46,7 +50,10 @@ function ndjson(items: readonly unknown[], headers: Record<string, string>): Res
   let i = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
-      const chunk = items.slice(i, i + 100).map((item) => `${JSON.stringify(item)}\n`).join('');
+      const chunk = items
+        .slice(i, i + 100)
+        .map((item) => `${JSON.stringify(item)}\n`)
+        .join('');
       i += 100;
       if (chunk) controller.enqueue(encoder.encode(chunk));
       if (i >= items.length) controller.close();

@@ -12,5 +12,6 @@ const router = buildRouter();
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
-  queue: (batch, env) => (batch.queue.startsWith('crm-webhooks') ? consumeWebhooks(batch, env) : consumeEvents(batch, env)),
+  queue: (batch, env) =>
+    batch.queue.startsWith('crm-webhooks') ? consumeWebhooks(batch, env) : consumeEvents(batch, env),
 } satisfies ExportedHandler<Env>;

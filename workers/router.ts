@@ -5,7 +5,9 @@ import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-r
 import type { Env } from './env';
 import { listEvents } from './event-routes';
 import { eventSocket, eventStream } from './stream-routes';
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, readWebhook, redeliver, updateWebhook } from './webhook-routes';
+import {
+  createWebhook, deleteWebhook, listDeliveries, listWebhooks, readWebhook, redeliver, updateWebhook,
+} from './webhook-routes';
 import { createKey, listKeys, revokeKey } from './key-routes';
 import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
 import { listEntities, queryEntities } from './list-routes';

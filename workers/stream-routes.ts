@@ -17,11 +17,14 @@ export async function eventStream(request: IRequest, env: Env): Promise<Response
   const resume = request.headers.get('last-event-id') ?? url.searchParams.get('after');
   const after = resume === null || resume.trim() === '' ? null : Number(resume);
   if (after !== null && !(Number.isSafeInteger(after) && after >= 0))
-    return badRequest('after (or Last-Event-ID) must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
+    return badRequest('after (or Last-Event-ID) must be a seq number, 0 or more', [
+      { path: '?after', message: 'invalid' },
+    ]);
   const types = parseTypeList(url.searchParams.get('types'));
   if (!types.ok) return badRequest(types.message, [{ path: '?types', message: 'invalid' }]);
   // HEAD answers the headers without holding a subscriber in the hub.
-  if (request.method === 'HEAD') return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+  if (request.method === 'HEAD')
+    return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
   return forward(env, 'sse', { tenant: who.tenant, actor: who.actor, after, types: types.patterns }, request);
 }
 

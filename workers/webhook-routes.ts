@@ -25,9 +25,18 @@ export async function createWebhook(request: IRequest, env: Env): Promise<Respon
   if (input instanceof Response) return input;
   const secret = newWebhookSecret();
   const { url, types, description, retryDelays } = input;
-  const result = await hubOf(env, admin.tenant).createWebhook(admin.tenant, { url: url!, types: types!, secret, description: description ?? undefined, retryDelays });
+  const result = await hubOf(env, admin.tenant).createWebhook(admin.tenant, {
+    url: url!,
+    types: types!,
+    secret,
+    description: description ?? undefined,
+    retryDelays,
+  });
   if (!result.ok) return problem(result.error);
-  return json({ ...result.value, secret }, { status: 201, headers: { location: `/~${admin.tenant}/webhooks/${result.value.id}` } });
+  return json(
+    { ...result.value, secret },
+    { status: 201, headers: { location: `/~${admin.tenant}/webhooks/${result.value.id}` } },
+  );
 }
 
 export async function listWebhooks(request: IRequest, env: Env): Promise<Response> {
@@ -52,7 +61,10 @@ export async function updateWebhook(request: IRequest, env: Env): Promise<Respon
   if (input instanceof Response) return input;
   const { rotateSecret, ...patch } = input;
   const secret = rotateSecret ? newWebhookSecret() : undefined;
-  const result = await hubOf(env, admin.tenant).updateWebhook(request.params['id']!, { ...(patch as WebhookPatch), ...(secret ? { secret } : {}) });
+  const result = await hubOf(env, admin.tenant).updateWebhook(request.params['id']!, {
+    ...(patch as WebhookPatch),
+    ...(secret ? { secret } : {}),
+  });
   if (!result.ok) return problem(result.error);
   return json(secret ? { ...result.value, secret } : result.value);
 }
@@ -69,7 +81,8 @@ export async function listDeliveries(request: IRequest, env: Env): Promise<Respo
   if (!admin.ok) return admin.response;
   const url = new URL(request.url);
   const limit = Number(url.searchParams.get('limit') ?? '50');
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be from 1 to 100', [{ path: '?limit', message: 'out of range' }]);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    return badRequest('limit must be from 1 to 100', [{ path: '?limit', message: 'out of range' }]);
   const before = url.searchParams.get('before') ?? undefined;
   const result = await hubOf(env, admin.tenant).deliveries(request.params['id']!, limit, before);
   return result.ok ? json(result.value) : problem(result.error);
@@ -106,15 +119,22 @@ const CREATE_FIELDS = ['url', 'types', 'description', 'retryDelays'];
 const PATCH_FIELDS = [...CREATE_FIELDS, 'enabled', 'rotateSecret'];
 
 async function checkInput(value: unknown, env: Env, creating: boolean): Promise<Input | Response> {
-  if (!isPlainObject(value)) return badRequest(creating ? 'send {url, types, description?, retryDelays?}' : 'send a JSON object');
+  if (!isPlainObject(value))
+    return badRequest(creating ? 'send {url, types, description?, retryDelays?}' : 'send a JSON object');
   const known = creating ? CREATE_FIELDS : PATCH_FIELDS;
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
-  if (unknown.length) return invalidBody(400, 'unknown fields', unknown.map((k) => ({ path: `/${k}`, message: 'is not a webhook field' })));
+  if (unknown.length)
+    return invalidBody(
+      400,
+      'unknown fields',
+      unknown.map((k) => ({ path: `/${k}`, message: 'is not a webhook field' })),
+    );
   const errors: Problem[] = [];
   const input: Input = {};
   const { url, types, description, retryDelays, enabled, rotateSecret } = value;
   if (url !== undefined || creating) {
-    if (typeof url !== 'string' || url.length > 2_000) errors.push({ path: '/url', message: 'must be a URL of at most 2000 characters' });
+    if (typeof url !== 'string' || url.length > 2_000)
+      errors.push({ path: '/url', message: 'must be a URL of at most 2000 characters' });
     else {
       const target = await checkWebhookTarget(url, env);
       if (target.ok) input.url = target.url.href;
@@ -122,7 +142,10 @@ async function checkInput(value: unknown, env: Env, creating: boolean): Promise<
     }
   }
   if (types !== undefined || creating) {
-    const parsed = Array.isArray(types) && types.length > 0 ? parseTypePatterns(types) : ({ ok: false, message: 'must be a non-empty list of type patterns' } as const);
+    const parsed =
+      Array.isArray(types) && types.length > 0
+        ? parseTypePatterns(types)
+        : ({ ok: false, message: 'must be a non-empty list of type patterns' } as const);
     if (parsed.ok) input.types = parsed.patterns;
     else errors.push({ path: '/types', message: parsed.message });
   }
@@ -132,9 +155,17 @@ async function checkInput(value: unknown, env: Env, creating: boolean): Promise<
     else errors.push({ path: '/description', message: 'must be a string of at most 500 characters' });
   }
   if (retryDelays !== undefined) {
-    if (Array.isArray(retryDelays) && retryDelays.length <= 20 && retryDelays.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_DELAY_S))
+    if (
+      Array.isArray(retryDelays) &&
+      retryDelays.length <= 20 &&
+      retryDelays.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_DELAY_S)
+    )
       input.retryDelays = retryDelays as number[];
-    else errors.push({ path: '/retryDelays', message: `must be a list of at most 20 whole seconds, 0 to ${MAX_DELAY_S} each` });
+    else
+      errors.push({
+        path: '/retryDelays',
+        message: `must be a list of at most 20 whole seconds, 0 to ${MAX_DELAY_S} each`,
+      });
   }
   if (enabled !== undefined) {
     if (typeof enabled === 'boolean') input.enabled = enabled;

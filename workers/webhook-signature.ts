@@ -13,7 +13,12 @@ export async function signWebhook(secret: string, id: string, timestamp: number,
 }
 
 /** The three headers of one attempt. */
-export async function webhookHeaders(secret: string, id: string, body: string, nowMs: number): Promise<Record<string, string>> {
+export async function webhookHeaders(
+  secret: string,
+  id: string,
+  body: string,
+  nowMs: number,
+): Promise<Record<string, string>> {
   const timestamp = Math.floor(nowMs / 1000);
   return {
     'webhook-id': id,

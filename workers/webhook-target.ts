@@ -14,21 +14,24 @@ export async function checkWebhookTarget(raw: string, env: Env): Promise<UrlChec
   if (/^[\d.]+$/.test(host) || host.includes(':') || checked.url.protocol === 'http:') return checked;
   const addresses = await resolve(host);
   if (addresses === null) return { ok: false, message: `${host} could not be resolved` };
-  if (addresses.some(isPrivateAddress)) return { ok: false, message: `${host} resolves to a private, loopback or link-local address` };
+  if (addresses.some(isPrivateAddress))
+    return { ok: false, message: `${host} resolves to a private, loopback or link-local address` };
   return checked;
 }
 
 async function resolve(host: string): Promise<string[] | null> {
   try {
-    const answers = await Promise.all(['A', 'AAAA'].map(async (type) => {
-      const response = await fetch(`${DOH}?name=${encodeURIComponent(host)}&type=${type}`, {
-        headers: { accept: 'application/dns-json' },
-        signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
-      });
-      if (!response.ok) throw new Error(`DNS lookup answered ${response.status}`);
-      const body = (await response.json()) as { Answer?: { type: number; data: string }[] };
-      return (body.Answer ?? []).filter((a) => a.type === 1 || a.type === 28).map((a) => a.data.toLowerCase());
-    }));
+    const answers = await Promise.all(
+      ['A', 'AAAA'].map(async (type) => {
+        const response = await fetch(`${DOH}?name=${encodeURIComponent(host)}&type=${type}`, {
+          headers: { accept: 'application/dns-json' },
+          signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+        });
+        if (!response.ok) throw new Error(`DNS lookup answered ${response.status}`);
+        const body = (await response.json()) as { Answer?: { type: number; data: string }[] };
+        return (body.Answer ?? []).filter((a) => a.type === 1 || a.type === 28).map((a) => a.data.toLowerCase());
+      }),
+    );
     const all = answers.flat();
     return all.length ? all : null;
   } catch {

@@ -2,7 +2,10 @@
 /** Opens `${baseUrl}${path}`; answers {done, close}; `done` settles when the stream ends or close() is called. */
 export async function openSse(url, headers, onEvent) {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: controller.signal });
+  const response = await fetch(url, {
+    headers: { ...headers, accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
   if (response.status !== 200) throw new Error(`SSE answered ${response.status}: ${await response.text()}`);
   const done = (async () => {
     const decoder = new TextDecoder();

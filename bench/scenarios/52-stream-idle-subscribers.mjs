@@ -15,16 +15,24 @@ export default {
     let n = 0;
     const writes = (t) => async () => {
       const load = await ctx.load({
-        path: `/~${t}/organizations`, method: 'POST', admin: true, headers: { 'content-type': 'application/json' },
-        body: () => JSON.stringify({ name: `Org ${++n}` }), connections: CONNECTIONS, maxRequests: 1_000_000, maxMs: loadMs,
+        path: `/~${t}/organizations`,
+        method: 'POST',
+        admin: true,
+        headers: { 'content-type': 'application/json' },
+        body: () => JSON.stringify({ name: `Org ${++n}` }),
+        connections: CONNECTIONS,
+        maxRequests: 1_000_000,
+        maxMs: loadMs,
       });
-      if (load.statuses['201'] !== load.requests) throw new Error(`expected only 201, got ${JSON.stringify(load.statuses)}`);
+      if (load.statuses['201'] !== load.requests)
+        throw new Error(`expected only 201, got ${JSON.stringify(load.statuses)}`);
       return load.perSecond;
     };
     const rates = await ctx.interleave(ctx.scale(3, 1), { none: writes(plain), idle: writes(tenant) });
     for (const socket of sockets) socket.close(1000);
     const [none, idle] = [ctx.median(rates.none), ctx.median(rates.idle)];
-    const how = `HTTP creates, ${CONNECTIONS} connections, ${loadMs / 1000} s × ${rates.none.length} alternated rounds; ${sockets.length} WebSockets`;
+    const rounds = rates.none.length;
+    const how = `HTTP creates, ${CONNECTIONS} connections, ${loadMs / 1000} s × ${rounds} rounds; ${sockets.length} sockets`;
     ctx.report('creates with no subscribers', none, 'req/s', undefined, how);
     ctx.report(`creates with ${sockets.length} idle subscribers`, idle, 'req/s', undefined, how);
     ctx.report('idle subscribers / none (write rate ratio)', idle / none, 'ratio', undefined, how);
@@ -32,7 +40,9 @@ export default {
 };
 
 async function openIdle(ctx, tenant) {
-  const socket = new WebSocket(`${ctx.baseUrl.replace('http', 'ws')}/~${tenant}/events/ws`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
+  const socket = new WebSocket(`${ctx.baseUrl.replace('http', 'ws')}/~${tenant}/events/ws`, {
+    headers: { authorization: `Bearer ${ctx.adminToken}` },
+  });
   await new Promise((resolve, reject) => {
     socket.addEventListener('open', resolve);
     socket.addEventListener('error', () => reject(new Error('a subscriber did not connect')));

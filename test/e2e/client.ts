@@ -4,7 +4,10 @@ import { E2E_ADMIN_TOKEN } from './wrangler-dev';
 export async function call(base: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
   const response = await fetch(`${base}${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { authorization: `Bearer ${init.token ?? E2E_ADMIN_TOKEN}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${init.token ?? E2E_ADMIN_TOKEN}`,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   const text = await response.text();
@@ -19,13 +22,15 @@ export const aContact = () => ({ name: `Person ${++n}`, email: `person${n}-${Dat
 /** Runs `count` creates, `concurrency` at a time; fails on any answer but 201. */
 export async function createMany(base: string, tenant: string, count: number, concurrency = 8): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      next += 1;
-      const answer = await call(base, `/~${tenant}/organizations`, { body: anOrganization() });
-      if (answer.status !== 201) throw new Error(`create answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next += 1;
+        const answer = await call(base, `/~${tenant}/organizations`, { body: anOrganization() });
+        if (answer.status !== 201) throw new Error(`create answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      }
+    }),
+  );
 }
 
 export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = 'a condition'): Promise<void> {
@@ -36,4 +41,5 @@ export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = '
   }
 }
 
-export const head = async (base: string, tenant: string) => Number((await call(base, `/~${tenant}/events?limit=1`)).headers.get('x-event-seq'));
+export const head = async (base: string, tenant: string) =>
+  Number((await call(base, `/~${tenant}/events?limit=1`)).headers.get('x-event-seq'));

@@ -34,13 +34,15 @@ function subscribe(tenant: string, query: string, cutAfter: number, token = E2E_
     const response = await fetch(url, { ...init, headers });
     if (seen.requests.length > 1 || !response.body) return response;
     let ids = 0;
-    const cut = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        controller.enqueue(chunk);
-        ids += (new TextDecoder().decode(chunk).match(/^id: /gm) ?? []).length;
-        if (ids >= cutAfter) controller.terminate();
-      },
-    }));
+    const cut = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          controller.enqueue(chunk);
+          ids += (new TextDecoder().decode(chunk).match(/^id: /gm) ?? []).length;
+          if (ids >= cutAfter) controller.terminate();
+        },
+      }),
+    );
     return new Response(cut, { status: response.status, headers: response.headers });
   };
   const source = new EventSource(`${server.url}/~${tenant}/events/stream${query}`, { fetch: cutting });
@@ -51,7 +53,8 @@ function subscribe(tenant: string, query: string, cutAfter: number, token = E2E_
     seen.types.push(parsed.type);
     expect(event.lastEventId).toBe(String(parsed['seq']));
   };
-  for (const type of ['Organization.Created', 'Contact.Created', 'Contact.Updated', 'Contact.Scored']) source.addEventListener(type, onEvent);
+  for (const type of ['Organization.Created', 'Contact.Created', 'Contact.Updated', 'Contact.Scored'])
+    source.addEventListener(type, onEvent);
   return Object.assign(seen, { source });
 }
 
@@ -71,10 +74,12 @@ describe('SSE with a real EventSource', () => {
 
   it('filters by type pattern and needs only the read scope', async () => {
     const tenant = aTenant();
-    const key = (await call(server.url, `/~${tenant}/keys`, { body: { name: 'reader', scopes: ['read'] } })).body.key as string;
+    const key = (await call(server.url, `/~${tenant}/keys`, { body: { name: 'reader', scopes: ['read'] } })).body
+      .key as string;
     const received = subscribe(tenant, '?after=0&types=Contact.Created', 1_000, key);
     await createMany(server.url, tenant, 3);
-    for (let i = 0; i < 3; i++) expect((await call(server.url, `/~${tenant}/contacts`, { body: { name: `Ann ${i}` } })).status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect((await call(server.url, `/~${tenant}/contacts`, { body: { name: `Ann ${i}` } })).status).toBe(201);
     await waitFor(() => received.types.length >= 3, 10_000, 'three contacts');
     await new Promise((r) => setTimeout(r, 300));
     received.source.close();
@@ -84,7 +89,9 @@ describe('SSE with a real EventSource', () => {
 
 describe("WebSocket with Node's own client", () => {
   function open(tenant: string, token = E2E_ADMIN_TOKEN) {
-    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/~${tenant}/events/ws`, { headers: { authorization: `Bearer ${token}` } } as never);
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/~${tenant}/events/ws`, {
+      headers: { authorization: `Bearer ${token}` },
+    } as never);
     const messages: any[] = [];
     socket.addEventListener('message', (event) => {
       messages.push(JSON.parse(String(event.data)));
@@ -97,7 +104,7 @@ describe("WebSocket with Node's own client", () => {
     return { socket, messages, opened, closed, events: () => messages.filter((m) => m.specversion) };
   }
 
-  it('streams every event once, in order, to several subscribers under concurrent writes, filtered by type', async () => {
+  it('streams every event once, in order, to several subscribers under concurrent writes, by type', async () => {
     const tenant = aTenant();
     await createMany(server.url, tenant, 10);
     const all = open(tenant);

@@ -46,13 +46,15 @@ const headersOf = (hit: Hit) => Object.fromEntries(Object.entries(hit.headers).m
 const hitsOn = (path: string) => hits.filter((h) => h.path === path);
 
 async function aSubscription(tenant: string, path: string, extra: Record<string, unknown> = {}) {
-  const answer = await call(server.url, `/~${tenant}/webhooks`, { body: { url: `${targetUrl}${path}`, types: ['Contact.Created'], retryDelays: [1, 1], ...extra } });
+  const answer = await call(server.url, `/~${tenant}/webhooks`, {
+    body: { url: `${targetUrl}${path}`, types: ['Contact.Created'], retryDelays: [1, 1], ...extra },
+  });
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
   return answer.body as { id: string; secret: string };
 }
 
 describe('webhook deliveries', () => {
-  it('retries a target that fails twice, delivers on the third try, lists three attempts; signed and a CloudEvent', async () => {
+  it('retries a target that fails twice, delivers on the third try, lists three attempts, signed', async () => {
     const tenant = aTenant('wh');
     script.set('/flaky', [500, 503, 200]);
     const hook = await aSubscription(tenant, '/flaky');
@@ -62,17 +64,34 @@ describe('webhook deliveries', () => {
     const event = (await call(server.url, `/~${tenant}/events?types=Contact.Created`)).body.data[0];
     for (const hit of hitsOn('/flaky')) {
       expect(hit.headers['webhook-id']).toBe(event.id);
-      expect(new Webhook(hook.secret).verify(hit.body, headersOf(hit))).toMatchObject({ id: event.id, subject: contact.body.$id });
+      expect(new Webhook(hook.secret).verify(hit.body, headersOf(hit))).toMatchObject({
+        id: event.id,
+        subject: contact.body.$id,
+      });
     }
     expect(first!.body).toBe(third!.body);
-    const parsed = HTTP.toEvent({ headers: headersOf(third!), body: third!.body }) as CloudEvent<Record<string, unknown>>;
-    expect(parsed).toMatchObject({ type: 'Contact.Created', subject: contact.body.$id, source: `/~${tenant}/contacts/${contact.body.$id}` });
+    const parsed = HTTP.toEvent({ headers: headersOf(third!), body: third!.body }) as CloudEvent<
+      Record<string, unknown>
+    >;
+    expect(parsed).toMatchObject({
+      type: 'Contact.Created',
+      subject: contact.body.$id,
+      source: `/~${tenant}/contacts/${contact.body.$id}`,
+    });
     let deliveries: any[] = [];
     for (let i = 0; i < 40 && deliveries[0]?.status !== 'delivered'; i++) {
       deliveries = (await call(server.url, `/~${tenant}/webhooks/${hook.id}/deliveries`)).body.data;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(deliveries).toEqual([expect.objectContaining({ eventId: event.id, status: 'delivered', attempts: 3, lastResponseStatus: 200, nextTryAt: null })]);
+    expect(deliveries).toEqual([
+      expect.objectContaining({
+        eventId: event.id,
+        status: 'delivered',
+        attempts: 3,
+        lastResponseStatus: 200,
+        nextTryAt: null,
+      }),
+    ]);
   });
 
   it('signs so that another secret does not verify, and a rotated secret signs the next delivery', async () => {
@@ -84,7 +103,10 @@ describe('webhook deliveries', () => {
     const firstHit = hitsOn('/rotating')[0]!;
     expect(() => new Webhook(other).verify(firstHit.body, headersOf(firstHit))).toThrow();
     expect(new Webhook(hook.secret).verify(firstHit.body, headersOf(firstHit))).toBeTruthy();
-    const rotated = await call(server.url, `/~${tenant}/webhooks/${hook.id}`, { method: 'PATCH', body: { rotateSecret: true } });
+    const rotated = await call(server.url, `/~${tenant}/webhooks/${hook.id}`, {
+      method: 'PATCH',
+      body: { rotateSecret: true },
+    });
     expect(rotated.status).toBe(200);
     await call(server.url, `/~${tenant}/contacts`, { body: aContact() });
     await waitFor(() => hitsOn('/rotating').length >= 2, 10_000, 'a second delivery');
@@ -104,7 +126,9 @@ describe('webhook deliveries', () => {
       await new Promise((r) => setTimeout(r, 100));
       [delivery] = (await call(server.url, `/~${tenant}/webhooks/${hook.id}/deliveries`)).body.data;
     }
-    const again = await call(server.url, `/~${tenant}/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`, { method: 'POST' });
+    const again = await call(server.url, `/~${tenant}/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`, {
+      method: 'POST',
+    });
     expect(again.status).toBe(202);
     await waitFor(() => hitsOn('/again').length >= 2, 10_000, 'the redelivery');
     const [a, b] = hitsOn('/again');

@@ -18,14 +18,29 @@ export interface WranglerDev {
   kill(): Promise<void>;
 }
 
-export async function startWranglerDev(opts: { persistTo?: string; vars?: Record<string, string> } = {}): Promise<WranglerDev> {
+export async function startWranglerDev(
+  opts: { persistTo?: string; vars?: Record<string, string> } = {},
+): Promise<WranglerDev> {
   const root = resolve(import.meta.dirname, '../..');
   const ownState = opts.persistTo === undefined;
   const state = opts.persistTo ?? mkdtempSync(join(tmpdir(), 'crm-e2e-'));
   const [port, inspector] = [await freePort(), await freePort()];
   const vars = { ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...opts.vars };
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state,
-    '--log-level', 'warn', '--show-interactive-dev-session=false', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
+  const args = [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspector),
+    '--persist-to',
+    state,
+    '--log-level',
+    'warn',
+    '--show-interactive-dev-session=false',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
   const child = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
     cwd: root,
     detached: true, // its own process group, so workerd goes down with it
