@@ -1,4 +1,5 @@
 // Event stream subscribers inside workerd: pull with type patterns and NDJSON, SSE with resume, WebSocket.
+import { env, evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { aContact, aKey, anOrganization, created } from './builders';
 import { aTenant, api, apiJson } from './http';
@@ -178,6 +179,20 @@ describe('WebSocket: GET /events/ws', () => {
       expect(c.messages.filter((m) => m.seq).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5].slice(i));
       c.socket!.close(1000);
     }
+  });
+
+  it("keeps its sockets across the hub's hibernation, resuming each at its cursor", async () => {
+    const { tenant } = await aTenantWithEvents();
+    const { socket, messages } = await openSocket(tenant);
+    socket!.send(JSON.stringify({ subscribe: { after: 0 } }));
+    expect(await until(() => messages.filter((m) => m.seq).length >= 4)).toBe(true);
+    await evictDurableObject(env.STREAM_HUB.get(env.STREAM_HUB.idFromName(tenant)));
+    await created(tenant, 'organizations', anOrganization());
+    await created(tenant, 'organizations', anOrganization());
+    expect(await until(() => messages.filter((m) => m.seq).length >= 6)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(messages.filter((m) => m.seq).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    socket!.close(1000);
   });
 
   it('refuses a malformed subscription with an error message and a close', async () => {
