@@ -11,7 +11,7 @@ import type { Result } from './protocol';
 import { HEARTBEAT_MS, SocketSubscriber, SseSubscriber, type SocketState } from './stream-clients';
 import { StreamFeed, type LogSource } from './stream-feed';
 import type { AttemptReport, AttemptVerdict, PreparedDelivery } from './webhook-dispatch';
-import { WebhookService } from './webhook-service';
+import { WebhookService, type WriteBy } from './webhook-service';
 import { SCHEMA, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
 
 /** What the Worker checked and forwards with a stream request (header x-subscription). */
@@ -152,9 +152,13 @@ export class StreamHub extends DurableObject<Env> {
 
   // ---- webhooks (the Worker checked the admin scope; durable-objects/webhook-service.ts) ----
 
-  async createWebhook(tenant: string, input: Omit<NewWebhook, 'id' | 'cursor' | 'time'>): Promise<Result<Webhook>> {
+  async createWebhook(
+    tenant: string,
+    input: Omit<NewWebhook, 'id' | 'cursor' | 'time'>,
+    by: WriteBy,
+  ): Promise<Result<Webhook & { secret: string }>> {
     this.remember(tenant);
-    return this.webhooks.create(input);
+    return this.webhooks.create(input, by);
   }
 
   async listWebhooks(): Promise<Webhook[]> {
@@ -165,12 +169,12 @@ export class StreamHub extends DurableObject<Env> {
     return this.webhooks.get(id);
   }
 
-  async updateWebhook(id: string, patch: WebhookPatch): Promise<Result<Webhook>> {
-    return this.webhooks.update(id, patch);
+  async updateWebhook(id: string, patch: WebhookPatch, by: WriteBy): Promise<Result<Webhook & { secret?: string }>> {
+    return this.webhooks.update(id, patch, by);
   }
 
-  async deleteWebhook(id: string): Promise<Result<null>> {
-    return this.webhooks.remove(id);
+  async deleteWebhook(id: string, by: WriteBy): Promise<Result<null>> {
+    return this.webhooks.remove(id, by);
   }
 
   async deliveries(
@@ -181,8 +185,8 @@ export class StreamHub extends DurableObject<Env> {
     return this.webhooks.deliveries(id, limit, before);
   }
 
-  async redeliver(id: string, deliveryId: string): Promise<Result<Delivery>> {
-    return this.webhooks.redeliver(id, deliveryId);
+  async redeliver(id: string, deliveryId: string, by: WriteBy): Promise<Result<Delivery>> {
+    return this.webhooks.redeliver(id, deliveryId, by);
   }
 
   /** The queue consumer asks what to send; null when its message is stale. */

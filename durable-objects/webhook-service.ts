@@ -2,7 +2,8 @@
 // pages become delivery rows, the hand-over of those rows to the crm-webhooks queue, and the answers
 // to the queue consumer (what to send; what an attempt means). The hub only routes calls here.
 import type { DomainEvent } from '../domain/events';
-import { failure, ok, type Result } from './protocol';
+import { IdempotencyStore } from './idempotency-store';
+import { failure, ok, type Idempotency, type Result } from './protocol';
 import type { Frame, StreamFeed } from './stream-feed';
 import {
   judgeAttempt,
@@ -26,14 +27,22 @@ export interface WebhookHost {
   readonly nextId: (nowMs: number) => string;
 }
 
+/** Who writes, and the Idempotency-Key of the request (its first answer is replayed for 24 hours). */
+export interface WriteBy {
+  readonly actor: string;
+  readonly idempotency?: Idempotency | undefined;
+}
+
 export class WebhookService {
   private readonly store: WebhookStore;
+  private readonly idempotency: IdempotencyStore;
   private readonly subscribers = new Map<string, WebhookSubscriber>();
   private enqueuing: Promise<void> | undefined;
   private enqueueAgain = false;
 
   constructor(private readonly host: WebhookHost) {
     this.store = new WebhookStore(host.storage.sql);
+    this.idempotency = new IdempotencyStore(host.storage);
   }
 
   /** Every active subscription has a feed subscriber at its stored cursor (again, after a failed pull). */
@@ -49,17 +58,19 @@ export class WebhookService {
     }
   }
 
-  async create(input: Omit<NewWebhook, 'id' | 'cursor' | 'time'>): Promise<Result<Webhook>> {
+  /** Creates a subscription from the current head; the answer (with the secret) replays under its key. */
+  async create(
+    input: Omit<NewWebhook, 'id' | 'cursor' | 'time'>,
+    by: WriteBy,
+  ): Promise<Result<Webhook & { secret: string }>> {
     const head = await this.host.log().ping();
     const now = Date.now();
-    const webhook = this.store.create({
-      ...input,
-      id: `webhook_${this.host.nextId(now)}`,
-      cursor: head,
-      time: iso(now),
+    const answer = this.idempotency.once(by.actor, by.idempotency, now, () => {
+      const id = `webhook_${this.host.nextId(now)}`;
+      return ok({ ...this.store.create({ ...input, id, cursor: head, time: iso(now) }), secret: input.secret });
     });
     this.sync();
-    return ok(webhook);
+    return answer;
   }
 
   list(): Webhook[] {
@@ -71,19 +82,26 @@ export class WebhookService {
     return webhook ? ok(webhook) : failure('not_found', `no webhook ${id}`);
   }
 
-  async update(id: string, patch: WebhookPatch): Promise<Result<Webhook>> {
+  /** Patches a subscription; a rotated secret is in the answer (and in its replay). */
+  async update(id: string, patch: WebhookPatch, by: WriteBy): Promise<Result<Webhook & { secret?: string }>> {
     const head = patch.enabled ? await this.host.log().ping() : 0;
-    const webhook = this.host.storage.transactionSync(() => this.store.update(id, patch, iso(Date.now()), head));
-    if (!webhook) return failure('not_found', `no webhook ${id}`);
+    const now = Date.now();
+    const answer = this.idempotency.once(by.actor, by.idempotency, now, () => {
+      const webhook = this.store.update(id, patch, iso(now), head);
+      if (!webhook) return failure('not_found', `no webhook ${id}`);
+      return ok(patch.secret ? { ...webhook, secret: patch.secret } : webhook);
+    });
     this.unfollow(id); // types, cursor or status may have changed: follow it afresh
     this.sync();
-    return ok(webhook);
+    return answer;
   }
 
-  remove(id: string): Result<null> {
-    const gone = this.host.storage.transactionSync(() => this.store.delete(id));
+  remove(id: string, by: WriteBy): Result<null> {
+    const answer = this.idempotency.once(by.actor, by.idempotency, Date.now(), () =>
+      this.store.delete(id) ? ok(null) : failure('not_found', `no webhook ${id}`),
+    );
     this.unfollow(id);
-    return gone ? ok(null) : failure('not_found', `no webhook ${id}`);
+    return answer;
   }
 
   deliveries(id: string, limit: number, before?: string): Result<{ data: Delivery[]; next: string | null }> {
@@ -92,16 +110,19 @@ export class WebhookService {
     return ok({ data, next: data.length === limit ? data.at(-1)!.id : null });
   }
 
-  async redeliver(id: string, deliveryId: string): Promise<Result<Delivery>> {
-    const webhook = this.store.get(id);
-    const delivery = this.store.delivery(deliveryId);
-    if (!webhook || !delivery || delivery.webhookId !== id)
-      return failure('not_found', `no delivery ${deliveryId} of webhook ${id}`);
-    if (webhook.status !== 'active') return failure('invalid', `webhook ${id} is disabled; enable it first`);
-    this.store.redeliver(deliveryId, iso(Date.now()));
+  async redeliver(id: string, deliveryId: string, by: WriteBy): Promise<Result<Delivery>> {
+    const answer = this.idempotency.once(by.actor, by.idempotency, Date.now(), (): Result<Delivery> => {
+      const webhook = this.store.get(id);
+      const delivery = this.store.delivery(deliveryId);
+      if (!webhook || !delivery || delivery.webhookId !== id)
+        return failure('not_found', `no delivery ${deliveryId} of webhook ${id}`);
+      if (webhook.status !== 'active') return failure('invalid', `webhook ${id} is disabled; enable it first`);
+      this.store.redeliver(deliveryId, iso(Date.now()));
+      const { round: _round, ...shown } = this.store.delivery(deliveryId)!;
+      return ok(shown);
+    });
     await this.enqueue();
-    const { round: _round, ...shown } = this.store.delivery(deliveryId)!;
-    return ok(shown);
+    return answer;
   }
 
   /** What the consumer sends; null when its message is stale (redelivered, done, disabled, deleted). */

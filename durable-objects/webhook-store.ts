@@ -53,6 +53,11 @@ export const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (webhook_id, id);
   CREATE INDEX IF NOT EXISTS deliveries_unqueued ON deliveries (queued) WHERE queued = 0;
+  -- First answers to webhook writes that carried an Idempotency-Key (durable-objects/idempotency-store.ts).
+  CREATE TABLE IF NOT EXISTS idempotency (
+    principal TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, answer TEXT NOT NULL,
+    created_at INTEGER NOT NULL, PRIMARY KEY (principal, key)
+  ) WITHOUT ROWID;
 `;
 
 type Row = Record<string, SqlStorageValue>;

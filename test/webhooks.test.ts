@@ -66,6 +66,21 @@ describe('webhook subscriptions', () => {
     expect((await apiJson(`${path}/deliveries`)).status).toBe(404);
   });
 
+  it('replays a creation and a rotation retried with the same Idempotency-Key; another body is 422', async () => {
+    const tenant = aTenant('w');
+    const headers = { 'idempotency-key': 'create-1' };
+    const first = await apiJson(`/~${tenant}/webhooks`, { body: aWebhook(), headers });
+    const again = await apiJson(`/~${tenant}/webhooks`, { body: aWebhook(), headers });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect((await apiJson(`/~${tenant}/webhooks`)).body['data']).toHaveLength(1);
+    expect((await apiJson(`/~${tenant}/webhooks`, { body: aWebhook({ types: ['*'] }), headers })).status).toBe(422);
+    const path = `/~${tenant}/webhooks/${first.body['id']}`;
+    const rotate = { method: 'PATCH', body: { rotateSecret: true }, headers: { 'idempotency-key': 'rotate-1' } };
+    const rotated = await apiJson(path, rotate);
+    expect((await apiJson(path, rotate)).body['secret']).toBe(rotated.body['secret']);
+  });
+
   it('needs the admin scope; read and write keys get 403', async () => {
     const tenant = aTenant('w');
     for (const scope of ['read', 'write']) {

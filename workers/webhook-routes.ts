@@ -4,12 +4,13 @@
 import type { IRequest } from 'itty-router';
 import { isPlainObject } from '../domain/validate';
 import { parseTypePatterns, type TypePatterns } from '../domain/type-patterns';
+import type { WriteBy } from '../durable-objects/webhook-service';
 import type { WebhookPatch } from '../durable-objects/webhook-store';
 import { hubOf } from '../projections/webhook-consumer';
 import type { Env } from './env';
 import { badRequest, invalidBody, problem } from './problems';
 import { json, readJson } from './request-body';
-import { tenantCall } from './tenant-call';
+import { idempotencyOf, tenantCall } from './tenant-call';
 import { newWebhookSecret } from './webhook-signature';
 import { checkWebhookTarget } from './webhook-target';
 
@@ -25,18 +26,14 @@ export async function createWebhook(request: IRequest, env: Env): Promise<Respon
   if (input instanceof Response) return input;
   const secret = newWebhookSecret();
   const { url, types, description, retryDelays } = input;
-  const result = await hubOf(env, admin.tenant).createWebhook(admin.tenant, {
-    url: url!,
-    types: types!,
-    secret,
-    description: description ?? undefined,
-    retryDelays,
-  });
-  if (!result.ok) return problem(result.error);
-  return json(
-    { ...result.value, secret },
-    { status: 201, headers: { location: `/~${admin.tenant}/webhooks/${result.value.id}` } },
+  const result = await hubOf(env, admin.tenant).createWebhook(
+    admin.tenant,
+    { url: url!, types: types!, secret, description: description ?? undefined, retryDelays },
+    await writeBy(admin, request, body.text),
   );
+  if (!result.ok) return problem(result.error);
+  // A replayed creation answers the first one's id and secret.
+  return json(result.value, { status: 201, headers: { location: `/~${admin.tenant}/webhooks/${result.value.id}` } });
 }
 
 export async function listWebhooks(request: IRequest, env: Env): Promise<Response> {
@@ -61,18 +58,19 @@ export async function updateWebhook(request: IRequest, env: Env): Promise<Respon
   if (input instanceof Response) return input;
   const { rotateSecret, ...patch } = input;
   const secret = rotateSecret ? newWebhookSecret() : undefined;
-  const result = await hubOf(env, admin.tenant).updateWebhook(request.params['id']!, {
-    ...(patch as WebhookPatch),
-    ...(secret ? { secret } : {}),
-  });
-  if (!result.ok) return problem(result.error);
-  return json(secret ? { ...result.value, secret } : result.value);
+  const result = await hubOf(env, admin.tenant).updateWebhook(
+    request.params['id']!,
+    { ...(patch as WebhookPatch), ...(secret ? { secret } : {}) },
+    await writeBy(admin, request, body.text),
+  );
+  return result.ok ? json(result.value) : problem(result.error);
 }
 
 export async function deleteWebhook(request: IRequest, env: Env): Promise<Response> {
   const admin = await asAdmin(request, env);
   if (!admin.ok) return admin.response;
-  const result = await hubOf(env, admin.tenant).deleteWebhook(request.params['id']!);
+  const by = await writeBy(admin, request, '');
+  const result = await hubOf(env, admin.tenant).deleteWebhook(request.params['id']!, by);
   return result.ok ? new Response(null, { status: 204 }) : problem(result.error);
 }
 
@@ -91,19 +89,28 @@ export async function listDeliveries(request: IRequest, env: Env): Promise<Respo
 export async function redeliver(request: IRequest, env: Env): Promise<Response> {
   const admin = await asAdmin(request, env);
   if (!admin.ok) return admin.response;
-  const result = await hubOf(env, admin.tenant).redeliver(request.params['id']!, request.params['deliveryId']!);
+  const by = await writeBy(admin, request, '');
+  const result = await hubOf(env, admin.tenant).redeliver(request.params['id']!, request.params['deliveryId']!, by);
   return result.ok ? json(result.value, { status: 202 }) : problem(result.error);
 }
 
-type Admin = { ok: true; tenant: string } | { ok: false; response: Response };
+type Admin = { ok: true; tenant: string; actor: string } | { ok: false; response: Response };
 
 async function asAdmin(request: IRequest, env: Env): Promise<Admin> {
   const tenant = request.params['tenant']!;
   const ctx = await tenantCall(request, env, tenant);
   if (!ctx.ok) return ctx;
-  if (ctx.call.principal.kind === 'admin') return { ok: true, tenant };
+  if (ctx.call.principal.kind === 'admin') return { ok: true, tenant, actor: 'admin' };
   const allowed = await ctx.log.check(ctx.call, 'admin');
-  return allowed.ok ? { ok: true, tenant } : { ok: false, response: problem(allowed.error) };
+  return allowed.ok
+    ? { ok: true, tenant, actor: allowed.value.actor }
+    : { ok: false, response: problem(allowed.error) };
+}
+
+/** The writer and the request's Idempotency-Key: a retried write replays its first answer. */
+async function writeBy(admin: { actor: string }, request: Request, bodyText: string): Promise<WriteBy> {
+  const idempotency = await idempotencyOf(request, bodyText);
+  return { actor: admin.actor, ...(idempotency ? { idempotency } : {}) };
 }
 
 interface Input {

@@ -32,7 +32,7 @@ export default {
     for (const socket of sockets) socket.close(1000);
     const [none, idle] = [ctx.median(rates.none), ctx.median(rates.idle)];
     const rounds = rates.none.length;
-    const how = `creates, ${CONNECTIONS} connections, ${loadMs / 1000} s × ${rounds} rounds, ${sockets.length} sockets`;
+    const how = `${CONNECTIONS} connections, ${loadMs / 1000} s × ${rounds} rounds, ${sockets.length} sockets`;
     ctx.report('creates with no subscribers', none, 'req/s', undefined, how);
     ctx.report(`creates with ${sockets.length} idle subscribers`, idle, 'req/s', undefined, how);
     ctx.report('idle subscribers / none (write rate ratio)', idle / none, 'ratio', undefined, how);
