@@ -10,7 +10,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ADMIN_TOKEN: 'test-admin-token', STREAM_HEARTBEAT_MS: '300' },
+              bindings: { ADMIN_TOKEN: 'test-admin-token', KEY_SECRET: 'test-key-secret', STREAM_HEARTBEAT_MS: '300' },
               // The optional enrichment provider is absent in wrangler.toml; tests bind a stand-in worker.
               serviceBindings: { ENRICHMENT: 'enrichment-provider' },
               workers: [

@@ -40,6 +40,7 @@ export const DEFAULT_WEIGHTS = {
 } as const;
 
 export type WeightName = keyof typeof DEFAULT_WEIGHTS;
+const WEIGHT_NAMES = Object.keys(DEFAULT_WEIGHTS).join(', ');
 export type Weights = Readonly<Record<WeightName, number>>;
 
 export interface Settings {
@@ -69,7 +70,10 @@ export function validateSettingsPatch(body: unknown): { ok: true; patch: Setting
   const unknown = Object.keys(body).filter((k) => k !== 'qualifyThreshold' && k !== 'weights').map((k) => ({ path: `/${k}`, message: 'is not a setting' }));
   const weights = body['weights'];
   if (weights !== undefined && !isPlainObject(weights)) return { ok: false, status: 422, errors: [{ path: '/weights', message: 'must be an object of weight name → points' }] };
-  for (const key of Object.keys(weights ?? {})) if (!(key in DEFAULT_WEIGHTS)) unknown.push({ path: `/weights/${key}`, message: `is not a weight; known: ${Object.keys(DEFAULT_WEIGHTS).join(', ')}` });
+  // Own keys only: `toString`, `constructor` or `__proto__` are no weights, though `in` would say so.
+  for (const key of Object.keys(weights ?? {}))
+    if (!Object.hasOwn(DEFAULT_WEIGHTS, key))
+      unknown.push({ path: `/weights/${key}`, message: `is not a weight; known: ${WEIGHT_NAMES}` });
   if (unknown.length) return { ok: false, status: 400, errors: unknown };
   const invalid: FieldError[] = [];
   const threshold = body['qualifyThreshold'];

@@ -18,9 +18,23 @@ export interface Failure {
   readonly message: string;
   readonly errors?: readonly { readonly path: string; readonly message: string }[];
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** A tenant key's rate-limit state when it was refused (429): the RateLimit headers. */
+  readonly rate?: RateState;
 }
 
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
+/** A tenant key's rate-limit state after a call (docs/security.md). */
+export interface RateState {
+  /** Requests per window (the bucket's capacity) and the window in seconds. */
+  readonly limit: number;
+  readonly window: number;
+  /** Whole requests left now, and seconds until the bucket is full again. */
+  readonly remaining: number;
+  readonly reset: number;
+}
+
+export type Result<T> =
+  | { readonly ok: true; readonly value: T; readonly rate?: RateState }
+  | { readonly ok: false; readonly error: Failure; readonly rate?: RateState };
 
 export type Scope = 'read' | 'write' | 'admin';
 

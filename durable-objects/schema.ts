@@ -84,6 +84,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE outbox (from_seq INTEGER PRIMARY KEY, to_seq INTEGER NOT NULL);
   `,
+  // Rate-limit buckets of tenant keys (issue 7), written only while a bucket is below half full.
+  `
+  CREATE TABLE rate_buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -6,7 +6,7 @@ import { monotonicFactory } from 'ulid';
 import { hooks } from '../domain/crm';
 import type { DomainEvent, StoredEvent } from '../domain/events';
 import type { Env } from '../workers/env';
-import { ApiKeys, DEFAULT_RATE_LIMIT, type ApiKey } from './api-keys';
+import { ApiKeys, DEFAULT_RATE_LIMIT, withRate, type ApiKey, type Authorized } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
 import { CommandShell } from './command-shell';
@@ -84,7 +84,7 @@ export class TenantLog extends DurableObject<Env> {
   protected executeNow(call: CallContext, input: CommandInput, idempotency?: Idempotency): Result<WriteOutcome> {
     const auth = this.authorize(call, 'write');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency);
+    return withRate(this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency), auth);
   }
 
   /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
@@ -102,7 +102,7 @@ export class TenantLog extends DurableObject<Env> {
     return this.writes.submit((): Result<BatchOutcome> => {
       const auth = this.authorize(call, 'write');
       if ('code' in auth) return { ok: false, error: auth };
-      return this.lifecycle.batch(auth.actor, input, call.requestId, idempotency);
+      return withRate(this.lifecycle.batch(auth.actor, input, call.requestId, idempotency), auth);
     });
   }
 
@@ -110,20 +110,20 @@ export class TenantLog extends DurableObject<Env> {
   async score(call: CallContext, id: string): Promise<Result<ScoreOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.lifecycle.score(id, Date.now());
+    return withRate(this.lifecycle.score(id, Date.now()), auth);
   }
 
   /** Where each field's value came from: the event that last set it (enrich: its source). */
   async provenance(call: CallContext, id: string): Promise<Result<ProvenanceOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.lifecycle.provenance(id);
+    return withRate(this.lifecycle.provenance(id), auth);
   }
 
   async settings(call: CallContext): Promise<Result<SettingsOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok(this.lifecycle.settings());
+    return withRate(ok(this.lifecycle.settings()), auth);
   }
 
   /** Changes tenant settings through a `Settings.Updated` event (admin). */
@@ -136,21 +136,21 @@ export class TenantLog extends DurableObject<Env> {
       const next = this.rescore.runChunk(Date.now());
       if (next !== null) await this.wakeBy(next);
     }
-    return answer;
+    return withRate(answer, auth);
   }
 
   /** After-hook bookkeeping: jobs by status (pending, done, abandoned). */
   async hookStatus(call: CallContext): Promise<Result<Record<string, number>>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok(this.lifecycle.hookStatus());
+    return withRate(ok(this.lifecycle.hookStatus()), auth);
   }
 
   /** Reads one entity, strongly consistent, optionally as of a past seq or time. */
   async read(call: CallContext, query: ReadQuery): Promise<Result<ReadOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.reader.read(query);
+    return withRate(this.reader.read(query), auth);
   }
 
   /** The log as stored events after a seq: what subscribers and the export read. */
@@ -160,21 +160,22 @@ export class TenantLog extends DurableObject<Env> {
   ): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok({ events: this.store.eventsAfter(query.after, query.limit, query.types), head: this.store.headSeq });
+    const events = this.store.eventsAfter(query.after, query.limit, query.types);
+    return withRate(ok({ events, head: this.store.headSeq }), auth);
   }
 
   /** One entity's history (merged sources included), a page after a seq. */
   async entityEvents(call: CallContext, query: HistoryQuery): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.history.events(query);
+    return withRate(this.history.events(query), auth);
   }
 
   /** One stored field's values over time. */
   async fieldHistory(call: CallContext, query: { noun: string; id: string; field: string }): Promise<Result<{ changes: FieldChange[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    return this.history.field(query.noun, query.id, query.field);
+    return withRate(this.history.field(query.noun, query.id, query.field), auth);
   }
 
   /** Verifies the hash chain from a seq, at most `budget` events per call (a broken chain is a finding). */
@@ -182,7 +183,7 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
     if (query.from > this.store.headSeq + 1) return failure('bad_request', `from ${query.from} is past the head ${this.store.headSeq}`, { errors: [{ path: '?from', message: 'past the head' }] });
-    return ok(await this.auditor.verify(query.from, query.budget));
+    return withRate(ok(await this.auditor.verify(query.from, query.budget)), auth);
   }
 
   /** Projections pull events in seq order after their checkpoint (internal: no credential). */
@@ -204,21 +205,21 @@ export class TenantLog extends DurableObject<Env> {
     const key = this.ctx.storage.transactionSync(() =>
       this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }),
     );
-    return ok(key);
+    return withRate(ok(key), auth);
   }
 
   async listKeys(call: CallContext): Promise<Result<ApiKey[]>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    return ok(this.keys.list());
+    return withRate(ok(this.keys.list()), auth);
   }
 
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    if (!this.keys.revoke(id, new Date().toISOString())) return failure('not_found', `no active key ${id}`);
-    this.streams.revoked(`key:${id}`);
-    return ok(null);
+    const revoked = this.keys.revoke(id, new Date().toISOString());
+    if (revoked) this.streams.revoked(`key:${id}`);
+    return withRate(revoked ? ok(null) : failure('not_found', `no active key ${id}`), auth);
   }
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */
@@ -240,7 +241,7 @@ export class TenantLog extends DurableObject<Env> {
   /** Checks a caller's scope (and rate limit) for routes served elsewhere, e.g. the read model. */
   async check(call: CallContext, scope: Scope): Promise<Result<{ actor: string }>> {
     const auth = this.authorize(call, scope);
-    return 'code' in auth ? { ok: false, error: auth } : ok(auth);
+    return 'code' in auth ? { ok: false, error: auth } : withRate(ok({ actor: auth.actor }), auth);
   }
 
   // The tenant this log belongs to, for outbox messages. An alarm may wake the object without its
@@ -255,7 +256,7 @@ export class TenantLog extends DurableObject<Env> {
     return this.tenant;
   }
 
-  private authorize(call: CallContext, scope: Scope): { actor: string } | Failure {
+  private authorize(call: CallContext, scope: Scope): Authorized | Failure {
     return this.keys.authorize(call.principal, scope, Date.now());
   }
 }

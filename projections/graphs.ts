@@ -1,9 +1,11 @@
 // The graphs the read model answers: a contact's manager chain and reports, an organization's buying
 // committee (contacts by role and stage), its parent/subsidiary tree and org chart. Merged ids count
-// as their target, deleted entities drop out, and every walk is bounded so bad data cannot loop.
+// as their target, deleted entities drop out, and every walk is bounded so bad data cannot loop. Walks
+// are loops or SQL, never recursion: a 10,000-long manager chain cannot overflow the stack.
 import type { Entity, Representation } from '../domain/entity';
 import { failure, ok, type Result } from '../durable-objects/protocol';
 import type { ListQuery, Position } from './list-query';
+import { CHART_MAX_DEPTH, forest, nestUnder, type Tree } from './chart-trees';
 import { MAX_HOPS, ReadView, type Page } from './read-view';
 
 /** `depth=all` walks this many levels at most. */
@@ -11,6 +13,8 @@ export const MAX_DEPTH = 1_000;
 /** A walk produces at most this many rows, whatever the data. */
 export const MAX_NODES = 100_000;
 export const CHART_LIMIT = 10_000;
+/** A page of reports holds at most this many characters of stored entities (then `next` pages on). */
+export const PAGE_BYTES = 4 * 1024 * 1024;
 
 export type GraphQuery =
   | { readonly kind: 'managers'; readonly id: string }
@@ -20,8 +24,6 @@ export type GraphQuery =
 
 export type GraphAnswer = Page & Record<string, unknown>;
 
-export type Tree = Representation & { readonly children: Tree[] };
-
 export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnswer> {
   const rootNoun = query.kind === 'managers' || query.kind === 'reports' ? 'Contact' : 'Organization';
   const root = view.resolve(rootNoun, query.id);
@@ -30,13 +32,13 @@ export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnsw
   if (root.id !== query.id) return failure('moved', `${query.id} was merged into ${root.id}`, { extra: { location: root.id } });
   switch (query.kind) {
     case 'managers':
-      return ok({ data: managers(view, root), next: null });
+      return ok(managers(view, root));
     case 'reports':
       return ok(reports(view, root, query.depth, query.limit, query.after));
     case 'committee':
       return ok(committee(view, root, query.list));
     case 'chart':
-      return ok(chart(view, root));
+      return chart(view, root);
     default: {
       const _exhaustive: never = query;
       return _exhaustive;
@@ -44,8 +46,9 @@ export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnsw
   }
 }
 
-/** Manager, manager's manager, …, nearest first; stops at a deleted manager or a loop. */
-function managers(view: ReadView, contact: Entity): Representation[] {
+/** Manager, manager's manager, …, nearest first; stops at a deleted manager, a loop or MAX_DEPTH
+ *  (then `truncated` says the chain goes on: read on from the last one's managers). */
+function managers(view: ReadView, contact: Entity): GraphAnswer {
   const chain: Representation[] = [];
   const seen = new Set([contact.id]);
   let next = contact.fields['manager'];
@@ -56,7 +59,8 @@ function managers(view: ReadView, contact: Entity): Representation[] {
     chain.push(view.withIncludes(manager, []));
     next = manager.fields['manager'];
   }
-  return chain;
+  const more = typeof next === 'string' && chain.length === MAX_DEPTH && !('code' in view.resolve('Contact', next));
+  return { data: chain, next: null, ...(more ? { truncated: true, depthLimit: MAX_DEPTH } : {}) };
 }
 
 /** Direct (depth 1) or transitive reports in (depth, id) order, each with its `$depth`. */
@@ -76,10 +80,32 @@ function reports(view: ReadView, contact: Entity, depth: number, limit: number, 
               WHERE d > ? OR (d = ? AND id > ?) ORDER BY d, id LIMIT ?)
      SELECT page.id, page.d AS depth, c.entity FROM page JOIN ${t} c ON c.id = page.id ORDER BY page.d, page.id`,
     contact.id, depth, contact.id, afterDepth, afterDepth, afterId, limit + 1,
-  ).toArray();
-  const data = rows.slice(0, limit).map((r) => ({ ...view.withIncludes(JSON.parse(String(r['entity'])) as Entity, []), $depth: Number(r['depth']) }));
-  const last = rows[limit - 1];
-  return { data, next: rows.length > limit && last ? { values: [Number(last['depth'])], id: String(last['id']) } : null };
+  );
+  // Rows are read one at a time, and a page ends at `limit` rows or PAGE_BYTES of stored entities,
+  // whichever comes first: 10,000 large contacts must not become one answer of hundreds of MB.
+  const data: Representation[] = [];
+  let bytes = 0;
+  let last: { depth: number; id: string } | undefined;
+  for (const r of rows) {
+    const entity = String(r['entity']);
+    if (data.length === limit || (data.length > 0 && bytes + entity.length > PAGE_BYTES))
+      return { data, next: last ? { values: [last.depth], id: last.id } : null };
+    bytes += entity.length;
+    last = { depth: Number(r['depth']), id: String(r['id']) };
+    data.push({ ...view.withIncludes(JSON.parse(entity) as Entity, []), $depth: last.depth });
+  }
+  const cut = last?.depth === MAX_DEPTH && reportsBelow(view, data, MAX_DEPTH);
+  return { data, next: null, ...(cut ? DEPTH_LIMITED : {}) };
+}
+
+const DEPTH_LIMITED = { truncated: true, depthLimit: MAX_DEPTH };
+
+// The walk stops at MAX_DEPTH: whether anyone reports to the deepest contacts of the last page.
+function reportsBelow(view: ReadView, page: readonly Representation[], depth: number): boolean {
+  const deepest = page.filter((r) => r['$depth'] === depth).map((r) => r.$id);
+  const t = view.table('Contact');
+  const sql = `SELECT 1 FROM ${t} WHERE live = 1 AND "f_manager" IN (SELECT value FROM json_each(?)) LIMIT 1`;
+  return view.sql.exec(sql, JSON.stringify(deepest)).toArray().length > 0;
 }
 
 /** An organization's contacts (a page, any list query) and the counts by role and stage of all of them. */
@@ -98,7 +124,7 @@ function committee(view: ReadView, org: Entity, list: ListQuery): GraphAnswer {
 }
 
 /** The organization's parents (nearest first), its subsidiary tree, and its people as a manager forest. */
-function chart(view: ReadView, org: Entity): GraphAnswer {
+function chart(view: ReadView, org: Entity): Result<GraphAnswer> {
   const parents: Representation[] = [];
   const seen = new Set([org.id]);
   for (let next = org.fields['parent']; typeof next === 'string' && parents.length < MAX_HOPS; ) {
@@ -109,18 +135,27 @@ function chart(view: ReadView, org: Entity): GraphAnswer {
     next = parent.fields['parent'];
   }
   const people = view.list({ noun: 'Contact', where: [{ field: 'organization', op: '$in', value: view.aliases('Organization', org.id) }], sort: [], limit: CHART_LIMIT, include: [] });
-  return {
+  const subsidiaryTree = subsidiaries(view, org);
+  if (!subsidiaryTree) return tooDeep(`the subsidiaries of ${org.id}`, '/organizations?parent={id}, a level at a time');
+  const peopleForest = forest(view, people.data);
+  if (!peopleForest) return tooDeep(`the people of ${org.id}`, '/contacts/{id}/reports, which pages');
+  return ok({
     data: people.data,
     next: null,
     organization: view.withIncludes(org, []),
     parents,
-    subsidiaries: subsidiaries(view, org),
-    people: forest(view, people.data),
+    subsidiaries: subsidiaryTree,
+    people: peopleForest,
     truncated: people.next !== null,
-  };
+  });
 }
 
-function subsidiaries(view: ReadView, org: Entity): Tree[] {
+function tooDeep(what: string, instead: string): Result<never> {
+  const message = `${what} nest deeper than ${CHART_MAX_DEPTH} levels, the chart's limit; use ${instead}`;
+  return failure('invalid', message, { extra: { limit: CHART_MAX_DEPTH } });
+}
+
+function subsidiaries(view: ReadView, org: Entity): Tree[] | undefined {
   const t = view.table('Organization');
   const rows = view.sql.exec(
     `WITH RECURSIVE tree(id, depth) AS (
@@ -133,46 +168,4 @@ function subsidiaries(view: ReadView, org: Entity): Tree[] {
   ).toArray();
   const nodes = rows.map((r) => view.withIncludes(JSON.parse(String(r['entity'])) as Entity, []));
   return nestUnder(view, 'Organization', 'parent', org.id, nodes);
-}
-
-// People whose manager is not among them are the roots; anyone caught in a loop becomes a root too.
-function forest(view: ReadView, people: Representation[]): Tree[] {
-  const ids = new Set(people.map((p) => p.$id));
-  const roots = people.filter((p) => {
-    const manager = typeof p['manager'] === 'string' ? resolveId(view, 'Contact', p['manager']) : undefined;
-    return manager === undefined || !ids.has(manager);
-  });
-  return nestMany(view, 'Contact', 'manager', roots, people);
-}
-
-function nestUnder(view: ReadView, noun: string, field: string, rootId: string, nodes: Representation[]): Tree[] {
-  const byParent = groupByParent(view, noun, field, nodes);
-  const placed = new Set<string>([rootId]);
-  const build = (id: string): Tree[] =>
-    (byParent.get(id) ?? []).filter((n) => !placed.has(n.$id) && placed.add(n.$id)).map((n) => ({ ...n, children: build(n.$id) }));
-  return build(rootId);
-}
-
-function nestMany(view: ReadView, noun: string, field: string, roots: Representation[], nodes: Representation[]): Tree[] {
-  const byParent = groupByParent(view, noun, field, nodes);
-  const placed = new Set<string>();
-  const build = (node: Representation): Tree => ({ ...node, children: (byParent.get(node.$id) ?? []).filter((n) => !placed.has(n.$id) && placed.add(n.$id)).map(build) });
-  const trees: Tree[] = [];
-  for (const root of roots) if (!placed.has(root.$id) && placed.add(root.$id)) trees.push(build(root));
-  for (const node of nodes) if (!placed.has(node.$id) && placed.add(node.$id)) trees.push(build(node));
-  return trees;
-}
-
-function groupByParent(view: ReadView, noun: string, field: string, nodes: Representation[]): Map<string, Representation[]> {
-  const byParent = new Map<string, Representation[]>();
-  for (const node of nodes) {
-    const parent = typeof node[field] === 'string' ? resolveId(view, noun, node[field]) : undefined;
-    if (parent !== undefined) byParent.set(parent, [...(byParent.get(parent) ?? []), node]);
-  }
-  return byParent;
-}
-
-function resolveId(view: ReadView, noun: string, id: string): string | undefined {
-  const entity = view.resolve(noun, id);
-  return 'code' in entity ? undefined : entity.id;
 }

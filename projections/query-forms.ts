@@ -7,6 +7,8 @@ import { condition, parseCursor, parseLimit, parseSortJson, parseSortText, type 
 
 const RESERVED = new Set(['limit', 'cursor', 'sort', 'include']);
 const BRACKETED = /^([^[\]]+)\[([a-z]+)\]$/;
+/** SQLite refuses an expression tree over 100 deep, and the conditions are ANDed: a clear 400 first. */
+export const MAX_CONDITIONS = 32;
 
 /** `?stage=Qualified&role=DecisionMaker&leadScore[gte]=40&sort=-leadScore&limit=50&cursor=…&include=organization`. */
 export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): Parsed<ListQuery> {
@@ -17,6 +19,7 @@ export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): 
     const parsed = bracket ? condition(noun, bracket[1]!, `$${bracket[2]}`, value, true, `?${key}`) : condition(noun, key, '$eq', value, true, `?${key}`);
     if (!parsed.ok) return parsed;
     where.push(parsed.value);
+    if (where.length > MAX_CONDITIONS) return tooMany('?');
   }
   for (const name of ['sort', 'limit', 'cursor', 'include'])
     if (params.getAll(name).length > 1) return { ok: false, error: { code: 'bad_request', message: `give ${name} once`, errors: [{ path: `?${name}`, message: 'repeated' }] } };
@@ -65,9 +68,14 @@ function conditionsOf(noun: NounSchema, filter: unknown): Parsed<Condition[]> {
       const parsed = condition(noun, field, op, value, false, isPlainObject(spec) ? `${path}/${op}` : path);
       if (!parsed.ok) return parsed;
       where.push(parsed.value);
+      if (where.length > MAX_CONDITIONS) return tooMany('/filter');
     }
   }
   return { ok: true, value: where };
+}
+
+function tooMany(path: string): Parsed<never> {
+  return fail(`filter with at most ${MAX_CONDITIONS} conditions (one per field and operator)`, path);
 }
 
 /** References and inverses may be included, as on a single read. */

@@ -9,12 +9,12 @@ import { aTenant, api, apiJson } from './http';
 import { expectProblem } from './problem';
 
 describe('creating and listing keys', () => {
-  it('returns the secret once, at creation, shaped crm_{tenant}_{hex}', async () => {
+  it('returns the secret once, at creation, shaped crm_{tenant}_{random}_{mac}', async () => {
     const tenant = aTenant();
     const answer = await apiJson(`/~${tenant}/keys`, { method: 'POST', body: { name: 'CI', scopes: ['read', 'write'] } });
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ name: 'CI', scopes: ['read', 'write'], id: expect.stringMatching(/^key_/) });
-    expect(answer.body['key']).toMatch(new RegExp(`^crm_${tenant}_[0-9a-f]{64}$`));
+    expect(answer.body['key']).toMatch(new RegExp(`^crm_${tenant}_[0-9a-f]{32}_[0-9a-f]{32}$`));
     expect(answer.headers.get('location')).toBe(`/~${tenant}/keys/${answer.body['id']}`);
   });
 
@@ -27,7 +27,7 @@ describe('creating and listing keys', () => {
     const data = JSON.parse(text)['data'] as Record<string, unknown>[];
     expect(data.map((k) => k['id'])).toEqual([id]);
     expect(Object.keys(data[0]!).sort()).toEqual(['createdAt', 'id', 'name', 'rateLimit', 'scopes']);
-    expect(text).not.toContain(key.slice(-64));
+    expect(text).not.toContain(key.slice(-65));
   });
 
   it('stores only the SHA-256 of the secret', async () => {
@@ -37,7 +37,7 @@ describe('creating and listing keys', () => {
     const rows = await runInDurableObject(stub, (_, state) => state.storage.sql.exec('SELECT * FROM api_keys').toArray());
     expect(rows).toHaveLength(1);
     expect(rows[0]!['hash']).toBe(createHash('sha256').update(key).digest('hex'));
-    expect(JSON.stringify(rows)).not.toContain(key.slice(-64));
+    expect(JSON.stringify(rows)).not.toContain(key.slice(-65));
   });
 
   it('refuses a key request with unknown scopes (422) or unknown fields (400)', async () => {

@@ -20,14 +20,14 @@ function intParam(url: URL, name: string, fallback: number, min: number, max: nu
 export async function entityEvents(request: IRequest, env: Env): Promise<Response> {
   const noun = nounByCollection.get(request.params['collection']!);
   if (!noun) return problem({ code: 'not_found', message: `no collection ${request.params['collection']}` });
+  const tenant = request.params['tenant']!;
+  const ctx = await tenantCall(request, env, tenant);
+  if (!ctx.ok) return ctx.response;
   const url = new URL(request.url);
   const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = intParam(url, 'limit', EVENTS_DEFAULT_LIMIT, 1, EVENTS_MAX_LIMIT);
   if (after === undefined) return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
   if (limit === undefined) return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);
-  const tenant = request.params['tenant']!;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
   const id = request.params['id']!;
   const field = url.searchParams.get('field');
   if (field !== null) {
@@ -43,13 +43,13 @@ export async function entityEvents(request: IRequest, env: Env): Promise<Respons
 }
 
 export async function auditVerify(request: IRequest, env: Env): Promise<Response> {
+  const ctx = await tenantCall(request, env, request.params['tenant']!);
+  if (!ctx.ok) return ctx.response;
   const url = new URL(request.url);
   const from = intParam(url, 'from', 1, 1, Number.MAX_SAFE_INTEGER);
   const budget = intParam(url, 'limit', VERIFY_BUDGET, 1, VERIFY_BUDGET);
   if (from === undefined) return badRequest('from must be a seq number, 1 or more', [{ path: '?from', message: 'invalid' }]);
   if (budget === undefined) return badRequest(`limit must be from 1 to ${VERIFY_BUDGET}`, [{ path: '?limit', message: 'out of range' }]);
-  const ctx = await tenantCall(request, env, request.params['tenant']!);
-  if (!ctx.ok) return ctx.response;
   const result = await ctx.log.verifyChain(ctx.call, { from, budget });
   if (!result.ok) return problem(result.error);
   // A broken chain is a finding, not an HTTP error: 200 either way.

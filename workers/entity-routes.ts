@@ -78,12 +78,12 @@ export const readEntity: Handler = async (request, env) => {
   const noun = nounOf(request);
   if (noun instanceof Response) return noun;
   const tenant = request.params['tenant']!;
+  const ctx = await tenantCall(request, env, tenant);
+  if (!ctx.ok) return ctx.response;
   const include = parseInclude(noun, request.query['include']);
   if (include instanceof Response) return include;
   const asOf = parseAsOf(request.query['asOf']);
   if (asOf instanceof Response) return asOf;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
   const result = await ctx.log.read(ctx.call, { noun: noun.name, id: request.params['id']!, include, ...(asOf === undefined ? {} : { asOf }) });
   if (!result.ok) return failureAnswer(result, locator(tenant, noun));
   return entityAnswer(result.value.entity, { seq: result.value.seq });

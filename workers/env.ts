@@ -8,6 +8,8 @@ import type { DeliveryMessage } from '../durable-objects/webhook-dispatch';
 export interface Env {
   /** Manages every tenant; a secret (`.dev.vars` locally). */
   readonly ADMIN_TOKEN: string;
+  /** Signs tenant keys (HMAC-SHA256); a secret. Unset: derived from ADMIN_TOKEN (docs/security.md). */
+  readonly KEY_SECRET?: string;
   readonly TENANT_LOG: DurableObjectNamespace<TenantLog>;
   /** Optional external enrichment provider (a service binding); absent by default. */
   readonly ENRICHMENT?: Fetcher;

@@ -12,15 +12,15 @@ export const EVENTS_DEFAULT_LIMIT = 100;
 export const EVENTS_MAX_LIMIT = 1_000;
 
 export async function listEvents(request: IRequest, env: Env): Promise<Response> {
-  const url = new URL(request.url);
   const tenant = request.params['tenant']!;
   const ctx = await tenantCall(request, env, tenant);
   if (!ctx.ok) return ctx.response;
+  const url = new URL(request.url);
   const after = Number(url.searchParams.get('after') ?? '0');
   const limit = Number(url.searchParams.get('limit') ?? EVENTS_DEFAULT_LIMIT);
   // `type=` (one exact type) is the older spelling of `types=`.
   const types = parseTypeList(url.searchParams.get('types') ?? url.searchParams.get('type'));
-  if (!Number.isInteger(after) || after < 0)
+  if (!Number.isSafeInteger(after) || after < 0)
     return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
   if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_MAX_LIMIT)
     return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);

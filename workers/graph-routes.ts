@@ -10,15 +10,23 @@ import { parseCursor, parseLimit } from '../projections/query-parse';
 import { failureAnswer } from './answers';
 import type { Env } from './env';
 import { badRequest, problem } from './problems';
-import { projectionAnswer, serveFromReadModel } from './read-model-call';
+import { authorizeReader, projectionAnswer, serveFromReadModel } from './read-model-call';
 
 export const REPORTS_DEFAULT_LIMIT = 1_000;
 export const REPORTS_MAX_LIMIT = 10_000;
 const DEPTH_SORT = [{ field: '$depth', desc: false }];
 
-export const contactManagers = (request: IRequest, env: Env) => graph(request, env, { kind: 'managers', id: request.params['id']! });
+type Route = (request: IRequest, env: Env) => Promise<Response> | Response;
 
-export function contactReports(request: IRequest, env: Env): Promise<Response> | Response {
+// The caller is checked before the query string is read.
+const authorized = (route: Route): Route => async (request, env) =>
+  (await authorizeReader(request, env, request.params['tenant']!, 'read')) ?? route(request, env);
+
+export const contactManagers = authorized((request, env) =>
+  graph(request, env, { kind: 'managers', id: request.params['id']! }),
+);
+
+export const contactReports = authorized((request, env) => {
   const params = new URL(request.url).searchParams;
   const depthText = params.get('depth') ?? '1';
   const depth = depthText === 'all' ? MAX_DEPTH : Number(depthText);
@@ -29,15 +37,17 @@ export function contactReports(request: IRequest, env: Env): Promise<Response> |
   const after = parseCursor(DEPTH_SORT, params.get('cursor'), '?cursor');
   if (!after.ok) return problem(after.error);
   return graph(request, env, { kind: 'reports', id: request.params['id']!, depth, limit: limit.value, ...(after.value ? { after: after.value } : {}) });
-}
+});
 
-export function organizationContacts(request: IRequest, env: Env): Promise<Response> | Response {
+export const organizationContacts = authorized((request, env) => {
   const list = listQueryFromParams(Contact, new URL(request.url).searchParams);
   if (!list.ok) return problem(list.error);
   return graph(request, env, { kind: 'committee', id: request.params['id']!, list: list.value });
-}
+});
 
-export const organizationChart = (request: IRequest, env: Env) => graph(request, env, { kind: 'chart', id: request.params['id']! });
+export const organizationChart = authorized((request, env) =>
+  graph(request, env, { kind: 'chart', id: request.params['id']! }),
+);
 
 async function graph(request: IRequest, env: Env, query: GraphQuery): Promise<Response> {
   const tenant = request.params['tenant']!;
@@ -45,7 +55,13 @@ async function graph(request: IRequest, env: Env, query: GraphQuery): Promise<Re
   const collection = query.kind === 'managers' || query.kind === 'reports' ? Contact.collection : Organization.collection;
   const route = url.pathname.slice(url.pathname.lastIndexOf('/'));
   const locate = (id: string) => `/~${tenant}/${collection}/${id}${route}${url.search}`;
-  const served = await serveFromReadModel(request, env, tenant, 'read', (model, minSeq) => model.graph(tenant, query, minSeq), (r) => failureAnswer(r, locate));
+  const served = await serveFromReadModel(
+    request,
+    env,
+    tenant,
+    (model, minSeq) => model.graph(tenant, query, minSeq),
+    (r) => failureAnswer(r, locate),
+  );
   if (!served.ok) return served.response;
   const sort = query.kind === 'committee' ? query.list.sort : DEPTH_SORT;
   const { next, ...rest } = served.value;

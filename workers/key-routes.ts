@@ -19,7 +19,8 @@ export async function createKey(request: IRequest, env: Env): Promise<Response> 
   if (!body.ok) return body.response;
   const input = checkKeyInput(body.value);
   if (input instanceof Response) return input;
-  const secret = newKeySecret(tenant);
+  const secret = await newKeySecret(tenant, env);
+  if (!secret) return problem({ code: 'unavailable', message: 'no key secret: set KEY_SECRET (or ADMIN_TOKEN)' });
   const result = await ctx.log.createKey(ctx.call, { ...input, hash: await sha256(secret) });
   if (!result.ok) return problem(result.error);
   return json({ ...result.value, key: secret }, { status: 201, headers: { location: `/~${tenant}/keys/${result.value.id}` } });

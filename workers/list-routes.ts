@@ -7,18 +7,22 @@ import type { ListQuery } from '../projections/list-query';
 import { listQueryFromJson, listQueryFromParams } from '../projections/query-forms';
 import type { Env } from './env';
 import { problem } from './problems';
-import { projectionAnswer, serveFromReadModel } from './read-model-call';
+import { authorizeReader, projectionAnswer, serveFromReadModel } from './read-model-call';
 import { readJson } from './request-body';
 
 export async function listEntities(request: IRequest, env: Env): Promise<Response> {
   const noun = nounByCollection.get(request.params['collection'] ?? '');
   if (!noun) return problem({ code: 'not_found', message: `no collection ${request.params['collection']}` });
+  const refused = await authorizeReader(request, env, request.params['tenant']!, 'read');
+  if (refused) return refused;
   const query = listQueryFromParams(noun, new URL(request.url).searchParams);
   if (!query.ok) return problem(query.error);
   return runList(request, env, query.value);
 }
 
 export async function queryEntities(request: IRequest, env: Env): Promise<Response> {
+  const refused = await authorizeReader(request, env, request.params['tenant']!, 'read');
+  if (refused) return refused;
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const query = listQueryFromJson(body.value);
@@ -28,7 +32,7 @@ export async function queryEntities(request: IRequest, env: Env): Promise<Respon
 
 async function runList(request: IRequest, env: Env, query: ListQuery): Promise<Response> {
   const tenant = request.params['tenant']!;
-  const served = await serveFromReadModel(request, env, tenant, 'read', (model, minSeq) => model.list(tenant, query, minSeq));
+  const served = await serveFromReadModel(request, env, tenant, (model, minSeq) => model.list(tenant, query, minSeq));
   if (!served.ok) return served.response;
   const { data, next } = served.value;
   return projectionAnswer({ data, next: next ? encodeCursor(query.sort, next) : null }, served.seq);

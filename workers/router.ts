@@ -13,6 +13,7 @@ import { contactManagers, contactReports, organizationChart, organizationContact
 import { listEntities, queryEntities } from './list-routes';
 import { projectionRebuild, projectionStatus } from './projection-routes';
 import { problem } from './problems';
+import { withRateHeaders } from './rate-headers';
 import { postBatch } from './batch-routes';
 import { patchSettings, readHookStatus, readSettings } from './settings-routes';
 import { readProvenance, readScore, verbRoutes } from './verb-routes';
@@ -63,6 +64,7 @@ export function buildRouter() {
       console.error('unhandled', error);
       return problem({ code: 'internal', message: 'an internal error; nothing was changed by it unless X-Event-Seq says so' });
     },
+    finally: [(response: Response, request: IRequest) => withRateHeaders(request, response)],
   });
   for (const [path, methods] of ROUTES) {
     // itty registers a route under whatever method name is read off the router.
