@@ -62,6 +62,7 @@ async function attempt(
   // Checked again at each send: a name may have been pointed somewhere else since it was accepted.
   const target = await checkWebhookTarget(prepared.url, env);
   if (!target.ok) return { responseStatus: null, error: `refused: ${target.message}` };
+  const timeoutMs = Number(env.WEBHOOK_TIMEOUT_MS) || DELIVERY_TIMEOUT_MS;
   try {
     const headers = await webhookHeaders(prepared.secret, prepared.eventId, prepared.body, Date.now());
     const response = await fetch(prepared.url, {
@@ -69,7 +70,7 @@ async function attempt(
       headers: { ...headers, 'content-type': 'application/cloudevents+json', 'user-agent': 'headless-crm-webhooks/1' },
       body: prepared.body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await response.body?.cancel();
     return { responseStatus: response.status, error: response.ok ? null : `answered ${response.status}` };
@@ -77,7 +78,7 @@ async function attempt(
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return {
       responseStatus: null,
-      error: timedOut ? `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : String(error).slice(0, 300),
+      error: timedOut ? `no answer within ${timeoutMs / 1000} s` : String(error).slice(0, 300),
     };
   }
 }

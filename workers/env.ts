@@ -24,6 +24,8 @@ export interface Env {
   readonly WEBHOOKS_DLQ: Queue<DeliveryMessage>;
   /** "true" allows http webhooks on loopback addresses: local development and tests only. */
   readonly ALLOW_LOCAL_WEBHOOKS?: string;
+  /** How long a webhook target may take to answer, in ms (default 10000); the e2e tests shorten it. */
+  readonly WEBHOOK_TIMEOUT_MS?: string;
   /** SSE heartbeat period in ms (default 15000); tests shorten it. */
   readonly STREAM_HEARTBEAT_MS?: string;
 }

@@ -27,6 +27,7 @@ beforeAll(async () => {
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       const path = request.url ?? '/';
+      if (path === '/silent') return void hits.push({ path, headers: request.headers, body, answered: 0 }); // never answers
       const answers = script.get(path) ?? [204];
       const answered = answers.length > 1 ? answers.shift()! : answers[0]!;
       hits.push({ path, headers: request.headers, body, answered });
@@ -35,10 +36,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((done) => target.listen(0, '127.0.0.1', done));
   targetUrl = `http://127.0.0.1:${(target.address() as { port: number }).port}`;
-  server = await startWranglerDev({ vars: { ALLOW_LOCAL_WEBHOOKS: 'true' } });
+  // Targets get 1.5 s to answer here (10 s by default), so the timeout is tested without a long wait.
+  server = await startWranglerDev({ vars: { ALLOW_LOCAL_WEBHOOKS: 'true', WEBHOOK_TIMEOUT_MS: '1500' } });
 });
 afterAll(async () => {
   await server?.stop();
+  target?.closeAllConnections();
   await new Promise((done) => target?.close(done));
 });
 
@@ -134,5 +137,23 @@ describe('webhook deliveries', () => {
     const [a, b] = hitsOn('/again');
     expect(b!.headers['webhook-id']).toBe(a!.headers['webhook-id']);
     expect(hitsOn('/again').map((h) => JSON.parse(h.body).type)).toEqual(['Contact.Created', 'Contact.Created']);
+  });
+
+  it('counts a target that does not answer in time as a failed try, and retries it', async () => {
+    const tenant = aTenant('wh');
+    const hook = await aSubscription(tenant, '/silent', { retryDelays: [1] });
+    await call(server.url, `/~${tenant}/contacts`, { body: aContact() });
+    await waitFor(() => hitsOn('/silent').length >= 2, 15_000, 'two tries');
+    let delivery: any;
+    for (let i = 0; i < 60 && delivery?.status !== 'failed'; i++) {
+      [delivery] = (await call(server.url, `/~${tenant}/webhooks/${hook.id}/deliveries`)).body.data;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastResponseStatus: null,
+      lastError: 'no answer within 1.5 s',
+    });
   });
 });
