@@ -27,7 +27,8 @@ beforeAll(async () => {
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       const path = request.url ?? '/';
-      if (path === '/silent') return void hits.push({ path, headers: request.headers, body, answered: 0 }); // never answers
+      // '/silent' never answers: the delivery times out.
+      if (path === '/silent') return void hits.push({ path, headers: request.headers, body, answered: 0 });
       const answers = script.get(path) ?? [204];
       const answered = answers.length > 1 ? answers.shift()! : answers[0]!;
       hits.push({ path, headers: request.headers, body, answered });
