@@ -10,7 +10,7 @@ import { normalizeUnique } from './formats';
 import { fieldLists } from './field-lists';
 import type { NounSchema } from './noun';
 import { nounByName } from './nouns';
-import { checkStageMove } from './stage-machine';
+import { checkStageMove, withDefaults } from './stage-machine';
 import type { StateView } from './state-view';
 
 export function decide(command: Command, view: StateView): DomainEvent[] {
@@ -33,7 +33,7 @@ export function decide(command: Command, view: StateView): DomainEvent[] {
 
 function decideCreate(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): DomainEvent[] {
   if (view.get(id)) fail('duplicate', `${id} exists already`);
-  const fields = resolveReferences(noun, id, data, view);
+  const fields = withDefaults(noun.name, resolveReferences(noun, id, data, view));
   checkUnique(noun, id, fields, view);
   return [{ type: `${noun.name}.Created`, entityType: noun.name, entityId: id, data: fields }];
 }

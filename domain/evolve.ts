@@ -2,6 +2,7 @@
 // so a log that was accepted once always folds again.
 import type { Entity } from './entity';
 import type { StoredEvent } from './events';
+import { withDefaults } from './stage-machine';
 
 export type Changes = Readonly<Record<string, { readonly from: unknown; readonly to: unknown }>>;
 
@@ -18,7 +19,8 @@ export function evolve(entity: Entity | undefined, event: StoredEvent): Entity {
   const next = { ...base, version: event.entityVersion, updatedAt: event.time };
   switch (verb) {
     case 'Created':
-      return { ...next, createdAt: event.time, fields: withoutNulls(event.data) };
+      // A contact created before stages defaulted folds as a Lead, as one created today.
+      return { ...next, createdAt: event.time, fields: withDefaults(event.entityType, withoutNulls(event.data)) };
     case 'Deleted':
       return { ...next, deletedAt: event.time };
     case 'Merged':

@@ -1,5 +1,6 @@
 // The Contact stage machine (DESIGN §3) as data: which stage may follow which, and through which verb.
-// Create may set any stage (it records an initial fact); every later move is checked here.
+// Create may set any stage (it records an initial fact) and defaults to Lead, so every contact is in
+// the machine; every later move is checked here.
 import { fail } from './errors';
 
 export type Stage = 'Lead' | 'Qualified' | 'Customer' | 'Churned' | 'Partner';
@@ -19,19 +20,21 @@ export function allowedTargets(from: Stage): { stage: Stage; via: StageVerb }[] 
   return Object.entries(STAGE_TRANSITIONS[from]).map(([stage, via]) => ({ stage: stage as Stage, via: via! }));
 }
 
-/**
- * Checks one move; throws invalid_transition (409) naming the current stage and the allowed targets.
- * A contact created without a stage may be given any stage but Qualified, which only qualify grants.
- */
+/** The stage of a contact that has none recorded (created before stages defaulted): a Lead. */
+export const INITIAL_STAGE: Stage = 'Lead';
+
+/** A Contact's fields with its stage filled in when none is recorded; other nouns' fields unchanged. */
+export function withDefaults(type: string, fields: Record<string, unknown>): Record<string, unknown> {
+  if (type !== 'Contact' || (fields['stage'] !== undefined && fields['stage'] !== null)) return fields;
+  return { ...fields, stage: INITIAL_STAGE };
+}
+
+/** Checks one move; throws invalid_transition (409) naming the current stage and the allowed targets. */
 export function checkStageMove(from: unknown, to: unknown, via: StageVerb): void {
-  if (via === 'qualify' && from !== 'Lead')
-    refuse(typeof from === 'string' ? from : '(none)', to, typeof from === 'string' ? allowedTargets(from as Stage) : [], 'qualify takes a Lead only');
-  if (from === to) return;
-  if (from === undefined || from === null) {
-    if (to === 'Qualified' && via !== 'qualify') refuse('(none)', to, [], 'use POST …/qualify on a Lead');
-    return;
-  }
-  const current = from as Stage;
+  const current = (from ?? INITIAL_STAGE) as Stage;
+  if (via === 'qualify' && current !== 'Lead')
+    refuse(String(current), to, allowedTargets(current), 'qualify takes a Lead only');
+  if (current === to) return;
   const allowed = allowedTargets(current);
   const move = allowed.find((t) => t.stage === to);
   if (move && move.via === via) return;

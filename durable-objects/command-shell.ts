@@ -1,5 +1,6 @@
-// The imperative shell around the pipeline: runs commands in one transactionSync (read, decide,
-// append + fold, rescore, before-hooks, after-hook jobs), commits the head, or rolls everything back.
+// The imperative shell around the pipeline: runs commands in the request's unit of work (read,
+// decide, append + fold, rescore, before-hooks, after-hook jobs). It opens no transaction of its own:
+// `transact` is the unit of work (Transactions.run), `runPart` a part of the open one.
 import { DomainError } from '../domain/errors';
 import type { DomainEvent, StoredEvent } from '../domain/events';
 import type { HookRegistry } from '../domain/hooks';
@@ -11,6 +12,7 @@ import { settingsOf, SETTINGS_ID, SETTINGS_TYPE, type Settings } from '../domain
 import type { EventStore } from './event-store';
 import type { HookJobs } from './hook-jobs';
 import { LifecycleQueries } from './lifecycle-queries';
+import type { MemoryMirror, Transactions } from './unit-of-work';
 import type { LifecycleView } from '../domain/lifecycle-view';
 
 export interface TxMeta {
@@ -33,7 +35,7 @@ export class OperationFailed extends Error {
   }
 }
 
-export class CommandShell {
+export class CommandShell implements MemoryMirror {
   private readonly queries: LifecycleQueries;
   /** Told of every command's events inside their transaction (e.g. a weights change starts a rescore). */
   private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
@@ -41,13 +43,25 @@ export class CommandShell {
   private cachedSettings: Settings | undefined;
 
   constructor(
-    private readonly storage: DurableObjectStorage,
+    private readonly tx: Transactions,
+    sql: SqlStorage,
     private readonly store: EventStore,
     private readonly hooks: HookRegistry,
     private readonly jobs: HookJobs,
     private readonly nextId: (nowMs: number) => string,
   ) {
-    this.queries = new LifecycleQueries(storage.sql);
+    this.queries = new LifecycleQueries(sql);
+    tx.join(this);
+  }
+
+  committed(): void {}
+
+  rolledBack(): void {
+    this.cachedSettings = undefined;
+  }
+
+  restore(): void {
+    this.cachedSettings = undefined;
   }
 
   mint(noun: string, nowMs: number): string {
@@ -58,9 +72,18 @@ export class CommandShell {
     return completeCommand(draft, (noun) => this.mint(noun, nowMs), new Date(nowMs).toISOString());
   }
 
-  /** Runs commands in one transaction, all or nothing. A refusal throws OperationFailed(index). */
-  runAll(commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
-    return this.transact(meta, (uow, time) => this.runIn(uow, time, commands, meta));
+  /** Runs commands in the open unit of work, with no savepoint: a refusal throws OperationFailed out of it. */
+  runHere(commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
+    return this.within(meta, (uow, time) => this.runIn(uow, time, commands, meta));
+  }
+
+  /**
+   * Runs commands as one part of the open unit of work: a refusal rolls back these commands only
+   * (and what they queued) and throws OperationFailed(index); the rest of the unit goes on.
+   */
+  runPart(commands: readonly AnyCommand[], meta: TxMeta): CommandOutcome[] {
+    const time = new Date(meta.nowMs).toISOString();
+    return this.tx.part(() => this.runIn(this.unitOfWork(meta, time), time, commands, meta));
   }
 
   /** Runs commands inside an open transaction and queues their after-hooks. */
@@ -83,18 +106,17 @@ export class CommandShell {
     this.listeners.push(listener);
   }
 
-  /** A transaction over the unit of work; the head moves only if it commits. */
+  /** A unit of work (the only transaction) over these commands; memory follows only if it commits. */
   transact<T>(meta: TxMeta, body: (uow: UnitOfWork, time: string) => T): T {
     const time = new Date(meta.nowMs).toISOString();
-    try {
-      const result = this.storage.transactionSync(() => body(this.unitOfWork(meta, time), time));
-      this.store.commitHead();
-      return result;
-    } catch (error) {
-      this.store.rollback();
-      this.cachedSettings = undefined;
-      throw error;
-    }
+    return this.tx.run(() => body(this.unitOfWork(meta, time), time));
+  }
+
+  /** The pipeline's view for writes inside the open unit of work that are not commands (a rescore). */
+  within<T>(meta: TxMeta, body: (uow: UnitOfWork, time: string) => T): T {
+    this.tx.require();
+    const time = new Date(meta.nowMs).toISOString();
+    return body(this.unitOfWork(meta, time), time);
   }
 
   /** What the pipeline reads, outside any write (score breakdowns). */

@@ -1,5 +1,6 @@
 // The TenantLog's storage: append-only chained events and the state folded from them, written in
-// the caller's transaction. Synchronous throughout: nothing here awaits, so no request interleaves.
+// the caller's unit of work (unit-of-work.ts). Synchronous throughout: nothing here awaits, so no
+// request interleaves. The head and the entity cache mirror SQLite and follow its commits.
 import type { Entity } from '../domain/entity';
 import { isLive } from '../domain/entity';
 import { chain, GENESIS_HASH, type DomainEvent, type StoredEvent } from '../domain/events';
@@ -9,6 +10,8 @@ import { fieldLists } from '../domain/field-lists';
 import { nounByName } from '../domain/nouns';
 import type { StateView } from '../domain/state-view';
 import { likeForms, type TypePatterns } from '../domain/type-patterns';
+import { withDefaults } from '../domain/stage-machine';
+import type { MemoryMirror } from './unit-of-work';
 
 export interface AppendMeta {
   readonly time: string;
@@ -21,11 +24,12 @@ export interface AppendMeta {
 type Row = Record<string, SqlStorageValue>;
 
 // Entities read or written recently, so a command does not read and parse the same row two or three
-// times (decide, append, the answer). Bounded, so the heap stays flat as a tenant grows; cleared on
-// rollback, so it never holds an uncommitted write.
+// times (decide, append, the answer). Bounded, so the heap stays flat as a tenant grows. It holds what
+// SQLite holds inside the open transaction (only that transaction's synchronous code can read it), and
+// is cleared on any rollback, so it never outlives an uncommitted write.
 const CACHE_LIMIT = 5_000;
 
-export class EventStore implements StateView {
+export class EventStore implements StateView, MemoryMirror {
   private head: { seq: number; hash: string };
   private readonly cache = new Map<string, Entity | null>();
 
@@ -38,8 +42,9 @@ export class EventStore implements StateView {
     this.head = last ? { seq: Number(last['seq']), hash: String(last['hash']) } : { seq: 0, hash: GENESIS_HASH };
   }
 
+  /** The last seq: inside a unit of work, including what it appended so far. */
   get headSeq(): number {
-    return this.head.seq;
+    return (this.pending ?? this.head).seq;
   }
 
   get(id: string): Entity | undefined {
@@ -61,7 +66,7 @@ export class EventStore implements StateView {
     return row ? String(row['entity_id']) : undefined;
   }
 
-  /** Appends events and folds each into its entity. Call inside transactionSync. */
+  /** Appends events and folds each into its entity. Call inside a unit of work. */
   append(events: readonly DomainEvent[], meta: AppendMeta): StoredEvent[] {
     let { seq, hash } = this.pending ?? this.head;
     const stored: StoredEvent[] = [];
@@ -86,7 +91,7 @@ export class EventStore implements StateView {
       ({ seq, hash } = next);
     }
     this.onAppend(stored);
-    // The transaction may still roll back: the caller commits the new head through commitHead.
+    // The transaction may still roll back: the head moves when it commits (committed()).
     this.pending = { seq, hash };
     return stored;
   }
@@ -102,6 +107,43 @@ export class EventStore implements StateView {
   rollback(): void {
     this.pending = undefined;
     this.cache.clear();
+  }
+
+  committed(): void {
+    this.commitHead();
+  }
+
+  rolledBack(): void {
+    this.rollback();
+  }
+
+  mark(): unknown {
+    return this.pending;
+  }
+
+  // A part rolled back: the head goes back to where the part started; the cache may hold the part's
+  // writes, so it is cleared and refilled from SQLite, which the savepoint already restored.
+  restore(mark: unknown): void {
+    this.pending = mark as { seq: number; hash: string } | undefined;
+    this.cache.clear();
+  }
+
+  /** An entity as it stood at a seq, folded from its own events (answers replayed by reference). */
+  entityAt(id: string, seq: number): Entity | undefined {
+    return this.entitiesAt([{ id, at: seq }])[0];
+  }
+
+  /** Entities as they stood at seqs; each entity's events are read and folded once, however often asked. */
+  entitiesAt(refs: readonly { readonly id: string; readonly at: number }[]): (Entity | undefined)[] {
+    const upto = new Map<string, number>();
+    for (const { id, at } of refs) upto.set(id, Math.max(at, upto.get(id) ?? 0));
+    const states = new Map<string, { seq: number; entity: Entity }[]>();
+    for (const [id, seq] of upto) {
+      let entity: Entity | undefined;
+      const events = this.eventsOf(id, seq);
+      states.set(id, events.map((event) => ({ seq: event.seq, entity: (entity = evolve(entity, event)) })));
+    }
+    return refs.map(({ id, at }) => states.get(id)!.findLast((state) => state.seq <= at)?.entity);
   }
 
   private insertEvent(e: StoredEvent): void {
@@ -181,13 +223,15 @@ export class EventStore implements StateView {
 }
 
 export function rowToEntity(row: Row): Entity {
+  const type = String(row['type']);
   return {
     id: String(row['id']),
-    type: String(row['type']),
+    type,
     version: Number(row['version']),
     createdAt: String(row['created_at']),
     updatedAt: String(row['updated_at']),
-    fields: JSON.parse(String(row['fields'])) as Record<string, unknown>,
+    // A contact stored before every contact had a stage reads as a Lead, as evolve folds it.
+    fields: withDefaults(type, JSON.parse(String(row['fields'])) as Record<string, unknown>),
     ...(row['deleted_at'] ? { deletedAt: String(row['deleted_at']) } : {}),
     ...(row['merged_into'] ? { mergedInto: String(row['merged_into']) } : {}),
   };

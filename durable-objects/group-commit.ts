@@ -1,6 +1,6 @@
 // Group commit: writes that arrive while one is waiting to run are run together in one event-loop
-// turn, so they share one SQLite commit (one fsync) instead of paying one each. Each still runs in
-// its own transactionSync, so one refused command rolls back only itself; every answer is held by the
+// turn, so they share one SQLite commit (one fsync) instead of paying one each. Each is still its own
+// unit of work (unit-of-work.ts), so one refused command rolls back only itself; every answer is held by the
 // output gate until the shared commit is durable, so nothing is acknowledged before it is stored.
 
 interface Pending {

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'bad_request'
   | 'moved' // a merged entity: read it at its target
   | 'operation_failed' // an atomic batch refused one operation and wrote nothing
+  | 'payload_too_large' // an answer too large to keep under its Idempotency-Key; nothing written
+  | 'internal' // an unexpected error inside a unit of work, which rolled back
   | 'unavailable'; // the read model has not reached the asked seq in time
 
 export interface Failure {

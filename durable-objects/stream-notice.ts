@@ -1,11 +1,14 @@
 // How a TenantLog tells its tenant's StreamHub that events committed: a nudge carrying the head seq,
-// never the events (the hub pulls them by seq). One nudge per event-loop turn of appends, sent from a
-// later task so nothing is announced before its transaction returned; the output gate holds the call
-// until the commit is durable. A lost nudge only delays: the next one, or the hub's heartbeat, catches up.
+// never the events (the hub pulls them by seq). It joins the unit of work as a memory mirror, so it
+// hears only of outermost commits; the nudge goes out from a later task, one per turn, and the output
+// gate holds it until the commit is durable. A lost nudge only delays: the next one, or the hub's
+// heartbeat, catches up.
 import type { Env } from '../workers/env';
+import type { MemoryMirror } from './unit-of-work';
 
-export class StreamNotice {
+export class StreamNotice implements MemoryMirror {
   private queued = false;
+  private sent = -1;
 
   constructor(
     private readonly env: Env,
@@ -13,14 +16,21 @@ export class StreamNotice {
     private readonly head: () => number,
   ) {}
 
-  /** Call on append (inside its transaction is fine). */
-  appended(): void {
+  /** A unit of work committed: nudge the hub if the head moved. */
+  committed(): void {
     if (this.queued) return;
     this.queued = true;
     setTimeout(() => {
       this.queued = false;
-      void this.send((hub, tenant) => hub.nudge(tenant, this.head()));
+      const head = this.head();
+      if (head === this.sent) return;
+      this.sent = head;
+      void this.send((hub, tenant) => hub.nudge(tenant, head));
     }, 0);
+  }
+
+  rolledBack(): void {
+    // Nothing was appended; nothing to tell.
   }
 
   /** A key was revoked: its subscribers are closed. */

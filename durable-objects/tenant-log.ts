@@ -1,6 +1,7 @@
 // TenantLog: one Durable Object per tenant, holding its hash-chained event log and the state folded
 // from it. The imperative shell around decide/evolve: read state, decide, append + fold in one
-// transactionSync, with no await between the read and the append.
+// transactionSync, with no await between the read and the append. Every write request is one unit of
+// work (unit-of-work.ts): one transaction, and memory moves only when it commits.
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import { hooks } from '../domain/crm';
@@ -26,10 +27,13 @@ import { Outbox } from './outbox';
 import { StreamNotice } from './stream-notice';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
+import { Transactions } from './unit-of-work';
 
 export type { CommandInput, ReadOutcome, ReadQuery, WriteOutcome };
 
 export class TenantLog extends DurableObject<Env> {
+  /** The one way a write opens a transaction; memory mirrors of SQLite join it. */
+  private readonly tx: Transactions;
   private readonly store: EventStore;
   private readonly keys: ApiKeys;
   private readonly idempotency: IdempotencyStore;
@@ -56,20 +60,24 @@ export class TenantLog extends DurableObject<Env> {
     ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
     this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
     this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
-    const streams = new StreamNotice(env, () => this.tenantName(), () => this.store.headSeq);
-    this.streams = streams;
-    this.store = new EventStore(ctx.storage.sql, (events) => (this.outbox.record(events), streams.appended()));
+    this.tx = new Transactions(ctx.storage);
+    this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
+    this.tx.join(this.store);
+    // After each commit, the tenant's StreamHub hears the new head (durable-objects/stream-notice.ts).
+    this.streams = new StreamNotice(env, () => this.tenantName(), () => this.store.headSeq);
+    this.tx.join(this.streams);
     this.keys = new ApiKeys(ctx.storage.sql);
-    this.idempotency = new IdempotencyStore(ctx.storage);
+    this.idempotency = new IdempotencyStore(ctx.storage.sql, this.tx);
     const jobs = new HookJobs(ctx.storage.sql, hooks);
-    this.shell = new CommandShell(ctx.storage, this.store, hooks, jobs, this.nextId);
+    this.shell = new CommandShell(this.tx, ctx.storage.sql, this.store, hooks, jobs, this.nextId);
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
-    this.lifecycle = new LifecycleRpc(this.store, this.shell, jobs, this.idempotency);
-    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
+    this.tx.join(this.rescore);
+    this.lifecycle = new LifecycleRpc(this.tx, this.store, this.shell, jobs, this.idempotency, this.rescore);
+    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
-    this.writer = new CommandWriter(this.store, this.shell, this.idempotency);
+    this.writer = new CommandWriter(this.tx, this.store, this.shell, this.idempotency);
     this.reader = new EntityReader(this.store);
     this.history = new HistoryReader(ctx.storage.sql);
     this.auditor = new ChainAuditor(ctx.storage.sql, () => this.store.headSeq);
@@ -84,7 +92,7 @@ export class TenantLog extends DurableObject<Env> {
   protected executeNow(call: CallContext, input: CommandInput, idempotency?: Idempotency): Result<WriteOutcome> {
     const auth = this.authorize(call, 'write');
     if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency), auth);
+    return withRate(this.unit('execute', () => this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency)), auth);
   }
 
   /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
@@ -102,7 +110,7 @@ export class TenantLog extends DurableObject<Env> {
     return this.writes.submit((): Result<BatchOutcome> => {
       const auth = this.authorize(call, 'write');
       if ('code' in auth) return { ok: false, error: auth };
-      return withRate(this.lifecycle.batch(auth.actor, input, call.requestId, idempotency), auth);
+      return withRate(this.unit('batch', () => this.lifecycle.batch(auth.actor, input, call.requestId, idempotency)), auth);
     });
   }
 
@@ -130,11 +138,15 @@ export class TenantLog extends DurableObject<Env> {
   async updateSettings(call: CallContext, patch: SettingsPatch, idempotency?: Idempotency): Promise<Result<SettingsOutcome>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    const answer = this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency);
-    // New weights rescore every contact: one chunk now, the rest by alarm.
-    if (this.rescore.pending()) {
-      const next = this.rescore.runChunk(Date.now());
-      if (next !== null) await this.wakeBy(next);
+    // New weights rescore every contact: one chunk in the settings change's unit of work, the rest by alarm.
+    const answer = this.unit('settings', () =>
+      this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency),
+    );
+    // Committed: nothing after this may fail the answer; an unarmed rescore runs with the next alarm.
+    try {
+      if (this.rescore.pending()) await this.wakeBy(Date.now());
+    } catch (error) {
+      console.error('settings: could not arm the rescore alarm', error);
     }
     return withRate(answer, auth);
   }
@@ -202,10 +214,9 @@ export class TenantLog extends DurableObject<Env> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
     const now = Date.now();
-    const key = this.ctx.storage.transactionSync(() =>
-      this.keys.create({ ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT, time: new Date(now).toISOString() }),
-    );
-    return withRate(ok(key), auth);
+    const row = { ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT };
+    const time = new Date(now).toISOString();
+    return withRate(this.unit('createKey', () => ok(this.tx.run(() => this.keys.create({ ...row, time })))), auth);
   }
 
   async listKeys(call: CallContext): Promise<Result<ApiKey[]>> {
@@ -217,9 +228,13 @@ export class TenantLog extends DurableObject<Env> {
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
     const auth = this.authorize(call, 'admin');
     if ('code' in auth) return { ok: false, error: auth };
-    const revoked = this.keys.revoke(id, new Date().toISOString());
-    if (revoked) this.streams.revoked(`key:${id}`);
-    return withRate(revoked ? ok(null) : failure('not_found', `no active key ${id}`), auth);
+    const revoked = this.unit('revokeKey', () =>
+      this.tx.run(() => this.keys.revoke(id, new Date().toISOString()))
+        ? ok(null)
+        : failure('not_found', `no active key ${id}`),
+    );
+    if (revoked.ok) this.streams.revoked(`key:${id}`);
+    return withRate(revoked, auth);
   }
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */
@@ -254,6 +269,17 @@ export class TenantLog extends DurableObject<Env> {
     if (named && stored === undefined) this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", named);
     this.tenant = named ?? (stored === undefined ? undefined : String(stored));
     return this.tenant;
+  }
+
+  // A unit of work that threw has rolled back whole: answered as a Result, not thrown (a thrown error
+  // loses its shape across RPC), saying nothing was written.
+  private unit<T>(name: string, body: () => Result<T>): Result<T> {
+    try {
+      return body();
+    } catch (error) {
+      console.error(`${name}: rolled back`, error);
+      return failure('internal', 'an internal error; nothing was written');
+    }
   }
 
   private authorize(call: CallContext, scope: Scope): Authorized | Failure {

@@ -3,6 +3,7 @@
 // to the queue consumer (what to send; what an attempt means). The hub only routes calls here.
 import type { DomainEvent } from '../domain/events';
 import { IdempotencyStore } from './idempotency-store';
+import { Transactions } from './unit-of-work';
 import { failure, ok, type Idempotency, type Result } from './protocol';
 import type { Frame, StreamFeed } from './stream-feed';
 import {
@@ -36,13 +37,15 @@ export interface WriteBy {
 export class WebhookService {
   private readonly store: WebhookStore;
   private readonly idempotency: IdempotencyStore;
+  private readonly tx: Transactions;
   private readonly subscribers = new Map<string, WebhookSubscriber>();
   private enqueuing: Promise<void> | undefined;
   private enqueueAgain = false;
 
   constructor(private readonly host: WebhookHost) {
     this.store = new WebhookStore(host.storage.sql);
-    this.idempotency = new IdempotencyStore(host.storage);
+    this.tx = new Transactions(host.storage);
+    this.idempotency = new IdempotencyStore(host.storage.sql, this.tx);
   }
 
   /** Every active subscription has a feed subscriber at its stored cursor (again, after a failed pull). */
@@ -65,7 +68,7 @@ export class WebhookService {
   ): Promise<Result<Webhook & { secret: string }>> {
     const head = await this.host.log().ping();
     const now = Date.now();
-    const answer = this.idempotency.once(by.actor, by.idempotency, now, () => {
+    const answer = this.once(by, now, () => {
       const id = `webhook_${this.host.nextId(now)}`;
       return ok({ ...this.store.create({ ...input, id, cursor: head, time: iso(now) }), secret: input.secret });
     });
@@ -86,7 +89,7 @@ export class WebhookService {
   async update(id: string, patch: WebhookPatch, by: WriteBy): Promise<Result<Webhook & { secret?: string }>> {
     const head = patch.enabled ? await this.host.log().ping() : 0;
     const now = Date.now();
-    const answer = this.idempotency.once(by.actor, by.idempotency, now, () => {
+    const answer = this.once(by, now, () => {
       const webhook = this.store.update(id, patch, iso(now), head);
       if (!webhook) return failure('not_found', `no webhook ${id}`);
       return ok(patch.secret ? { ...webhook, secret: patch.secret } : webhook);
@@ -97,7 +100,7 @@ export class WebhookService {
   }
 
   remove(id: string, by: WriteBy): Result<null> {
-    const answer = this.idempotency.once(by.actor, by.idempotency, Date.now(), () =>
+    const answer = this.once(by, Date.now(), () =>
       this.store.delete(id) ? ok(null) : failure('not_found', `no webhook ${id}`),
     );
     this.unfollow(id);
@@ -111,7 +114,7 @@ export class WebhookService {
   }
 
   async redeliver(id: string, deliveryId: string, by: WriteBy): Promise<Result<Delivery>> {
-    const answer = this.idempotency.once(by.actor, by.idempotency, Date.now(), (): Result<Delivery> => {
+    const answer = this.once(by, Date.now(), (): Result<Delivery> => {
       const webhook = this.store.get(id);
       const delivery = this.store.delivery(deliveryId);
       if (!webhook || !delivery || delivery.webhookId !== id)
@@ -205,6 +208,16 @@ export class WebhookService {
       this.store.addDeliveries(webhookId, frames, through, () => `delivery_${this.host.nextId(now)}`, iso(now)),
     );
     if (frames.length) void this.enqueue();
+  }
+
+  // One transaction: the write and, under its Idempotency-Key, its first answer (kept whole: it is small).
+  private once<T>(by: WriteBy, nowMs: number, write: () => Result<T>): Result<T> {
+    return this.tx.run(() =>
+      this.idempotency.once(by.actor, by.idempotency, nowMs, (kept) => kept as T, () => {
+        const result = write();
+        return result.ok ? { result, kept: result.value } : { result };
+      }),
+    );
   }
 
   private unfollow(id: string): void {

@@ -136,7 +136,7 @@ describe('POST /~t/contacts/{id}/enrich', () => {
     expect(enriched.status).toBe(200);
     expect(enriched.headers.get('x-enrichment-provider')).toBe('provider:acme-data');
     expect(enriched.body).toMatchObject({ title: 'Engineer', department: 'R&D', phone: '+1 555 0101', twitterHandle: '@knownperson', firstName: 'Known', lastName: 'Person' });
-    expect(enriched.body['stage']).toBeUndefined();
+    expect(enriched.body['stage']).toBe('Lead'); // enrichment fills data, never lifecycle fields
     const provenance = await apiJson(`/~${tenant}/contacts/${contact['$id']}/provenance`);
     expect(provenance.body['fields']).toMatchObject({
       department: { source: 'sales-notes' },

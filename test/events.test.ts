@@ -69,7 +69,7 @@ describe('the event log as CloudEvents', () => {
       prevhash: expect.stringMatching(/^[0-9a-f]{64}$/),
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(created!['data']).toEqual({ name: contact['name'], email: contact['email'], title: 'Engineer', organization: contact['organization'], leadScore: contact['leadScore'] });
+    expect(created!['data']).toEqual({ name: contact['name'], email: contact['email'], title: 'Engineer', organization: contact['organization'], leadScore: contact['leadScore'], stage: 'Lead' });
   });
 
   it('records an update as changes {from, to}, null for a cleared field', async () => {

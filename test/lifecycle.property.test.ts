@@ -55,7 +55,7 @@ async function readAsStored(tenant: string, collection: string, id: string): Pro
 }
 
 describe('the lifecycle over random command sequences (Durable Object)', () => {
-  it('keeps SQLite state = full replay, unique live emails, legal stage moves and no manager cycle', async () => {
+  it('keeps SQLite state = full replay, unique live emails, legal stage moves and no manager cycle', { timeout: 30_000 }, async () => {
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ stage: fc.constantFrom('Lead', 'Customer', 'Partner'), email: fc.boolean() }), { minLength: POOL, maxLength: POOL }), fc.array(step, { minLength: 15, maxLength: 40 }), async (seeds, sequence) => {

@@ -21,7 +21,7 @@ describe.each(NOUNS)('a $type', ({ type, collection, prefix, build, patch }) => 
     const answer = await apiJson(`/~${tenant}/${collection}`, { method: 'POST', body });
     expect(answer.status).toBe(201);
     expect(answer.body['$id']).toMatch(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`));
-    expect(answer.body).toEqual({ $id: answer.body['$id'], $type: type, $version: 1, $createdAt: expect.any(String), $updatedAt: answer.body['$createdAt'], ...body, ...(type === 'Contact' ? { leadScore: expect.any(Number) } : {}) });
+    expect(answer.body).toEqual({ $id: answer.body['$id'], $type: type, $version: 1, $createdAt: expect.any(String), $updatedAt: answer.body['$createdAt'], ...body, ...(type === 'Contact' ? { leadScore: expect.any(Number), stage: 'Lead' } : {}) });
     expect(answer.headers.get('location')).toBe(`/~${tenant}/${collection}/${answer.body['$id']}`);
     expect(answer.headers.get('etag')).toBe('"1"');
     expect(answer.headers.get('x-event-seq')).toBe('1');

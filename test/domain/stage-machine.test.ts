@@ -59,17 +59,44 @@ for (const from of STAGES) {
   });
 }
 
-describe('a contact created without a stage', () => {
-  it('may be given Lead by update', () => {
+// A Created event without a stage (a log written before stages defaulted) folds as a Lead.
+describe('a contact whose Created event has no stage', () => {
+  it('is a Lead: an update to Lead is a no-op', () => {
     const id = idOf('contact');
-    given([created('Contact', id, { name: 'Ada' })]).when({ kind: 'update', noun: 'Contact', id, data: { stage: 'Lead' } }).then([{ type: 'Contact.Updated' }]);
+    const scenario = given([created('Contact', id, { name: 'Ada' })]);
+    expect(scenario.log.get(id)!.fields['stage']).toBe('Lead');
+    scenario.when({ kind: 'update', noun: 'Contact', id, data: { stage: 'Lead' } }).then([]);
   });
-  it('may not be given Qualified by update', () => {
+  for (const to of ['Qualified', 'Customer', 'Partner', 'Churned']) {
+    it(`refuses an update to ${to} with 409 naming Lead`, () => {
+      const id = idOf('contact');
+      const error = given([created('Contact', id, { name: 'Ada' })])
+        .when({ kind: 'update', noun: 'Contact', id, data: { stage: to } })
+        .thenThrows('invalid_transition');
+      expect(error.detail.extra).toMatchObject({ stage: 'Lead', allowed: ['Qualified'] });
+    });
+  }
+  it('refuses an update that clears the stage', () => {
     const id = idOf('contact');
-    given([created('Contact', id, { name: 'Ada' })]).when({ kind: 'update', noun: 'Contact', id, data: { stage: 'Qualified' } }).thenThrows('invalid_transition');
+    given([created('Contact', id, { name: 'Ada' })])
+      .when({ kind: 'update', noun: 'Contact', id, data: { stage: null } })
+      .thenThrows('invalid_transition');
   });
-  it('refuses qualify', () => {
+  it('moves to Qualified by qualify', () => {
     const id = idOf('contact');
-    given([created('Contact', id, { name: 'Ada' })]).when({ kind: 'qualify', noun: 'Contact', id }).thenThrows('invalid_transition');
+    given([created('Contact', id, { name: 'Ada', email: `${id}@startup.io` })])
+      .when({ kind: 'qualify', noun: 'Contact', id })
+      .then([
+        { type: 'Contact.Qualified', entityId: id, data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } } },
+      ]);
+  });
+});
+
+describe('a create without a stage', () => {
+  it('records the contact as a Lead', () => {
+    const id = idOf('contact');
+    given([])
+      .when({ kind: 'create', noun: 'Contact', id, data: { name: 'Ada' } })
+      .then([{ type: 'Contact.Created', entityId: id, data: { name: 'Ada', stage: 'Lead' } }]);
   });
 });
