@@ -2,7 +2,7 @@
 // bounded work: the hash chain, then the stored state against a fold of the log (state-auditor.ts).
 // A request stops after `budget` events and answers `next` to continue from; the request that reaches
 // the head goes on to sweep the state tables, at most `budget` rows, and answers `sweep` if unfinished.
-import { GENESIS_HASH, verifyChain, type ChainBreak } from '../domain/events';
+import { GENESIS_HASH, verifyChain, type ChainBreak, type StoredEvent } from '../domain/events';
 import { rowToEvent } from './event-store';
 import { failure, ok, type Result } from './protocol';
 import { decodeSweep, encodeSweep, StateAuditor, SWEEP_PAGE, SWEEP_START, type Mismatch, type SweepPosition } from './state-auditor';
@@ -23,6 +23,20 @@ export type VerifyOutcome =
   | (Where & { readonly ok: true; readonly hash: string; readonly next: number | null; readonly sweep?: string })
   | (Where & { readonly ok: false; readonly firstBreak: ChainBreak })
   | (Where & { readonly ok: false; readonly firstMismatch: Mismatch });
+
+// Stored rows as events, up to the first whose data is not JSON: that is a break at its seq (once the
+// events before it chain), not a crash of the audit.
+function readEvents(rows: Record<string, SqlStorageValue>[]): { events: StoredEvent[]; unreadable?: ChainBreak } {
+  const events: StoredEvent[] = [];
+  for (const row of rows) {
+    try {
+      events.push(rowToEvent(row));
+    } catch {
+      return { events, unreadable: { seq: Number(row['seq']), reason: 'data is not JSON' } };
+    }
+  }
+  return { events };
+}
 
 const yieldToOthers = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -55,8 +69,10 @@ export class ChainAuditor {
     let at = start;
     const last = Math.min(head, from - 1 + budget);
     while (at.seq < last) {
-      const page = this.sql.exec('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', at.seq, last, VERIFY_PAGE).toArray().map(rowToEvent);
-      const checked = page.length === 0 ? { seq: at.seq + 1, reason: `missing: the log's head is ${head}` } : verifyChain(page, at);
+      const rows = this.sql.exec('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', at.seq, last, VERIFY_PAGE).toArray();
+      const { events: page, unreadable } = readEvents(rows);
+      const chained = page.length ? verifyChain(page, at) : (unreadable ?? { seq: at.seq + 1, reason: `missing: the log's head is ${head}` });
+      const checked = 'reason' in chained ? chained : (unreadable ?? chained);
       if ('reason' in checked) return { ok: false, head, from, verified: checked.seq - 1, firstBreak: checked };
       // The entities whose latest event is in this page, each against a fold of its own events.
       const { mismatch } = this.state.checkPage(page);

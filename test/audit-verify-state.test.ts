@@ -141,3 +141,17 @@ describe('GET /~t/audit/verify and erasure markers', () => {
     expect((await verify(tenant)).body).toMatchObject({ ok: false, verified: 1, firstBreak: { seq: 2, reason: 'data does not match datahash' } });
   });
 });
+
+describe('GET /~t/audit/verify on rows that do not parse', () => {
+  it('answers a break for event data that is not JSON, and a mismatch for an entity row that is not', async () => {
+    const { tenant, ann } = await aBusyTenant();
+    await inLog(tenant, "UPDATE entities SET fields = '{not json' WHERE id = ?", ann);
+    const row = await verify(tenant);
+    expect(row.status).toBe(200);
+    expect(row.body).toMatchObject({ ok: false, firstMismatch: { entityId: ann, table: 'entities', reason: 'the stored row does not parse' } });
+    await inLog(tenant, "UPDATE events SET data = '{not json' WHERE seq = 3");
+    const event = await verify(tenant);
+    expect(event.status).toBe(200);
+    expect(event.body).toMatchObject({ ok: false, verified: 2, firstBreak: { seq: 3, reason: 'data is not JSON' } });
+  });
+});
