@@ -149,7 +149,10 @@ export class ReadModel extends DurableObject<Env> {
   private async ready(tenant: string, minSeq: number): Promise<Failure | undefined> {
     const deadline = Date.now() + MIN_SEQ_WAIT_MS;
     for (;;) {
-      const { stuck } = await this.advance(tenant);
+      const { stuck } = await this.advance(tenant).catch((error): Progress => {
+        console.error('read model: catch-up failed', error);
+        return { head: 0 };
+      });
       const checkpoint = this.live().checkpoint;
       if (checkpoint >= minSeq) return undefined;
       // Waiting cannot help a projection that is stuck below the asked seq: say so now.
