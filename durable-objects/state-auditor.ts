@@ -2,7 +2,7 @@
 // domain's own evolve: the stored state is trusted no more than the chain. Two halves, both bounded:
 // - per entity, in the verify page that holds the entity's latest event: its row equals the fold of its
 //   own events, and the uniques and refs rows that state implies are there;
-// - per row, a sweep of entities, uniques and refs in key order (its own cursor): every row is implied
+// - per row, a sweep of entities, uniques and refs in key order (state-sweep.ts): every row is implied
 //   by an entity's state. Together: every stored row is implied by the fold, and the fold by the rows.
 import { canonicalJson } from '../domain/canonical';
 import { isLive, type Entity } from '../domain/entity';
@@ -15,20 +15,14 @@ import { rowToEntity, rowToEvent } from './event-store';
 
 export type StateTable = 'entities' | 'uniques' | 'refs';
 
+export type Row = Record<string, SqlStorageValue>;
+
 /** The first place where the stored state is not what the log folds to. */
 export interface Mismatch {
   readonly entityId: string;
   readonly table: StateTable;
   readonly reason: string;
 }
-
-/** Where a row sweep stands: the table, and the key of the last row checked in it (none: its start). */
-export interface SweepPosition {
-  readonly table: StateTable;
-  readonly key: readonly string[];
-}
-
-type Row = Record<string, SqlStorageValue>;
 
 /** A uniques or refs row an entity's folded state implies. */
 interface Expected {
@@ -38,15 +32,28 @@ interface Expected {
   readonly row: readonly string[];
 }
 
+/** One entity checked against its fold: a mismatch of its row, or the rows its state implies. */
+interface EntityCheck {
+  readonly id: string;
+  readonly mismatch?: Mismatch;
+  readonly uniques: readonly Expected[];
+  readonly refs: readonly Expected[];
+}
+
 const FOLD_PAGE = 5_000;
-export const SWEEP_PAGE = 1_000;
-export const SWEEP_START: SweepPosition = { table: 'entities', key: [] };
-const SWEEP_ORDER: readonly StateTable[] = ['entities', 'uniques', 'refs'];
-const KEYS: Readonly<Record<StateTable, readonly string[]>> = {
-  entities: ['id'],
-  uniques: ['noun', 'field', 'value'],
-  refs: ['target_id', 'field', 'source_type', 'source_id'],
-};
+
+// Each entity's first and last seq in the log, for a JSON array of ids.
+const SPANS =
+  'SELECT j.value AS id, (SELECT MIN(seq) FROM events WHERE entity_id = j.value) AS first,' +
+  ' (SELECT MAX(seq) FROM events WHERE entity_id = j.value) AS last FROM json_each(?) j';
+// Who holds each expected row, for a JSON array of keys: [noun, field, value] and [target, field, type, source].
+const UNIQUE_HOLDERS =
+  'SELECT j.key AS i, u.entity_id AS found FROM json_each(?) j LEFT JOIN uniques u' +
+  ' ON u.noun = j.value ->> 0 AND u.field = j.value ->> 1 AND u.value = j.value ->> 2';
+const REF_HOLDERS =
+  'SELECT j.key AS i, r.source_id AS found FROM json_each(?) j LEFT JOIN refs r' +
+  ' ON r.target_id = j.value ->> 0 AND r.field = j.value ->> 1' +
+  ' AND r.source_type = j.value ->> 2 AND r.source_id = j.value ->> 3';
 
 export class StateAuditor {
   constructor(private readonly sql: SqlStorage) {}
@@ -66,12 +73,13 @@ export class StateAuditor {
     // Two statements for the whole page: each entity's first and last seq in the log, and its stored row.
     const ids = JSON.stringify([...inPage.keys()]);
     const span = new Map<string, { first: number; last: number }>();
-    const spanSql = 'SELECT j.value AS id, (SELECT MIN(seq) FROM events WHERE entity_id = j.value) AS first, (SELECT MAX(seq) FROM events WHERE entity_id = j.value) AS last FROM json_each(?) j';
-    for (const row of this.sql.exec(spanSql, ids)) span.set(String(row['id']), { first: Number(row['first']), last: Number(row['last']) });
+    for (const row of this.sql.exec(SPANS, ids))
+      span.set(String(row['id']), { first: Number(row['first']), last: Number(row['last']) });
     const stored = new Map<string, Row>();
-    for (const row of this.sql.exec('SELECT * FROM entities WHERE id IN (SELECT value FROM json_each(?))', ids)) stored.set(String(row['id']), row);
+    for (const row of this.sql.exec('SELECT * FROM entities WHERE id IN (SELECT value FROM json_each(?))', ids))
+      stored.set(String(row['id']), row);
 
-    const checks: { id: string; mismatch?: Mismatch; uniques: Expected[]; refs: Expected[] }[] = [];
+    const checks: EntityCheck[] = [];
     let folded = 0;
     for (const event of page) {
       const own = inPage.get(event.entityId)!;
@@ -85,20 +93,29 @@ export class StateAuditor {
       folded += history.length;
       checks.push(this.checkEntity(event.entityId, entity!, stored.get(event.entityId)));
     }
-    const uniques = this.present(checks.flatMap((c) => c.uniques), 'SELECT j.key AS i, u.entity_id AS found FROM json_each(?) j LEFT JOIN uniques u ON u.noun = j.value ->> 0 AND u.field = j.value ->> 1 AND u.value = j.value ->> 2');
-    const refs = this.present(checks.flatMap((c) => c.refs), 'SELECT j.key AS i, r.source_id AS found FROM json_each(?) j LEFT JOIN refs r ON r.target_id = j.value ->> 0 AND r.field = j.value ->> 1 AND r.source_type = j.value ->> 2 AND r.source_id = j.value ->> 3');
+    const mismatch = this.firstMismatch(checks);
+    return mismatch ? { mismatch, folded } : { folded };
+  }
+
+  // In the order of the checks: a row that differs from the fold, else an implied row that is missing.
+  private firstMismatch(checks: readonly EntityCheck[]): Mismatch | undefined {
+    const uniques = this.present(checks.flatMap((c) => c.uniques), UNIQUE_HOLDERS);
+    const refs = this.present(checks.flatMap((c) => c.refs), REF_HOLDERS);
     for (const check of checks) {
-      if (check.mismatch) return { mismatch: check.mismatch, folded };
+      if (check.mismatch) return check.mismatch;
       for (const expected of check.uniques) {
         const owner = uniques.get(expected.key);
         if (owner === check.id) continue;
         const what = `its ${expected.field} ${JSON.stringify(expected.value)}`;
-        return { mismatch: { entityId: check.id, table: 'uniques', reason: owner ? `${what} is indexed to ${owner}` : `no row for ${what}` }, folded };
+        const reason = owner ? `${what} is indexed to ${owner}` : `no row for ${what}`;
+        return { entityId: check.id, table: 'uniques', reason };
       }
       const missing = check.refs.find((expected) => !refs.get(expected.key));
-      if (missing) return { mismatch: { entityId: check.id, table: 'refs', reason: `no row for its ${missing.field} → ${missing.value}` }, folded };
+      if (missing) {
+        return { entityId: check.id, table: 'refs', reason: `no row for its ${missing.field} → ${missing.value}` };
+      }
     }
-    return { folded };
+    return undefined;
   }
 
   // Which of the expected rows exist: one statement over all of them; answers who holds each key.
@@ -113,28 +130,17 @@ export class StateAuditor {
     return found;
   }
 
-  /** Checks up to `limit` rows after a position (one SQL page); the first mismatch, or where to go on (null: done). */
-  sweepPage(at: SweepPosition, limit: number): { mismatch?: Mismatch; next: SweepPosition | null; checked: number } {
-    const rows = this.rowsAfter(at, limit);
-    let checked = 0;
-    for (const row of rows) {
-      checked++;
-      const mismatch = this.checkRow(at.table, row);
-      if (mismatch) return { mismatch, next: null, checked };
-    }
-    const last = rows.at(-1);
-    const next = last && rows.length === limit ? { table: at.table, key: KEYS[at.table].map((k) => String(last[k])) } : nextTable(at.table);
-    return { next, checked };
-  }
-
-  // The entity's whole history; its data was chain-verified, but a row that does not parse is a finding, not a crash.
+  // The entity's whole history; a row that does not parse is a finding, not a crash.
   private eventsOf(id: string): StoredEvent[] | Mismatch {
     const events: StoredEvent[] = [];
-    for (let after = 0; ; ) {
-      const rows = this.sql.exec('SELECT * FROM events WHERE entity_id = ? AND seq > ? ORDER BY seq LIMIT ?', id, after, FOLD_PAGE).toArray();
+    for (let after = 0; ;) {
+      const rows = this.sql
+        .exec('SELECT * FROM events WHERE entity_id = ? AND seq > ? ORDER BY seq LIMIT ?', id, after, FOLD_PAGE)
+        .toArray();
       for (const row of rows) {
         const event = parsed(() => rowToEvent(row));
-        if (!event) return { entityId: id, table: 'entities', reason: `its event ${String(row['seq'])} does not parse` };
+        if (!event)
+          return { entityId: id, table: 'entities', reason: `its event ${String(row['seq'])} does not parse` };
         events.push(event);
       }
       if (rows.length < FOLD_PAGE) return events;
@@ -143,9 +149,12 @@ export class StateAuditor {
   }
 
   // The stored row against the fold; when they agree, the uniques and refs rows the state implies.
-  private checkEntity(id: string, folded: Entity, row: Row | undefined): { id: string; mismatch?: Mismatch; uniques: Expected[]; refs: Expected[] } {
+  private checkEntity(id: string, folded: Entity, row: Row | undefined): EntityCheck {
     const none = { id, uniques: [], refs: [] };
-    if (!row) return { ...none, mismatch: { entityId: id, table: 'entities', reason: `no stored row; its events fold to version ${folded.version}` } };
+    if (!row) {
+      const reason = `no stored row; its events fold to version ${folded.version}`;
+      return { ...none, mismatch: { entityId: id, table: 'entities', reason } };
+    }
     const differs = sameAsStored(row, folded) ? undefined : whereDifferent(row, folded);
     if (differs) return { ...none, mismatch: { entityId: id, table: 'entities', reason: differs } };
     const noun = nounByName.get(folded.type);
@@ -153,66 +162,18 @@ export class StateAuditor {
     const lists = fieldLists(noun);
     const uniques = lists.uniqueValues.flatMap((field): Expected[] => {
       const value = folded.fields[field];
-      return typeof value === 'string' ? [{ key: `${noun.name}\u0000${field}\u0000${normalizeUnique(value)}`, field, value, row: [noun.name, field, normalizeUnique(value)] }] : [];
+      if (typeof value !== 'string') return [];
+      const row = [noun.name, field, normalizeUnique(value)];
+      return [{ key: row.join('\u0000'), field, value, row }];
     });
     const refs = lists.refs.flatMap(([field]): Expected[] => {
       const target = folded.fields[field];
-      return typeof target === 'string' ? [{ key: `${target}\u0000${field}\u0000${noun.name}\u0000${id}`, field, value: target, row: [target, field, noun.name, id] }] : [];
+      if (typeof target !== 'string') return [];
+      const row = [target, field, noun.name, id];
+      return [{ key: row.join('\u0000'), field, value: target, row }];
     });
     return { id, uniques, refs };
   }
-
-  // Each sweep page is one statement that brings, beside each row, what it is checked against: for an
-  // entity row whether any event records it; for a uniques or refs row the state of the entity it names
-  // and that entity's value of the field (read by SQLite, so a page parses no JSON in JavaScript).
-  private rowsAfter(at: SweepPosition, limit: number): Record<string, SqlStorageValue>[] {
-    const keys = KEYS[at.table];
-    const where = at.key.length ? `WHERE (${keys.map((k) => `r.${k}`).join(', ')}) > (${keys.map(() => '?').join(', ')})` : '';
-    const order = `ORDER BY ${keys.map((k) => `r.${k}`).join(', ')} LIMIT ?`;
-    if (at.table === 'entities') {
-      return this.sql.exec(`SELECT r.id, EXISTS (SELECT 1 FROM events WHERE entity_id = r.id) AS recorded FROM entities r ${where} ${order}`, ...at.key, limit).toArray();
-    }
-    const [owner, noun] = at.table === 'uniques' ? ['entity_id', 'noun'] : ['source_id', 'source_type'];
-    // A field name that is not an identifier is never a path: only the schema's fields are looked up.
-    const value = `CASE WHEN json_valid(e.fields) AND r.field GLOB '[A-Za-z_]*' AND r.field NOT GLOB '*[^A-Za-z0-9_]*' THEN json_extract(e.fields, '$.' || r.field) END`;
-    return this.sql
-      .exec(
-        `SELECT r.*, r.${owner} AS owner, r.${noun} AS noun_name, e.id AS found, e.type AS type, e.deleted_at IS NULL AND e.merged_into IS NULL AS live, ${value} AS held
-         FROM ${at.table} r LEFT JOIN entities e ON e.id = r.${owner} ${where} ${order}`,
-        ...at.key,
-        limit,
-      )
-      .toArray();
-  }
-
-  // A row is implied by the stored state of the entity it names; that state was checked against the fold.
-  private checkRow(table: StateTable, row: Record<string, SqlStorageValue>): Mismatch | undefined {
-    if (table === 'entities') return row['recorded'] ? undefined : { entityId: String(row['id']), table, reason: 'a stored row that no event records' };
-    const [id, noun, field, held] = [String(row['owner']), String(row['noun_name']), String(row['field']), row['held']];
-    const schema = nounByName.get(noun);
-    const lists = schema ? fieldLists(schema) : undefined;
-    const holds =
-      table === 'uniques'
-        ? lists?.uniqueValues.includes(field) && typeof held === 'string' && normalizeUnique(held) === row['value']
-        : lists?.refs.some(([f]) => f === field) && held === row['target_id'];
-    if (holds && row['live'] && row['type'] === noun) return undefined;
-    const what = table === 'uniques' ? `${field} ${JSON.stringify(row['value'])}` : `${field} → ${String(row['target_id'])}`;
-    const whose = row['found'] === null ? 'missing row' : row['live'] ? 'state' : 'tombstone';
-    return { entityId: id, table, reason: `a row for ${what} that its ${whose} does not hold` };
-  }
-}
-
-function parsed<T>(read: () => T): T | undefined {
-  try {
-    return read();
-  } catch {
-    return undefined;
-  }
-}
-
-function nextTable(table: StateTable): SweepPosition | null {
-  const next = SWEEP_ORDER[SWEEP_ORDER.indexOf(table) + 1];
-  return next ? { table: next, key: [] } : null;
 }
 
 // The store writes JSON.stringify of the folded fields, so a healthy row is equal as text: no parse needed.
@@ -228,37 +189,29 @@ function sameAsStored(row: Row, folded: Entity): boolean {
   );
 }
 
-/** Where a stored row and the fold differ, as a path (`fields.title`, `version`); undefined if only in key order. */
+/** Where a stored row and the fold differ, as a path (`fields.title`); undefined if only in key order. */
 function whereDifferent(row: Row, folded: Entity): string | undefined {
   const stored = parsed(() => rowToEntity(row));
   if (!stored) return 'the stored row does not parse';
+  const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
   const at = (path: string, a: unknown, b: unknown) =>
-    `the stored row differs from the fold of its events at ${path} (stored ${a === undefined ? 'nothing' : JSON.stringify(a)}, folded ${b === undefined ? 'nothing' : JSON.stringify(b)})`;
+    `the stored row differs from the fold of its events at ${path} (stored ${shown(a)}, folded ${shown(b)})`;
   const top = ['type', 'version', 'createdAt', 'updatedAt', 'deletedAt', 'mergedInto'] as const;
   for (const key of top) if (stored[key] !== folded[key]) return at(key, stored[key], folded[key]);
-  if (typeof stored.fields !== 'object' || stored.fields === null || Array.isArray(stored.fields)) return 'the stored row does not parse';
+  if (typeof stored.fields !== 'object' || stored.fields === null || Array.isArray(stored.fields))
+    return 'the stored row does not parse';
   const names = [...new Set([...Object.keys(stored.fields), ...Object.keys(folded.fields)])].sort();
   for (const name of names) {
     const [a, b] = [stored.fields[name], folded.fields[name]];
-    if ((a === undefined) !== (b === undefined) || canonicalJson(a) !== canonicalJson(b)) return at(`fields.${name}`, a, b);
+    if ((a === undefined) !== (b === undefined) || canonicalJson(a) !== canonicalJson(b))
+      return at(`fields.${name}`, a, b);
   }
   return undefined;
 }
 
-/** The sweep position as an opaque cursor (base64url JSON), and back; undefined when not one of ours. */
-export function encodeSweep(position: SweepPosition): string {
-  const text = JSON.stringify({ t: position.table, k: position.key });
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-export function decodeSweep(raw: string): SweepPosition | undefined {
+function parsed<T>(read: () => T): T | undefined {
   try {
-    const binary = atob(raw.replace(/-/g, '+').replace(/_/g, '/'));
-    const { t, k } = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))) as { t?: unknown; k?: unknown };
-    if (typeof t !== 'string' || !SWEEP_ORDER.includes(t as StateTable)) return undefined;
-    const table = t as StateTable;
-    if (!Array.isArray(k) || !k.every((part) => typeof part === 'string') || (k.length !== 0 && k.length !== KEYS[table].length)) return undefined;
-    return { table, key: k as string[] };
+    return read();
   } catch {
     return undefined;
   }

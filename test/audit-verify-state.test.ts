@@ -19,23 +19,43 @@ const verify = (tenant: string, query = '') => apiJson(`/~${tenant}/audit/verify
 async function aBusyTenant() {
   const tenant = aTenant();
   const org = await created(tenant, 'organizations', anOrganization());
-  const boss = await created(tenant, 'contacts', aContact({ email: 'boss@startup.io', title: 'CEO', phone: '+1 555 0100', organization: org['$id'], stage: 'Lead' }));
+  const boss = await created(
+    tenant,
+    'contacts',
+    aContact({ email: 'boss@startup.io', title: 'CEO', phone: '+1 555 0100', organization: org['$id'], stage: 'Lead' }),
+  );
   const ann = await created(tenant, 'contacts', aContact({ manager: boss['$id'], organization: org['$id'] }));
   await apiJson(`/~${tenant}/contacts/${ann['$id']}`, { method: 'PATCH', body: { title: 'CTO' } });
   expect((await apiJson(`/~${tenant}/contacts/${boss['$id']}/qualify`, { method: 'POST' })).status).toBe(200);
   const twin = await created(tenant, 'contacts', aContact());
-  expect((await apiJson(`/~${tenant}/contacts/${ann['$id']}/merge`, { body: { sources: [twin['$id']] } })).status).toBe(200);
+  expect((await apiJson(`/~${tenant}/contacts/${ann['$id']}/merge`, { body: { sources: [twin['$id']] } })).status).toBe(
+    200,
+  );
   const gone = await created(tenant, 'contacts', aContact());
   expect((await apiJson(`/~${tenant}/contacts/${gone['$id']}`, { method: 'DELETE' })).status).toBe(204);
   expect((await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 50 } })).status).toBe(200);
   const events = (await apiJson<{ data: Record<string, any>[] }>(`/~${tenant}/events?limit=1000`)).body.data;
-  return { tenant, org: org['$id'] as string, boss: boss['$id'] as string, ann: ann['$id'] as string, head: events.at(-1)!['seq'] as number, lastHash: events.at(-1)!['hash'] as string };
+  return {
+    tenant,
+    org: org['$id'] as string,
+    boss: boss['$id'] as string,
+    ann: ann['$id'] as string,
+    head: events.at(-1)!['seq'] as number,
+    lastHash: events.at(-1)!['hash'] as string,
+  };
 }
 
 describe('GET /~t/audit/verify on a healthy busy log', () => {
   it('answers ok, the state folding to what is stored', async () => {
     const { tenant, head, lastHash } = await aBusyTenant();
-    expect((await verify(tenant)).body).toEqual({ ok: true, head, from: 1, verified: head, hash: lastHash, next: null });
+    expect((await verify(tenant)).body).toEqual({
+      ok: true,
+      head,
+      from: 1,
+      verified: head,
+      hash: lastHash,
+      next: null,
+    });
   });
 
   it('answers ok paged one event at a time, then the row sweep two rows at a time', async () => {
@@ -73,64 +93,128 @@ describe('GET /~t/audit/verify on tampered state', () => {
     expect(answer.body).toMatchObject({
       ok: false,
       head,
-      firstMismatch: { entityId: ann, table: 'entities', reason: 'the stored row differs from the fold of its events at fields.title (stored "Intern", folded "CTO")' },
+      firstMismatch: {
+        entityId: ann,
+        table: 'entities',
+        reason: 'the stored row differs from the fold of its events at fields.title (stored "Intern", folded "CTO")',
+      },
     });
   });
 
   it('names the entity in the page that holds its latest event, however the run is paged', async () => {
     const { tenant, ann } = await aBusyTenant();
-    const annEvents = (await apiJson<{ data: Record<string, any>[] }>(`/~${tenant}/contacts/${ann}/events`)).body.data.filter((e) => e['subject'] === ann);
+    const annEvents = (
+      await apiJson<{ data: Record<string, any>[] }>(`/~${tenant}/contacts/${ann}/events`)
+    ).body.data.filter((e) => e['subject'] === ann);
     const latest = annEvents.at(-1)!['seq'] as number;
     await inLog(tenant, 'UPDATE entities SET version = version + 1 WHERE id = ?', ann);
     let answer = await verify(tenant, '?limit=1');
-    while (answer.body['ok'] && answer.body['next'] !== null) answer = await verify(tenant, `?from=${answer.body['next']}&limit=1`);
-    expect(answer.body).toMatchObject({ ok: false, verified: latest, firstMismatch: { entityId: ann, table: 'entities', reason: expect.stringMatching(/^the stored row differs from the fold of its events at version/) } });
+    while (answer.body['ok'] && answer.body['next'] !== null)
+      answer = await verify(tenant, `?from=${answer.body['next']}&limit=1`);
+    expect(answer.body).toMatchObject({
+      ok: false,
+      verified: latest,
+      firstMismatch: {
+        entityId: ann,
+        table: 'entities',
+        reason: expect.stringMatching(/^the stored row differs from the fold of its events at version/),
+      },
+    });
   });
 
   it('names an entity whose stored row is gone', async () => {
     const { tenant, org } = await aBusyTenant();
     await inLog(tenant, 'DELETE FROM entities WHERE id = ?', org);
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, firstMismatch: { entityId: org, table: 'entities', reason: expect.stringMatching(/^no stored row; its events fold to version \d+$/) } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      firstMismatch: {
+        entityId: org,
+        table: 'entities',
+        reason: expect.stringMatching(/^no stored row; its events fold to version \d+$/),
+      },
+    });
   });
 
   it('names a stored row that no event records', async () => {
     const { tenant } = await aBusyTenant();
     const forged = 'contact_01ARZ3NDEKTSV4RRFFQ69G5FAV';
-    await inLog(tenant, "INSERT INTO entities (id, type, version, created_at, updated_at, fields) VALUES (?, 'Contact', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{\"name\":\"Ghost\"}')", forged);
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, firstMismatch: { entityId: forged, table: 'entities', reason: 'a stored row that no event records' } });
+    await inLog(
+      tenant,
+      "INSERT INTO entities (id, type, version, created_at, updated_at, fields) VALUES (?, 'Contact', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{\"name\":\"Ghost\"}')",
+      forged,
+    );
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      firstMismatch: { entityId: forged, table: 'entities', reason: 'a stored row that no event records' },
+    });
   });
 
   it('names a live entity whose unique value lost its row', async () => {
     const { tenant, boss } = await aBusyTenant();
     await inLog(tenant, 'DELETE FROM uniques WHERE entity_id = ?', boss);
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, firstMismatch: { entityId: boss, table: 'uniques', reason: 'no row for its email "boss@startup.io"' } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      firstMismatch: { entityId: boss, table: 'uniques', reason: 'no row for its email "boss@startup.io"' },
+    });
   });
 
   it('names a unique value indexed to another entity', async () => {
     const { tenant, boss, ann } = await aBusyTenant();
     await inLog(tenant, "UPDATE uniques SET entity_id = ? WHERE noun = 'Contact' AND entity_id = ?", ann, boss);
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, firstMismatch: { entityId: boss, table: 'uniques', reason: `its email "boss@startup.io" is indexed to ${ann}` } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      firstMismatch: { entityId: boss, table: 'uniques', reason: `its email "boss@startup.io" is indexed to ${ann}` },
+    });
   });
 
   it('names a unique row that no state holds', async () => {
     const { tenant, ann } = await aBusyTenant();
-    await inLog(tenant, "INSERT INTO uniques (noun, field, value, entity_id) VALUES ('Contact', 'email', 'ghost@startup.io', ?)", ann);
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, firstMismatch: { entityId: ann, table: 'uniques', reason: 'a row for email "ghost@startup.io" that its state does not hold' } });
+    await inLog(
+      tenant,
+      "INSERT INTO uniques (noun, field, value, entity_id) VALUES ('Contact', 'email', 'ghost@startup.io', ?)",
+      ann,
+    );
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      firstMismatch: {
+        entityId: ann,
+        table: 'uniques',
+        reason: 'a row for email "ghost@startup.io" that its state does not hold',
+      },
+    });
   });
 
   it('names a live reference that lost its row', async () => {
     const { tenant, ann, boss } = await aBusyTenant();
     await inLog(tenant, "DELETE FROM refs WHERE source_id = ? AND field = 'manager'", ann);
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, firstMismatch: { entityId: ann, table: 'refs', reason: `no row for its manager → ${boss}` } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      firstMismatch: { entityId: ann, table: 'refs', reason: `no row for its manager → ${boss}` },
+    });
   });
 
   it('names a reference row that no state holds, found by the sweep even when paged', async () => {
     const { tenant, ann, org, head } = await aBusyTenant();
-    await inLog(tenant, "INSERT INTO refs (target_id, field, source_type, source_id) VALUES (?, 'manager', 'Contact', ?)", org, ann);
+    await inLog(
+      tenant,
+      "INSERT INTO refs (target_id, field, source_type, source_id) VALUES (?, 'manager', 'Contact', ?)",
+      org,
+      ann,
+    );
     let answer = await verify(tenant, '?limit=3');
-    while (answer.body['ok'] && answer.body['next'] !== null) answer = await verify(tenant, `?from=${answer.body['next']}&limit=3`);
-    while (answer.body['ok'] && answer.body['sweep'] !== undefined) answer = await verify(tenant, `?sweep=${answer.body['sweep']}&limit=3`);
-    expect(answer.body).toMatchObject({ ok: false, verified: head, firstMismatch: { entityId: ann, table: 'refs', reason: `a row for manager → ${org} that its state does not hold` } });
+    while (answer.body['ok'] && answer.body['next'] !== null)
+      answer = await verify(tenant, `?from=${answer.body['next']}&limit=3`);
+    while (answer.body['ok'] && answer.body['sweep'] !== undefined)
+      answer = await verify(tenant, `?sweep=${answer.body['sweep']}&limit=3`);
+    expect(answer.body).toMatchObject({
+      ok: false,
+      verified: head,
+      firstMismatch: {
+        entityId: ann,
+        table: 'refs',
+        reason: `a row for manager → ${org} that its state does not hold`,
+      },
+    });
   });
 });
 
@@ -138,7 +222,11 @@ describe('GET /~t/audit/verify and erasure markers', () => {
   it('treats data replaced by {"$erased": true} as changed data: hashes cover what is stored', async () => {
     const { tenant } = await aBusyTenant();
     await inLog(tenant, 'UPDATE events SET data = \'{"$erased":true}\' WHERE seq = 2');
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, verified: 1, firstBreak: { seq: 2, reason: 'data does not match datahash' } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      verified: 1,
+      firstBreak: { seq: 2, reason: 'data does not match datahash' },
+    });
   });
 });
 
@@ -148,7 +236,10 @@ describe('GET /~t/audit/verify on rows that do not parse', () => {
     await inLog(tenant, "UPDATE entities SET fields = '{not json' WHERE id = ?", ann);
     const row = await verify(tenant);
     expect(row.status).toBe(200);
-    expect(row.body).toMatchObject({ ok: false, firstMismatch: { entityId: ann, table: 'entities', reason: 'the stored row does not parse' } });
+    expect(row.body).toMatchObject({
+      ok: false,
+      firstMismatch: { entityId: ann, table: 'entities', reason: 'the stored row does not parse' },
+    });
     await inLog(tenant, "UPDATE events SET data = '{not json' WHERE seq = 3");
     const event = await verify(tenant);
     expect(event.status).toBe(200);

@@ -1,7 +1,15 @@
 // A read model that cannot advance says why and heals by itself: a gap anywhere in a pulled page, an
 // event the projector cannot apply, a live generation that cannot write. The rebuild still swaps, the
 // queue consumer does not go round in circles, and the alarm's retry recovers once the cause is gone.
-import { createExecutionContext, createMessageBatch, env, evictDurableObject, getQueueResult, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  evictDurableObject,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { OutboxMessage } from '../durable-objects/outbox';
 import worker from '../workers/index';
@@ -15,7 +23,8 @@ type Row = Record<string, SqlStorageValue>;
 async function aTenantWithHistory(contacts: number): Promise<{ tenant: string; head: number }> {
   const tenant = aTenant();
   const ids: string[] = [];
-  for (let i = 0; i < contacts; i++) ids.push((await apiJson(`/~${tenant}/contacts`, { body: aContact() })).body['$id']);
+  for (let i = 0; i < contacts; i++)
+    ids.push((await apiJson(`/~${tenant}/contacts`, { body: aContact() })).body['$id']);
   await apiJson(`/~${tenant}/contacts/${ids[0]}`, { method: 'PATCH', body: { title: 'CTO' } });
   return { tenant, head: (await logEvents(tenant)).length };
 }
@@ -31,14 +40,20 @@ async function takeOut(tenant: string, seq: number): Promise<() => Promise<void>
   await inLog(tenant, 'DELETE FROM events WHERE seq = ?', seq);
   const columns = Object.keys(row!);
   return async () => {
-    await inLog(tenant, `INSERT INTO events (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...columns.map((c) => row![c]!));
+    await inLog(
+      tenant,
+      `INSERT INTO events (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      ...columns.map((c) => row![c]!),
+    );
   };
 }
 
 /** Empties the tenant's projection (as a schema change does), so the next catch-up pulls from seq 0. */
 async function startOver(tenant: string): Promise<void> {
   const stub = readModelStub(tenant);
-  await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE rm_generations SET fingerprint = 'another schema'"));
+  await runInDurableObject(stub, (_i, state) =>
+    state.storage.sql.exec("UPDATE rm_generations SET fingerprint = 'another schema'"),
+  );
   await evictDurableObject(stub);
 }
 
@@ -47,7 +62,12 @@ const status = async (tenant: string) => (await apiJson(`/~${tenant}/projections
 async function consume(tenant: string, seqs: readonly number[]) {
   const batch = createMessageBatch<OutboxMessage>(
     'crm-events',
-    seqs.map((seq) => ({ id: `m-${tenant}-${seq}`, timestamp: new Date(), attempts: 1, body: { tenant, seq, fromSeq: seq, count: 1, types: ['Contact.Created'] } })),
+    seqs.map((seq) => ({
+      id: `m-${tenant}-${seq}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body: { tenant, seq, fromSeq: seq, count: 1, types: ['Contact.Created'] },
+    })),
   );
   const ctx = createExecutionContext();
   await worker.queue(batch as MessageBatch<unknown>, env);
@@ -71,7 +91,12 @@ describe('a log with a gap in the middle of a pulled page', () => {
     await apiJson(`/~${tenant}/contacts`); // a read pulls 1, 2, 4, 5: the gap is not at the page's start
 
     const stuck = await status(tenant);
-    expect(stuck).toMatchObject({ checkpoint: 2, head, lag: head - 2, stuck: { seq: 3, reason: 'gap in the log: expected seq 3, the log answered seq 4' } });
+    expect(stuck).toMatchObject({
+      checkpoint: 2,
+      head,
+      lag: head - 2,
+      stuck: { seq: 3, reason: 'gap in the log: expected seq 3, the log answered seq 4' },
+    });
     expect(stuck['stuck']['attempts']).toBeGreaterThanOrEqual(1);
     expect(Object.keys((await projected(tenant)).entities)).toHaveLength(2);
 
@@ -97,7 +122,10 @@ describe('a log with a gap in the middle of a pulled page', () => {
     await takeOut(tenant, head);
     await startOver(tenant);
     await apiJson(`/~${tenant}/contacts`);
-    expect(await status(tenant)).toMatchObject({ checkpoint: head - 1, stuck: { seq: head, reason: `the log's head is ${head} but it has no event after seq ${head - 1}` } });
+    expect(await status(tenant)).toMatchObject({
+      checkpoint: head - 1,
+      stuck: { seq: head, reason: `the log's head is ${head} but it has no event after seq ${head - 1}` },
+    });
   });
 });
 
@@ -111,7 +139,10 @@ describe('an event the projector cannot apply', () => {
 
     const stuck = await status(tenant);
     expect(stuck['checkpoint']).toBe(1);
-    expect(stuck['stuck']).toMatchObject({ seq: 2, reason: expect.stringMatching(/^the projector cannot apply Contact\.Created of contact_\w+: /) });
+    expect(stuck['stuck']).toMatchObject({
+      seq: 2,
+      reason: expect.stringMatching(/^the projector cannot apply Contact\.Created of contact_\w+: /),
+    });
 
     await inLog(tenant, 'UPDATE events SET data = ? WHERE seq = 2', original!['data']!);
     expect(await runDurableObjectAlarm(readModelStub(tenant))).toBe(true);
@@ -124,12 +155,24 @@ describe('a rebuild while the live generation is stuck', () => {
   it('finishes and swaps when the live tables cannot be written', { timeout: 30_000 }, async () => {
     const { tenant, head } = await aTenantWithHistory(3);
     await startOver(tenant);
-    await runInDurableObject(readModelStub(tenant), (_i, state) => state.storage.sql.exec('ALTER TABLE rm1_contact RENAME TO rm1_contact_away'));
+    await runInDurableObject(readModelStub(tenant), (_i, state) =>
+      state.storage.sql.exec('ALTER TABLE rm1_contact RENAME TO rm1_contact_away'),
+    );
     await consume(tenant, [head]); // a nudge (a list would fail on the missing table)
-    expect(await status(tenant)).toMatchObject({ checkpoint: 0, generation: 1, stuck: { seq: 1, reason: expect.stringMatching(/no such table/) } });
+    expect(await status(tenant)).toMatchObject({
+      checkpoint: 0,
+      generation: 1,
+      stuck: { seq: 1, reason: expect.stringMatching(/no such table/) },
+    });
 
     expect((await apiJson(`/~${tenant}/projections/rebuild`, { method: 'POST' })).status).toBe(202);
-    expect(await untilRebuilt(tenant)).toMatchObject({ generation: 2, checkpoint: head, lag: 0, stuck: null, rebuilding: null });
+    expect(await untilRebuilt(tenant)).toMatchObject({
+      generation: 2,
+      checkpoint: head,
+      lag: 0,
+      stuck: null,
+      rebuilding: null,
+    });
     expect((await projected(tenant)).entities).toEqual(await foldedLog(tenant));
   });
 
@@ -139,7 +182,12 @@ describe('a rebuild while the live generation is stuck', () => {
     await startOver(tenant);
     await apiJson(`/~${tenant}/contacts`);
     expect((await apiJson(`/~${tenant}/projections/rebuild`, { method: 'POST' })).status).toBe(202);
-    expect(await untilRebuilt(tenant)).toMatchObject({ generation: 2, checkpoint: 1, stuck: { seq: 2, reason: expect.stringMatching(/^gap in the log/) }, rebuilding: null });
+    expect(await untilRebuilt(tenant)).toMatchObject({
+      generation: 2,
+      checkpoint: 1,
+      stuck: { seq: 2, reason: expect.stringMatching(/^gap in the log/) },
+      rebuilding: null,
+    });
   });
 });
 
