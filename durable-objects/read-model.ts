@@ -34,7 +34,7 @@ export interface ProjectionStatus {
   readonly generation: number;
   /** Why the live generation cannot advance past its checkpoint; null when it can. */
   readonly stuck: Stuck | null;
-  readonly rebuilding: { readonly generation: number; readonly checkpoint: number; readonly stuck: Stuck | null } | null;
+  readonly rebuilding: (Generation & { readonly stuck: Stuck | null }) | null;
 }
 
 /** What one catch-up reached: the log's head, and where it stopped if it could not get there. */
@@ -64,7 +64,8 @@ export class ReadModel extends DurableObject<Env> {
     try {
       const { head, stuck } = await this.advance(tenant);
       const live = this.live();
-      return ok({ checkpoint: live.checkpoint, head, stuck: stuck ? (this.generations.stuck(live.generation) ?? { ...stuck, since: '', attempts: 1 }) : null });
+      const recorded = stuck ? (this.generations.stuck(live.generation) ?? { ...stuck, since: '', attempts: 1 }) : null;
+      return ok({ checkpoint: live.checkpoint, head, stuck: recorded });
     } catch (error) {
       console.error('read model: catch-up failed', error);
       return failure('unavailable', `the projection could not catch up: ${String(error)}`, { extra: { retryAfter: 1 } });
@@ -156,7 +157,10 @@ export class ReadModel extends DurableObject<Env> {
       const checkpoint = this.live().checkpoint;
       if (checkpoint >= minSeq) return undefined;
       // Waiting cannot help a projection that is stuck below the asked seq: say so now.
-      if (stuck && stuck.seq <= minSeq) return { code: 'unavailable', message: `the projection is stuck at seq ${stuck.seq} (${stuck.reason}); it retries by itself`, extra: { retryAfter: 1, projectionSeq: checkpoint } };
+      if (stuck && stuck.seq <= minSeq) {
+        const message = `the projection is stuck at seq ${stuck.seq} (${stuck.reason}); it retries by itself`;
+        return { code: 'unavailable', message, extra: { retryAfter: 1, projectionSeq: checkpoint } };
+      }
       const left = deadline - Date.now();
       if (left <= 0) return { code: 'unavailable', message: `the projection is at seq ${checkpoint}, not yet at ${minSeq}; retry shortly`, extra: { retryAfter: 1, projectionSeq: checkpoint } };
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, left)));
@@ -168,7 +172,9 @@ export class ReadModel extends DurableObject<Env> {
   protected advance(tenant: string): Promise<Progress> {
     this.remember(tenant);
     const { generation } = this.live();
-    this.catching ??= this.pullInto(tenant, generation, () => this.live().generation === generation).finally(() => (this.catching = undefined));
+    this.catching ??= this.pullInto(tenant, generation, () => this.live().generation === generation).finally(
+      () => (this.catching = undefined),
+    );
     return this.catching;
   }
 
@@ -184,7 +190,8 @@ export class ReadModel extends DurableObject<Env> {
       try {
         page = await pending;
       } catch (error) {
-        const stuck = { seq: after + 1, reason: `the tenant log did not serve the events after seq ${after}: ${messageOf(error)}` };
+        const reason = `the tenant log did not serve the events after seq ${after}: ${messageOf(error)}`;
+        const stuck = { seq: after + 1, reason };
         return this.stuckAt(generation, stuck, await log.ping().catch(() => after));
       }
       if (!current()) return { head: page.head };

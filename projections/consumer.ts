@@ -40,7 +40,8 @@ async function nudge(env: Env, tenant: string, messages: readonly Message<unknow
     if (result.ok && result.value.stuck) {
       stuck = true;
       // Once per stuck episode: the status route names it for as long as it lasts.
-      if (result.value.stuck.attempts === 1) console.warn(`crm-events: tenant ${tenant} is stuck at seq ${result.value.stuck.seq}: ${result.value.stuck.reason}`);
+      const { seq, reason, attempts } = result.value.stuck;
+      if (attempts === 1) console.warn(`crm-events: tenant ${tenant} is stuck at seq ${seq}: ${reason}`);
     }
     if (!result.ok) console.error(`crm-events: tenant ${tenant} did not catch up`, result.error.message);
   } catch (error) {

@@ -34,7 +34,10 @@ export class Generations {
   setUp(): void {
     this.sql.exec('CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, live INTEGER NOT NULL, fingerprint TEXT NOT NULL)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    this.sql.exec('CREATE TABLE IF NOT EXISTS rm_stuck (generation INTEGER PRIMARY KEY, seq INTEGER NOT NULL, reason TEXT NOT NULL, since TEXT NOT NULL, attempts INTEGER NOT NULL)');
+    this.sql.exec(
+      'CREATE TABLE IF NOT EXISTS rm_stuck (generation INTEGER PRIMARY KEY, seq INTEGER NOT NULL,' +
+        ' reason TEXT NOT NULL, since TEXT NOT NULL, attempts INTEGER NOT NULL)',
+    );
     const current = this.sql.exec('SELECT fingerprint FROM rm_generations WHERE live = 1').toArray()[0];
     if (current && current['fingerprint'] === schemaFingerprint()) return;
     for (const row of this.sql.exec('SELECT generation FROM rm_generations').toArray()) this.drop(Number(row['generation']));
@@ -71,17 +74,25 @@ export class Generations {
    * short of `head` (given when the page was the log's last): then the generation is stuck there and
    * the answer says why. Runs its own transactions; an undefined answer clears a stuck mark.
    */
-  advance(generation: number, events: readonly StoredEvent[], head: number | undefined, now: string): StuckAt | undefined {
+  advance(
+    generation: number,
+    events: readonly StoredEvent[],
+    head: number | undefined,
+    now: string,
+  ): StuckAt | undefined {
     const checkpoint = this.checkpointOf(generation);
     if (checkpoint === undefined) return undefined; // swapped away while the pull was under way
     const fresh = events.filter((e) => e.seq > checkpoint);
     let run = 0;
     while (run < fresh.length && fresh[run]!.seq === checkpoint + 1 + run) run++;
     const reached = checkpoint + run;
-    const stuck =
-      this.applyRun(generation, fresh.slice(0, run)) ??
-      (run < fresh.length ? { seq: reached + 1, reason: `gap in the log: expected seq ${reached + 1}, the log answered seq ${fresh[run]!.seq}` } : undefined) ??
-      (head !== undefined && reached < head ? { seq: reached + 1, reason: `the log's head is ${head} but it has no event after seq ${reached}` } : undefined);
+    const next = reached + 1;
+    const gap = run < fresh.length && `gap in the log: expected seq ${next}, the log answered seq ${fresh[run]!.seq}`;
+    const short =
+      head !== undefined && reached < head && `the log's head is ${head} but it has no event after seq ${reached}`;
+    const stopped = gap || short;
+    const poisoned = this.applyRun(generation, fresh.slice(0, run));
+    const stuck = poisoned ?? (stopped ? { seq: next, reason: stopped } : undefined);
     this.mark(generation, stuck, now);
     return stuck;
   }
@@ -92,17 +103,24 @@ export class Generations {
       this.sql.exec('DELETE FROM rm_stuck WHERE generation = ?', generation);
       return;
     }
+    // A stop at the same seq is the same episode: it keeps its start and counts its attempts.
     const before = this.stuck(generation);
-    const since = before && before.seq === stuck.seq ? before.since : now;
+    const same = before !== undefined && before.seq === stuck.seq;
     this.sql.exec(
       'INSERT OR REPLACE INTO rm_stuck (generation, seq, reason, since, attempts) VALUES (?, ?, ?, ?, ?)',
-      generation, stuck.seq, stuck.reason.slice(0, 500), since, (before?.attempts ?? 0) + 1,
+      generation, stuck.seq, stuck.reason.slice(0, 500), same ? before.since : now, same ? before.attempts + 1 : 1,
     );
   }
 
   stuck(generation: number): Stuck | undefined {
-    const row = this.sql.exec('SELECT seq, reason, since, attempts FROM rm_stuck WHERE generation = ?', generation).toArray()[0];
-    return row ? { seq: Number(row['seq']), reason: String(row['reason']), since: String(row['since']), attempts: Number(row['attempts']) } : undefined;
+    const row = this.sql.exec('SELECT * FROM rm_stuck WHERE generation = ?', generation).toArray()[0];
+    if (!row) return undefined;
+    return {
+      seq: Number(row['seq']),
+      reason: String(row['reason']),
+      since: String(row['since']),
+      attempts: Number(row['attempts']),
+    };
   }
 
   // A page commits whole; when it cannot, the events are applied one by one (each committed) to find
@@ -117,7 +135,8 @@ export class Generations {
         try {
           this.transact(() => this.applyNow(generation, [event]));
         } catch (error) {
-          return { seq: event.seq, reason: `the projector cannot apply ${event.type} of ${event.entityId}: ${messageOf(error)}` };
+          const reason = `the projector cannot apply ${event.type} of ${event.entityId}: ${messageOf(error)}`;
+          return { seq: event.seq, reason };
         }
       }
       return undefined;

@@ -140,8 +140,12 @@ describe('GET /~t/audit/verify on tampered state', () => {
     const forged = 'contact_01ARZ3NDEKTSV4RRFFQ69G5FAV';
     await inLog(
       tenant,
-      "INSERT INTO entities (id, type, version, created_at, updated_at, fields) VALUES (?, 'Contact', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{\"name\":\"Ghost\"}')",
+      'INSERT INTO entities (id, type, version, created_at, updated_at, fields) VALUES (?, ?, 1, ?, ?, ?)',
       forged,
+      'Contact',
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+      '{"name":"Ghost"}',
     );
     expect((await verify(tenant)).body).toMatchObject({
       ok: false,

@@ -1,6 +1,13 @@
 // The crm-events consumer: messages are nudges, so duplicated, reordered and missing messages all
 // leave the read model equal to a fold of the log; acks wait for the tenant's projection.
-import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { OutboxMessage } from '../durable-objects/outbox';
 import worker from '../workers/index';
@@ -75,7 +82,7 @@ describe('the crm-events consumer', () => {
     expect(result.explicitAcks).toHaveLength(fineMessages.length);
   });
 
-  it('acks a stuck tenant without holding back the others; its model heals by alarm once the cause is gone', async () => {
+  it('acks a stuck tenant and holds back no other; its model heals by alarm', async () => {
     const [broken, fine] = [aTenant(), aTenant()];
     await someHistory(broken);
     await someHistory(fine);
@@ -95,7 +102,8 @@ describe('the crm-events consumer', () => {
     expect(result.explicitAcks).toHaveLength(brokenMessages.length + fineMessages.length);
     expect((await projected(fine)).entities).toEqual(await foldedLog(fine));
     const status = await apiJson(`/~${broken}/projections/status`);
-    expect(status.body['stuck']).toMatchObject({ seq: checkpoint + 1, reason: expect.stringMatching(/no such table: rm1_contact/) });
+    const named = { seq: checkpoint + 1, reason: expect.stringMatching(/no such table: rm1_contact/) };
+    expect(status.body['stuck']).toMatchObject(named);
 
     await runInDurableObject(readModelStub(broken), (_i, state) => state.storage.sql.exec('ALTER TABLE rm1_contact_away RENAME TO rm1_contact'));
     expect(await runDurableObjectAlarm(readModelStub(broken))).toBe(true);

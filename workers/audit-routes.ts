@@ -49,7 +49,9 @@ export async function auditVerify(request: IRequest, env: Env): Promise<Response
   if (from === undefined) return badRequest('from must be a seq number, 1 or more', [{ path: '?from', message: 'invalid' }]);
   if (budget === undefined) return badRequest(`limit must be from 1 to ${VERIFY_BUDGET}`, [{ path: '?limit', message: 'out of range' }]);
   const sweep = url.searchParams.get('sweep') ?? undefined;
-  if (sweep !== undefined && (sweep === '' || sweep.length > 2_000)) return badRequest('sweep must be a cursor this API gave out', [{ path: '?sweep', message: 'invalid' }]);
+  if (sweep !== undefined && (sweep === '' || sweep.length > 2_000)) {
+    return badRequest('sweep must be a cursor this API gave out', [{ path: '?sweep', message: 'invalid' }]);
+  }
   const ctx = await tenantCall(request, env, request.params['tenant']!);
   if (!ctx.ok) return ctx.response;
   const result = await ctx.log.verifyChain(ctx.call, { from, budget, ...(sweep === undefined ? {} : { sweep }) });
