@@ -133,14 +133,14 @@ export class ReadModel extends DurableObject<Env> {
 
   // The rebuild pulls on its own, so a live generation that is stuck cannot hold it up: once the new
   // generation has gone as far as the log lets it, the live one is caught up as far as it can be, and
-  // the new one swaps in if it is at least as far. Stuck short of the live checkpoint, it waits for
-  // the alarm's retry instead.
+  // the new one swaps in if it is at least as far (or at the log's head, if the live one is past it).
+  // Stuck short of the live checkpoint, it waits for the alarm's retry instead.
   private async rebuildLoop(tenant: string): Promise<void> {
     for (let next = this.rebuilding(); next; next = this.rebuilding()) {
       const generation = next.generation;
       const progress = await this.pullInto(tenant, generation, () => this.rebuilding()?.generation === generation);
-      await this.advance(tenant);
-      const swapped = this.ctx.storage.transactionSync(() => this.generations.swapIfCaughtUp());
+      const { head } = await this.advance(tenant);
+      const swapped = this.ctx.storage.transactionSync(() => this.generations.swapIfCaughtUp(head));
       if (!swapped && progress.stuck) return;
     }
   }

@@ -58,11 +58,14 @@ export class Generations {
     this.create(Number(this.sql.exec('SELECT MAX(generation) AS g FROM rm_generations').one()['g'] ?? 0) + 1, false);
   }
 
-  /** Makes the rebuilt generation live once it reached the live checkpoint; drops the old one. */
-  swapIfCaughtUp(): boolean {
+  /**
+   * Makes the rebuilt generation live once it reached the live checkpoint, or the log's head when the
+   * live one is past it (a log that lost its tail: the log is the truth); drops the old one.
+   */
+  swapIfCaughtUp(head = Number.MAX_SAFE_INTEGER): boolean {
     const next = this.rebuilding();
     const live = this.live();
-    if (!next || next.checkpoint < live.checkpoint) return false;
+    if (!next || next.checkpoint < Math.min(live.checkpoint, head)) return false;
     this.drop(live.generation);
     this.sql.exec('UPDATE rm_generations SET live = 1 WHERE generation = ?', next.generation);
     return true;

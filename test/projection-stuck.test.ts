@@ -191,6 +191,17 @@ describe('a rebuild while the live generation is stuck', () => {
   });
 });
 
+describe('a rebuild when the live generation is past the log', () => {
+  it('swaps at the log head instead of waiting for a seq the log no longer has', { timeout: 30_000 }, async () => {
+    const { tenant, head } = await aTenantWithHistory(3);
+    await apiJson(`/~${tenant}/contacts`); // the live generation reaches the head
+    await inLog(tenant, 'DELETE FROM events WHERE seq = ?', head);
+    await evictDurableObject(logStub(tenant)); // wakes up with the shorter log's head
+    expect((await apiJson(`/~${tenant}/projections/rebuild`, { method: 'POST' })).status).toBe(202);
+    expect(await untilRebuilt(tenant)).toMatchObject({ generation: 2, checkpoint: head - 1, head: head - 1, rebuilding: null });
+  });
+});
+
 describe('the queue consumer and a stuck tenant', () => {
   it('acks its messages instead of retrying them, batch after batch, and holds back no other tenant', async () => {
     const { tenant, head } = await aTenantWithHistory(3);
