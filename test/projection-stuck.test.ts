@@ -100,6 +100,12 @@ describe('a log with a gap in the middle of a pulled page', () => {
     expect(stuck['stuck']['attempts']).toBeGreaterThanOrEqual(1);
     expect(Object.keys((await projected(tenant)).entities)).toHaveLength(2);
 
+    // While the cause lasts, each retry re-arms the alarm and counts the attempt.
+    expect(await runDurableObjectAlarm(readModelStub(tenant))).toBe(true);
+    const again = await status(tenant);
+    expect(again['stuck']).toMatchObject({ seq: 3, since: stuck['stuck']['since'] });
+    expect(again['stuck']['attempts']).toBeGreaterThan(stuck['stuck']['attempts']);
+
     await putBack();
     expect(await runDurableObjectAlarm(readModelStub(tenant))).toBe(true);
     expect(await status(tenant)).toMatchObject({ checkpoint: head, lag: 0, stuck: null });
