@@ -204,7 +204,8 @@ describe('a rebuild when the live generation is past the log', () => {
     await inLog(tenant, 'DELETE FROM events WHERE seq = ?', head);
     await evictDurableObject(logStub(tenant)); // wakes up with the shorter log's head
     expect((await apiJson(`/~${tenant}/projections/rebuild`, { method: 'POST' })).status).toBe(202);
-    expect(await untilRebuilt(tenant)).toMatchObject({ generation: 2, checkpoint: head - 1, head: head - 1, rebuilding: null });
+    const rebuilt = await untilRebuilt(tenant);
+    expect(rebuilt).toMatchObject({ generation: 2, checkpoint: head - 1, head: head - 1, rebuilding: null });
   });
 });
 
