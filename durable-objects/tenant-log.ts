@@ -169,7 +169,7 @@ export class TenantLog extends DurableObject<Env> {
     return this.history.field(query.noun, query.id, query.field);
   }
 
-  /** Verifies the hash chain and the stored state against a fold of the log, in bounded runs (a break is a finding). */
+  /** Verifies the hash chain and the state folded from it, in bounded runs (a break is a finding, not an error). */
   async verifyChain(call: CallContext, query: VerifyQuery): Promise<Result<VerifyOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };

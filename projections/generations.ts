@@ -102,12 +102,13 @@ export class Generations {
 
   /** Records (or clears) why a generation cannot advance, e.g. when the log did not answer at all. */
   mark(generation: number, stuck: StuckAt | undefined, now: string): void {
+    const before = this.stuck(generation);
     if (!stuck) {
-      this.sql.exec('DELETE FROM rm_stuck WHERE generation = ?', generation);
+      // Read first: the common case (never stuck) writes nothing.
+      if (before) this.sql.exec('DELETE FROM rm_stuck WHERE generation = ?', generation);
       return;
     }
     // A stop at the same seq is the same episode: it keeps its start and counts its attempts.
-    const before = this.stuck(generation);
     const same = before !== undefined && before.seq === stuck.seq;
     this.sql.exec(
       'INSERT OR REPLACE INTO rm_stuck (generation, seq, reason, since, attempts) VALUES (?, ?, ?, ?, ?)',
