@@ -169,7 +169,7 @@ export class ReadModel extends DurableObject<Env> {
 
   // One pull loop at a time on the live generation: two would apply the same events twice. It stops
   // when a swap replaced the generation it was filling.
-  protected advance(tenant: string): Promise<Progress> {
+  private advance(tenant: string): Promise<Progress> {
     this.remember(tenant);
     const { generation } = this.live();
     this.catching ??= this.pullInto(tenant, generation, () => this.live().generation === generation).finally(
