@@ -1,6 +1,7 @@
 // Events: what decide emits (DomainEvent), what the log stores (StoredEvent), and how the stored
 // form is chained. `hash` = SHA-256 hex of prevHash + the canonical envelope, whose `datahash` stands
-// for the data: erasing personal data later rewrites `data` but keeps the chain verifiable.
+// for the data. Verification trusts nothing in the data: the hashes cover what is stored, so erasure
+// cannot be a marker in the data (it will come with per-subject keys instead).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
 
@@ -68,15 +69,10 @@ export function verifyChain(events: Iterable<StoredEvent>, start: { seq: number;
   for (const event of events) {
     if (event.seq !== seq + 1) return { seq: seq + 1, reason: `expected seq ${seq + 1}, found ${event.seq}` };
     if (event.prevHash !== hash) return { seq: event.seq, reason: 'prevhash does not match the previous hash' };
-    if (dataHashOf(event.data) !== event.dataHash && !isErased(event.data)) return { seq: event.seq, reason: 'data does not match datahash' };
+    if (dataHashOf(event.data) !== event.dataHash) return { seq: event.seq, reason: 'data does not match datahash' };
     if (sha256Hex(chainInput(event)) !== event.hash) return { seq: event.seq, reason: 'hash does not match the event' };
     seq = event.seq;
     hash = event.hash;
   }
   return { seq, hash };
-}
-
-/** Erased data keeps its place in the chain through datahash; its bytes are gone. */
-export function isErased(data: Readonly<Record<string, unknown>>): boolean {
-  return data['$erased'] === true;
 }

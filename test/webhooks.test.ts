@@ -190,6 +190,8 @@ describe('deliveries', () => {
     expect(facts).toEqual([
       expect.objectContaining({ type: 'Webhook.Disabled', subject: hook['id'], actor: 'system' }),
     ]);
+    // The fact is chained like any other: the log still verifies, state re-folded included.
+    expect((await apiJson(`/~${tenant}/audit/verify`)).body).toMatchObject({ ok: true });
     const after = (await apiJson(`/~${tenant}/webhooks/${hook['id']}/deliveries`)).body['data'];
     expect(after[0]).toMatchObject({ status: 'failed', lastResponseStatus: 503 });
   });
