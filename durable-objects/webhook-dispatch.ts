@@ -84,9 +84,9 @@ export function judgeAttempt(
       { status: 'failed', responseStatus: report.responseStatus, error, nextAt: null },
       time,
     );
+    // The caller records Webhook.Disabled in the log first, then disables (store.disable).
     const reason = `every delivery failed for 5 days (since ${new Date(since).toISOString()})`;
-    store.disable(webhook.id, reason, time);
-    return { next: 'done', status: 'failed', disabled: true, disable: reason };
+    return { next: 'done', status: 'failed', disable: reason };
   }
   const delay = webhook.retryDelays[attempts];
   if (delay === undefined) {

@@ -147,7 +147,10 @@ export class WebhookService {
     };
   }
 
-  /** Records an attempt; a disabling is appended to the log as Webhook.Disabled. */
+  /**
+   * Records an attempt. A disabling is a fact in the log first (Webhook.Disabled), then the subscription's
+   * state: if the append fails, the subscription stays active and the next failed try decides again.
+   */
   async recordAttempt(deliveryId: string, round: number, report: AttemptReport): Promise<AttemptVerdict> {
     const delivery = this.store.delivery(deliveryId);
     const webhook = delivery && this.store.get(delivery.webhookId);
@@ -157,16 +160,21 @@ export class WebhookService {
       judgeAttempt(this.store, webhook, deliveryId, delivery.attempts, report),
     );
     const { disable, ...answer } = verdict;
-    if (disable) {
-      this.unfollow(webhook.id);
+    if (!disable) return answer;
+    try {
       await this.host.log().recordFact({
         type: 'Webhook.Disabled',
         entityType: 'Webhook',
         entityId: webhook.id,
         data: { changes: { status: { from: 'active', to: 'disabled' } }, reason: disable, url: webhook.url },
       });
+    } catch (error) {
+      console.error('webhooks: Webhook.Disabled not recorded; still active, decided again at the next failure', error);
+      return answer;
     }
-    return answer;
+    this.host.storage.transactionSync(() => this.store.disable(webhook.id, disable, new Date(report.at).toISOString()));
+    this.unfollow(webhook.id);
+    return { next: 'done', status: 'failed', disabled: true };
   }
 
   /** Hands unqueued deliveries to the queue; after a failed send the hub's alarm tries again. */
@@ -213,10 +221,16 @@ export class WebhookService {
   // One transaction: the write and, under its Idempotency-Key, its first answer (kept whole: it is small).
   private once<T>(by: WriteBy, nowMs: number, write: () => Result<T>): Result<T> {
     return this.tx.run(() =>
-      this.idempotency.once(by.actor, by.idempotency, nowMs, (kept) => kept as T, () => {
-        const result = write();
-        return result.ok ? { result, kept: result.value } : { result };
-      }),
+      this.idempotency.once(
+        by.actor,
+        by.idempotency,
+        nowMs,
+        (kept) => kept as T,
+        () => {
+          const result = write();
+          return result.ok ? { result, kept: result.value } : { result };
+        },
+      ),
     );
   }
 
