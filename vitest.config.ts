@@ -11,6 +11,9 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: { ADMIN_TOKEN: 'test-admin-token', KEY_SECRET: 'test-key-secret', STREAM_HEARTBEAT_MS: '300' },
+              // No test may reach past this machine: every outbound fetch of the Worker (webhook deliveries,
+              // DNS-over-HTTPS look-ups) is answered here, never sent.
+              outboundService: () => new Response('outbound requests are refused in tests', { status: 503 }),
               // The optional enrichment provider is absent in wrangler.toml; tests bind a stand-in worker.
               serviceBindings: { ENRICHMENT: 'enrichment-provider' },
               workers: [
