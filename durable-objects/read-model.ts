@@ -12,6 +12,7 @@ import { ReadView, type Page } from '../projections/read-view';
 import type { Env } from '../workers/env';
 import { failure, ok, type Failure, type Result } from './protocol';
 import type { TenantLog } from './tenant-log';
+import { log } from '../workers/log';
 
 export const PULL_PAGE = 2_000;
 /** How long a read with X-Min-Seq waits for the projection before answering 503. */
@@ -53,7 +54,7 @@ export class ReadModel extends DurableObject<Env> {
       const head = await this.advance(tenant);
       return ok({ checkpoint: this.live().checkpoint, head });
     } catch (error) {
-      console.error('read model: catch-up failed', error);
+      log.warn('read model: catch-up failed', { tenant, error });
       return failure('unavailable', `the projection could not catch up: ${String(error)}`, { extra: { retryAfter: 1 } });
     }
   }
@@ -92,7 +93,7 @@ export class ReadModel extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => this.generations.startRebuild());
     await this.ctx.storage.setAlarm(Date.now() + 1_000);
     // The alarm resumes a rebuild this run leaves unfinished.
-    void this.continueRebuild(tenant).catch((error) => console.error('read model: rebuild interrupted', error));
+    void this.continueRebuild(tenant).catch((error) => log.warn('read model: rebuild interrupted', { tenant, error }));
     return this.status(tenant);
   }
 
@@ -122,7 +123,7 @@ export class ReadModel extends DurableObject<Env> {
   private async ready(tenant: string, minSeq: number): Promise<Failure | undefined> {
     const deadline = Date.now() + MIN_SEQ_WAIT_MS;
     for (;;) {
-      await this.advance(tenant).catch((error) => console.error('read model: pull failed', error));
+      await this.advance(tenant).catch((error) => log.warn('read model: pull failed', { tenant, error }));
       const checkpoint = this.live().checkpoint;
       if (checkpoint >= minSeq) return undefined;
       const left = deadline - Date.now();

@@ -5,6 +5,7 @@
 import type { OutboxMessage } from '../durable-objects/outbox';
 import type { ReadModel } from '../durable-objects/read-model';
 import type { Env } from '../workers/env';
+import { log } from '../workers/log';
 
 type ReadModelClient = Pick<ReadModel, 'catchUp' | 'list' | 'graph' | 'status' | 'rebuild'>;
 
@@ -20,7 +21,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     const tenant = tenantOf(message.body);
     // A body that names no tenant can never be applied: ack it rather than retry it forever.
     if (tenant === undefined) {
-      console.error('crm-events: message without a tenant', message.id);
+      log.warn('crm-events: message without a tenant, acked', { messageId: message.id });
       message.ack();
       continue;
     }
@@ -34,9 +35,9 @@ async function nudge(env: Env, tenant: string, messages: readonly Message<unknow
   try {
     const result = await readModelOf(env, tenant).catchUp(tenant);
     if (result.ok) checkpoint = result.value.checkpoint;
-    else console.error(`crm-events: tenant ${tenant} did not catch up`, result.error.message);
+    else log.warn('crm-events: tenant did not catch up; retried', { tenant, reason: result.error.message });
   } catch (error) {
-    console.error(`crm-events: tenant ${tenant} failed`, error);
+    log.warn('crm-events: tenant failed; retried', { tenant, error });
   }
   for (const message of messages) {
     if (seqOf(message.body) <= checkpoint) message.ack();
