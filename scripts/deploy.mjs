@@ -19,7 +19,9 @@ function wrangler(args, { show = false } = {}) {
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
   if (run.error) fail(`could not run wrangler: ${run.error.message}`);
-  if (run.status !== 0) fail(`wrangler ${args.join(' ')} failed (exit ${run.status})\n${run.stdout ?? ''}${run.stderr ?? ''}`);
+  if (run.status !== 0) {
+    fail(`wrangler ${args.join(' ')} failed (exit ${run.status})\n${run.stdout ?? ''}${run.stderr ?? ''}`);
+  }
   return run.stdout ?? '';
 }
 
@@ -54,7 +56,8 @@ for (const queue of queues) {
 
 wrangler(['deploy', ...passThrough], { show: true });
 
-const nameArgs = passThrough.includes('--env') ? passThrough.slice(passThrough.indexOf('--env'), passThrough.indexOf('--env') + 2) : [];
+const envAt = passThrough.indexOf('--env');
+const nameArgs = envAt >= 0 ? passThrough.slice(envAt, envAt + 2) : [];
 const secrets = spawnSync('wrangler', ['secret', 'list', '--format', 'json', ...nameArgs], { encoding: 'utf8' });
 let names = [];
 try {
@@ -70,5 +73,6 @@ The Worker has no ADMIN_TOKEN secret yet, so every tenant route answers 401. Set
 
   openssl rand -hex 32 | npx wrangler secret put ADMIN_TOKEN${nameArgs.length ? ` ${nameArgs.join(' ')}` : ''}
 
-(or run \`npx wrangler secret put ADMIN_TOKEN\` and paste it). Keep it: it manages every tenant and creates their API keys.`);
+(or run \`npx wrangler secret put ADMIN_TOKEN\` and paste it). Keep it safe: it manages every tenant and
+creates their API keys.`);
 }

@@ -30,7 +30,8 @@ Stop with Ctrl-C.
 
 // Its own process group (detached), so one signal reaches all of it. It reads no terminal input: a background
 // group that read the terminal would be stopped by the kernel (SIGTTIN).
-const args = ['dev', '--ip', '127.0.0.1', '--port', port, '--persist-to', state, '--show-interactive-dev-session=false'];
+const args = ['dev', '--ip', '127.0.0.1', '--port', port, '--persist-to', state];
+args.push('--show-interactive-dev-session=false');
 const child = spawn('wrangler', [...args, ...process.argv.slice(2)], {
   detached: true,
   stdio: ['ignore', 'inherit', 'inherit'],

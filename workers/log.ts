@@ -13,7 +13,9 @@ export const log = {
 /** The line a log call writes (exported for tests). */
 export function logLine(level: Level, msg: string, fields: LogFields = {}): string {
   const out: Record<string, unknown> = { level, msg };
-  for (const [key, value] of Object.entries(fields)) out[key] = value instanceof Error ? errorFields(value, level) : value;
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = value instanceof Error ? errorFields(value, level) : value;
+  }
   try {
     return JSON.stringify(out);
   } catch {
@@ -29,5 +31,6 @@ function write(level: Level, msg: string, fields?: LogFields): void {
 }
 
 function errorFields(error: Error, level: Level): Record<string, unknown> {
-  return { name: error.name, message: error.message, ...(level === 'error' && error.stack ? { stack: error.stack } : {}) };
+  const withStack = level === 'error' && error.stack;
+  return { name: error.name, message: error.message, ...(withStack ? { stack: error.stack } : {}) };
 }

@@ -8,11 +8,12 @@ import { projectionAnswer } from './read-model-call';
 import { tenantCall } from './tenant-call';
 
 
-export const projectionStatus = (request: IRequest, env: Env, ctx: ExecutionContext) => operate(request, env, 'read', ctx);
+export const projectionStatus = (request: IRequest, env: Env, execution: ExecutionContext) =>
+  operate(request, env, 'read', execution);
 export const projectionRebuild = (request: IRequest, env: Env) => operate(request, env, 'admin');
 
 // The rebuild changes state, so the caller is checked before it starts, not beside it.
-async function operate(request: IRequest, env: Env, scope: 'read' | 'admin', execution?: ExecutionContext): Promise<Response> {
+async function operate(request: IRequest, env: Env, scope: 'read' | 'admin', execution?: ExecutionContext) {
   const tenant = request.params['tenant']!;
   const ctx = await tenantCall(request, env, tenant);
   if (!ctx.ok) return ctx.response;

@@ -46,12 +46,12 @@ async function writeUntilRefused(url: string, acknowledged: Acknowledged): Promi
     for (let i = 0; ; i++) {
       const name = `w${w}-${i}-${Math.random().toString(36).slice(2, 8)}`;
       const batch = i % 4 === 3;
-      const body = batch
-        ? { atomic: true, operations: [1, 2, 3].map((k) => ({ type: 'Contact', verb: 'create', data: { name: `${name}-${k}` } })) }
-        : { name, email: `${name}@crash.test` };
+      const create = (k: number) => ({ type: 'Contact', verb: 'create', data: { name: `${name}-${k}` } });
+      const body = batch ? { atomic: true, operations: [1, 2, 3].map(create) } : { name, email: `${name}@crash.test` };
       let answer: Response;
       try {
-        answer = await fetch(`${url}/~${TENANT}/${batch ? 'batch' : 'contacts'}`, { method: 'POST', headers, body: JSON.stringify(body) });
+        const target = `${url}/~${TENANT}/${batch ? 'batch' : 'contacts'}`;
+        answer = await fetch(target, { method: 'POST', headers, body: JSON.stringify(body) });
       } catch {
         return; // the server is gone: whatever was not answered was not acknowledged
       }
@@ -84,7 +84,8 @@ async function expectAllPresent(dev: WranglerDev, acknowledged: Acknowledged): P
 async function expectGaplessVerifiedLog(dev: WranglerDev, atLeast: number): Promise<number> {
   const seqs: number[] = [];
   for (let after = '0'; ; ) {
-    const page = (await (await fetch(`${dev.url}/~${TENANT}/events?after=${after}&limit=1000`, { headers })).json()) as {
+    const events = await fetch(`${dev.url}/~${TENANT}/events?after=${after}&limit=1000`, { headers });
+    const page = (await events.json()) as {
       data: { seq: number }[];
       next: string | null;
     };

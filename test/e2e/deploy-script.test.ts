@@ -58,7 +58,11 @@ describe('npm run deploy', () => {
   it('creates nothing when both queues exist, and passes its arguments to wrangler deploy', () => {
     const run = deploy({ queues: ['crm-events-dlq', 'crm-events'], secrets: ['ADMIN_TOKEN'] }, ['--env', 'staging']);
     expect(run.status, run.out).toBe(0);
-    expect(run.calls).toEqual(['queues list --page 1', 'deploy --env staging', 'secret list --format json --env staging']);
+    expect(run.calls).toEqual([
+      'queues list --page 1',
+      'deploy --env staging',
+      'secret list --format json --env staging',
+    ]);
   });
 
   it('stops with wrangler\'s message when a step fails, and deploys nothing after a failed queue list', () => {

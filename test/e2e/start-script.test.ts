@@ -1,7 +1,7 @@
 // `npm start` (scripts/start.mjs) as a user runs it: a signal to the script (Ctrl-C, `kill`, a closed
 // terminal) stops wrangler and workerd with it, so nothing answers on the port afterwards.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,14 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const started: number[] = [];
 const stateDirs: string[] = [];
 
+// The project as a user has it, in a folder of its own (links to this one), so that what `npm start` writes
+// there (.dev.vars, .wrangler/) does not land in the checkout the other tests run in.
+const project = mkdtempSync(join(tmpdir(), 'crm-start-project-'));
+for (const entry of readdirSync(ROOT)) {
+  if (['.dev.vars', '.wrangler', '.git', 'dist', '.bench'].includes(entry)) continue;
+  symlinkSync(join(ROOT, entry), join(project, entry));
+}
+
 describe('npm start', () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it.concurrent(`stops wrangler and workerd when the script gets ${signal}`, async () => {
@@ -18,15 +26,25 @@ describe('npm start', () => {
       const state = mkdtempSync(join(tmpdir(), 'crm-start-'));
       stateDirs.push(state);
       const script = spawn(process.execPath, ['scripts/start.mjs', '--inspector-port', String(inspectorPort)], {
-        cwd: ROOT,
+        cwd: project,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, PORT: String(port), PERSIST_TO: state, PATH: `${ROOT}/node_modules/.bin:${process.env['PATH']}` },
+        env: {
+          ...process.env,
+          PORT: String(port),
+          PERSIST_TO: state,
+          PATH: `${ROOT}/node_modules/.bin:${process.env['PATH']}`,
+        },
       });
       let output = '';
       script.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       script.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       let running = true;
-      const exited = new Promise<number | null>((done) => script.once('exit', (code) => ((running = false), done(code))));
+      const exited = new Promise<number | null>((done) =>
+        script.once('exit', (code) => {
+          running = false;
+          done(code);
+        }),
+      );
       await untilAnswering(`http://127.0.0.1:${port}/health`, () => running, () => output);
 
       const children = descendantsOf(script.pid!);
@@ -43,7 +61,7 @@ describe('npm start', () => {
 
 afterAll(() => {
   for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [...stateDirs, project]) rmSync(dir, { recursive: true, force: true });
 });
 
 async function untilAnswering(url: string, running: () => boolean, output: () => string): Promise<void> {

@@ -8,7 +8,8 @@ const auth = { authorization: `Bearer ${E2E_ADMIN_TOKEN}`, 'content-type': 'appl
 describe('startWranglerDev', () => {
   it('serves the API, keeps state across a stop and a restart, and closes the port each time', async () => {
     const first = await startWranglerDev();
-    const made = await fetch(`${first.url}/~e2e/contacts`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Ada' }) });
+    const body = JSON.stringify({ name: 'Ada' });
+    const made = await fetch(`${first.url}/~e2e/contacts`, { method: 'POST', headers: auth, body });
     expect(made.status, await made.clone().text()).toBe(201);
     const { $id } = (await made.json()) as { $id: string };
     await first.stop();

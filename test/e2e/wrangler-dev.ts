@@ -85,7 +85,9 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
 async function answering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`exited (${child.exitCode ?? child.signalCode})`);
+    }
     try {
       const answer = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
       await answer.arrayBuffer();
@@ -98,7 +100,7 @@ async function answering(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`no answer on ${url} within ${timeoutMs} ms`);
 }
 
-async function end(dev: WranglerDev, child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals): Promise<void> {
+async function end(dev: WranglerDev, child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals) {
   live.delete(dev);
   signalGroup(child.pid!, signal);
   if (signal === 'SIGTERM') await Promise.race([exited, sleep(10_000)]);
