@@ -14,7 +14,7 @@ import { ROUTES } from '../workers/router';
 import { aContact, anOrganization, created } from './builders';
 import { ADMIN, aTenant, apiJson } from './http';
 
-const RUNS = 1000;
+const RUNS = 700;
 const tenant = aTenant('fuzz');
 const ids: string[] = [];
 const tokens: string[] = [ADMIN, 'nonsense', `crm_${tenant}_${'0'.repeat(64)}`, `crm_other_${'1'.repeat(64)}`];
