@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // Expected failures that the code retries log one JSON line at level warn (workers/log.ts); tests provoke
 // them on purpose, so they are not shown unless CRM_TEST_LOGS=1. Errors always are.
 const expectedFailure = /^\{"level":"warn"/;
+// wrangler's own chatter while the plugin reads wrangler.toml (e.g. "Using secrets defined in .dev.vars",
+// once per test file when a .dev.vars exists; the tests bind their own ADMIN_TOKEN) stays out of the output.
+process.env['WRANGLER_LOG'] ??= 'warn';
 
 export default defineConfig({
   test: {
