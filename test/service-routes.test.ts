@@ -1,4 +1,5 @@
 // `GET /` and `GET /health`: the two routes outside every tenant, answered without a credential.
+import { env, listDurableObjectIds } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import pkg from '../package.json';
 import { api, apiJson } from './http';
@@ -20,6 +21,15 @@ describe('GET /', () => {
     const post = await api('/', { method: 'POST', token: null, body: {} });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('GET / and GET /health', () => {
+  it('wake no Durable Object', async () => {
+    const before = [...(await listDurableObjectIds(env.TENANT_LOG)), ...(await listDurableObjectIds(env.READ_MODEL))];
+    for (const path of ['/', '/health']) expect((await api(path, { token: null })).status).toBe(200);
+    const after = [...(await listDurableObjectIds(env.TENANT_LOG)), ...(await listDurableObjectIds(env.READ_MODEL))];
+    expect(after.map(String)).toEqual(before.map(String));
   });
 });
 
