@@ -23,6 +23,7 @@ import { RescoreJob } from './rescore-job';
 import type { SettingsPatch } from '../domain/settings';
 import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
 import { Outbox } from './outbox';
+import { log } from '../workers/log';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 
@@ -61,6 +62,9 @@ export class TenantLog extends DurableObject<Env> {
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
     this.lifecycle = new LifecycleRpc(this.store, this.shell, jobs, this.idempotency);
     this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
+    // Jobs a crash left between their commit and their run (nothing armed the alarm): run them now it is awake.
+    const pendingHooks = jobs.nextDue();
+    if (pendingHooks !== null) this.wakeBy(pendingHooks).catch((error) => log.warn('after-hooks: wake failed', { error }));
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
