@@ -64,7 +64,9 @@ export class TenantLog extends DurableObject<Env> {
     this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
     // Jobs a crash left between their commit and their run (nothing armed the alarm): run them now it is awake.
     const pendingHooks = jobs.nextDue();
-    if (pendingHooks !== null) this.wakeBy(pendingHooks).catch((error) => log.warn('after-hooks: wake failed', { error }));
+    if (pendingHooks !== null) {
+      this.wakeBy(pendingHooks).catch((error) => log.warn('after-hooks: arming the alarm failed', { error }));
+    }
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
     this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
     this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
