@@ -63,8 +63,8 @@ function headOf(get: Route): Route {
 
 export function buildRouter() {
   const router = Router<IRequest, [Env, ExecutionContext]>({
-    catch: (error: unknown) => {
-      log.error('unhandled', { error });
+    catch: (error: unknown, request: IRequest) => {
+      log.error('unhandled', { method: request.method, path: new URL(request.url).pathname, error });
       return problem({ code: 'internal', message: 'an internal error; nothing was changed by it unless X-Event-Seq says so' });
     },
   });
