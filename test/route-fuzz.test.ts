@@ -172,8 +172,8 @@ describe('every route under random requests', () => {
         const answer = await exports.default.fetch(request);
         const text = await answer.text();
         const seen = `${method} ${p}${q} → ${answer.status} ${text.slice(0, 300)}`;
-        expect(answer.status, seen).not.toBe(500);
-        expect(answer.status, seen).toBeLessThan(500 + (answer.status === 503 ? 4 : 0));
+        // 503 is the one 5xx a client may see: the read model not yet at X-Min-Seq (Retry-After).
+        expect(answer.status < 500 || answer.status === 503, seen).toBe(true);
         if (answer.status >= 400 && answer.status < 500) {
           expect(answer.headers.get('content-type'), seen).toBe('application/problem+json');
           if (method === 'HEAD') return;
