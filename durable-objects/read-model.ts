@@ -14,6 +14,7 @@ import { ReadView, type Page } from '../projections/read-view';
 import type { Env } from '../workers/env';
 import { failure, ok, type Failure, type Result } from './protocol';
 import type { TenantLog } from './tenant-log';
+import { log } from '../workers/log';
 
 export const PULL_PAGE = 2_000;
 /** How long a read with X-Min-Seq waits for the projection before answering 503. */
@@ -67,7 +68,7 @@ export class ReadModel extends DurableObject<Env> {
       const recorded = stuck ? (this.generations.stuck(live.generation) ?? { ...stuck, since: '', attempts: 1 }) : null;
       return ok({ checkpoint: live.checkpoint, head, stuck: recorded });
     } catch (error) {
-      console.error('read model: catch-up failed', error);
+      log.warn('read model: catch-up failed', { tenant, error });
       return failure('unavailable', `the projection could not catch up: ${String(error)}`, { extra: { retryAfter: 1 } });
     }
   }
@@ -114,7 +115,7 @@ export class ReadModel extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => this.generations.startRebuild());
     await this.ctx.storage.setAlarm(Date.now() + 1_000);
     // The alarm resumes a rebuild this run leaves unfinished.
-    void this.continueRebuild(tenant).catch((error) => console.error('read model: rebuild interrupted', error));
+    void this.continueRebuild(tenant).catch((error) => log.warn('read model: rebuild interrupted', { tenant, error }));
     return this.status(tenant);
   }
 
@@ -151,7 +152,7 @@ export class ReadModel extends DurableObject<Env> {
     const deadline = Date.now() + MIN_SEQ_WAIT_MS;
     for (;;) {
       const { stuck } = await this.advance(tenant).catch((error): Progress => {
-        console.error('read model: catch-up failed', error);
+        log.warn('read model: pull failed', { tenant, error });
         return { head: 0 };
       });
       const checkpoint = this.live().checkpoint;

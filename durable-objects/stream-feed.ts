@@ -5,6 +5,7 @@
 import { toCloudEvent } from '../domain/cloudevent';
 import type { StoredEvent } from '../domain/events';
 import { matchesType, type TypePatterns } from '../domain/type-patterns';
+import { log } from '../workers/log';
 
 /** One event, encoded once for every subscriber. */
 export interface Frame {
@@ -133,7 +134,7 @@ export class StreamFeed {
       // A client that went away (or a log that failed): drop it; an SSE or WebSocket client reconnects.
       this.subscribers.delete(subscriber);
       subscriber.close(1011, 'stream interrupted');
-      if (!isGone(error)) console.error('stream: subscriber dropped', error);
+      if (!isGone(error)) log.warn('stream: subscriber dropped', { error });
     } finally {
       this.pumping.delete(subscriber);
     }

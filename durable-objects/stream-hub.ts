@@ -13,6 +13,7 @@ import { StreamFeed, type LogSource } from './stream-feed';
 import type { AttemptReport, AttemptVerdict, PreparedDelivery } from './webhook-dispatch';
 import { WebhookService, type WriteBy } from './webhook-service';
 import { SCHEMA, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
+import { log } from '../workers/log';
 
 /** What the Worker checked and forwards with a stream request (header x-subscription). */
 export interface Subscription {
@@ -222,7 +223,7 @@ export class StreamHub extends DurableObject<Env> {
   // Heartbeats keep SSE connections (and proxies) alive, and ask the log for its head in case a nudge was lost.
   private beat(): void {
     for (const sub of this.sse) sub.heartbeat();
-    void this.refreshHead().catch((error) => console.error('stream: head check failed', error));
+    void this.refreshHead().catch((error) => log.warn('stream: head check failed', { error }));
   }
 
   private idle(): void {

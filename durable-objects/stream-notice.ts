@@ -5,6 +5,7 @@
 // heartbeat, catches up.
 import type { Env } from '../workers/env';
 import type { MemoryMirror } from './unit-of-work';
+import { log } from '../workers/log';
 
 export class StreamNotice implements MemoryMirror {
   private queued = false;
@@ -44,7 +45,7 @@ export class StreamNotice implements MemoryMirror {
     try {
       await call(this.env.STREAM_HUB.get(this.env.STREAM_HUB.idFromName(tenant)) as unknown as HubNotices, tenant);
     } catch (error) {
-      console.error('stream hub: notice lost (subscribers catch up on the next one)', error);
+      log.warn('stream hub: notice lost (subscribers catch up on the next one)', { error });
     }
   }
 }

@@ -25,6 +25,7 @@ import type { SettingsPatch } from '../domain/settings';
 import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
 import { Outbox } from './outbox';
 import { StreamNotice } from './stream-notice';
+import { log } from '../workers/log';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 import { Transactions } from './unit-of-work';
@@ -71,6 +72,11 @@ export class TenantLog extends DurableObject<Env> {
     const jobs = new HookJobs(ctx.storage.sql, hooks);
     this.shell = new CommandShell(this.tx, ctx.storage.sql, this.store, hooks, jobs, this.nextId);
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
+    // Jobs a crash left between their commit and their run (nothing armed the alarm): run them now it is awake.
+    const pendingHooks = jobs.nextDue();
+    if (pendingHooks !== null) {
+      this.wakeBy(pendingHooks).catch((error) => log.warn('after-hooks: arming the alarm failed', { error }));
+    }
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
     this.tx.join(this.rescore);
     this.lifecycle = new LifecycleRpc(this.tx, this.store, this.shell, jobs, this.idempotency, this.rescore);
@@ -146,7 +152,7 @@ export class TenantLog extends DurableObject<Env> {
     try {
       if (this.rescore.pending()) await this.wakeBy(Date.now());
     } catch (error) {
-      console.error('settings: could not arm the rescore alarm', error);
+      log.warn('settings: could not arm the rescore alarm', { error });
     }
     return withRate(answer, auth);
   }
@@ -276,7 +282,7 @@ export class TenantLog extends DurableObject<Env> {
     try {
       return body();
     } catch (error) {
-      console.error(`${name}: rolled back`, error);
+      log.error('unit of work rolled back', { unit: name, error });
       return failure('internal', 'an internal error; nothing was written');
     }
   }

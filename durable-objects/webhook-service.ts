@@ -15,6 +15,7 @@ import {
   type PreparedDelivery,
 } from './webhook-dispatch';
 import { WebhookStore, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
+import { log } from '../workers/log';
 
 const QUEUE_BATCH = 100;
 const RESEND_AFTER_MS = 5_000;
@@ -169,7 +170,7 @@ export class WebhookService {
         data: { changes: { status: { from: 'active', to: 'disabled' } }, reason: disable, url: webhook.url },
       });
     } catch (error) {
-      console.error('webhooks: Webhook.Disabled not recorded; still active, decided again at the next failure', error);
+      log.warn('webhooks: Webhook.Disabled not recorded; still active, decided again at the next failure', { error });
       return answer;
     }
     this.host.storage.transactionSync(() => this.store.disable(webhook.id, disable, new Date(report.at).toISOString()));
@@ -201,7 +202,7 @@ export class WebhookService {
             })),
           );
         } catch (error) {
-          console.error('webhooks: queue send failed; the alarm retries', error);
+          log.warn('webhooks: queue send failed; the alarm retries', { error });
           await this.host.storage.setAlarm(Date.now() + RESEND_AFTER_MS);
           return;
         }

@@ -7,6 +7,7 @@
 import type { OutboxMessage } from '../durable-objects/outbox';
 import type { ReadModel } from '../durable-objects/read-model';
 import type { Env } from '../workers/env';
+import { log } from '../workers/log';
 
 type ReadModelClient = Pick<ReadModel, 'catchUp' | 'list' | 'graph' | 'status' | 'rebuild'>;
 
@@ -22,7 +23,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     const tenant = tenantOf(message.body);
     // A body that names no tenant can never be applied: ack it rather than retry it forever.
     if (tenant === undefined) {
-      console.error('crm-events: message without a tenant', message.id);
+      log.warn('crm-events: message without a tenant, acked', { messageId: message.id });
       message.ack();
       continue;
     }
@@ -41,11 +42,11 @@ async function nudge(env: Env, tenant: string, messages: readonly Message<unknow
       stuck = true;
       // Once per stuck episode: the status route names it for as long as it lasts.
       const { seq, reason, attempts } = result.value.stuck;
-      if (attempts === 1) console.warn(`crm-events: tenant ${tenant} is stuck at seq ${seq}: ${reason}`);
+      if (attempts === 1) log.warn('crm-events: tenant is stuck', { tenant, seq, reason });
     }
-    if (!result.ok) console.error(`crm-events: tenant ${tenant} did not catch up`, result.error.message);
+    if (!result.ok) log.warn('crm-events: tenant did not catch up; retried', { tenant, reason: result.error.message });
   } catch (error) {
-    console.error(`crm-events: tenant ${tenant} failed`, error);
+    log.warn('crm-events: tenant failed; retried', { tenant, error });
   }
   for (const message of messages) {
     if (stuck || seqOf(message.body) <= checkpoint) message.ack();
