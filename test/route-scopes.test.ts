@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteScope } from '../workers/router';
 import { aContact, anOrganization, created } from './builders';
-import { aTenant, apiJson, type Call } from './http';
+import { aTenant, api, apiJson, type Call } from './http';
 
 const SCOPES: readonly RouteScope[] = ['public', 'read', 'write', 'admin'];
 const ONE_SHORT: Partial<Record<RouteScope, 'read' | 'write'>> = { write: 'read', admin: 'write' };
@@ -23,7 +23,21 @@ const SAMPLE_BODIES: Readonly<Record<string, (f: Fixtures) => unknown>> = {
   'POST /~:tenant/contacts/:id/enrich': () => ({ source: 'notes', data: { department: 'R&D' } }),
   'POST /~:tenant/:collection': () => aContact(),
   'PATCH /~:tenant/:collection/:id': () => ({ title: 'CTO' }),
+  'POST /~:tenant/webhooks': () => aWebhook(),
+  'PATCH /~:tenant/webhooks/:id': () => ({ description: 'renamed' }),
 };
+
+// Headers a route needs besides its body: a WebSocket route answers an upgrade only.
+const SAMPLE_HEADERS: Readonly<Record<string, Record<string, string>>> = {
+  'GET /~:tenant/events/ws': { upgrade: 'websocket' },
+};
+
+// Routes that answer a resource the fixtures cannot make in time (a delivery is made by the queue later):
+// past the scope check they may answer 404, never 401 or 403.
+const MAY_BE_MISSING = new Set(['POST /~:tenant/webhooks/:id/deliveries/:deliveryId/redeliver']);
+
+// A public address literal: accepted without a DNS look-up; tests answer every outbound fetch locally.
+const aWebhook = () => ({ url: 'https://93.184.215.14/hooks/crm', types: ['Contact.*'] });
 
 interface Fixtures {
   readonly tenant: string;
@@ -31,6 +45,7 @@ interface Fixtures {
   readonly otherContactId: string;
   readonly organizationId: string;
   readonly keyId: string;
+  readonly webhookId: string;
 }
 
 const tenant = aTenant('scopes');
@@ -55,6 +70,7 @@ async function fixtures(): Promise<Fixtures> {
     otherContactId: (await created(tenant, 'contacts', aContact()))['$id'],
     organizationId: (await created(tenant, 'organizations', anOrganization()))['$id'],
     keyId: key.body['id'],
+    webhookId: (await apiJson(`/~${tenant}/webhooks`, { body: aWebhook() })).body['id'],
   };
 }
 
@@ -63,10 +79,25 @@ function requestOf(path: string, method: string, f: Fixtures): { path: string; c
     .replace(':tenant', f.tenant)
     .replace(':collection', 'contacts')
     .replace(/\/keys\/:id/, `/keys/${f.keyId}`)
+    .replace(/\/webhooks\/:id/, `/webhooks/${f.webhookId}`)
+    .replace(':deliveryId', 'delivery_01JNOSUCHDELIVERY0000000000')
     .replace(/\/organizations\/:id/, `/organizations/${f.organizationId}`)
     .replace(':id', f.contactId);
   const body = SAMPLE_BODIES[`${method} ${path}`]?.(f);
-  return { path: concrete, call: { method, ...(body === undefined ? {} : { body }) } };
+  const headers = SAMPLE_HEADERS[`${method} ${path}`];
+  return { path: concrete, call: { method, ...(body === undefined ? {} : { body }), ...(headers ? { headers } : {}) } };
+}
+
+// The status alone: a stream (SSE, WebSocket) never ends, so its body is not read.
+async function statusOf(path: string, call: Call): Promise<{ status: number; body: string }> {
+  const response = await api(path, call);
+  if (response.webSocket) {
+    response.webSocket.accept();
+    response.webSocket.close(1000, 'done');
+  }
+  const streaming = response.headers.get('content-type')?.startsWith('text/event-stream');
+  if (streaming) await response.body?.cancel();
+  return { status: response.status, body: streaming || response.status === 101 ? '' : await response.text() };
 }
 
 const cases = ROUTES.flatMap(([path, methods]) =>
@@ -87,7 +118,7 @@ describe('the route table', () => {
     const scope = entry[0];
     const f = await fixtures();
     const { path: concrete, call } = requestOf(path, method, f);
-    const anonymous = await apiJson(concrete, { ...call, token: null });
+    const anonymous = await statusOf(concrete, { ...call, token: null });
     if (scope === 'public') {
       expect(anonymous.status, 'a public route answers without a credential').toBe(200);
       return;
@@ -95,10 +126,11 @@ describe('the route table', () => {
     expect(anonymous.status, 'no credential').toBe(401);
     const short = ONE_SHORT[scope];
     if (short) {
-      const refused = await apiJson(concrete, { ...call, token: keys[short]! });
+      const refused = await statusOf(concrete, { ...call, token: keys[short]! });
       expect(refused.status, `a ${short} key on a ${scope} route (a body checked first? add a sample body)`).toBe(403);
     }
-    const allowed = await apiJson(concrete, { ...call, token: keys[scope]! });
-    expect(allowed.status, `a ${scope} key: ${JSON.stringify(allowed.body)}`).toBeLessThan(400);
+    const allowed = await statusOf(concrete, { ...call, token: keys[scope]! });
+    if (MAY_BE_MISSING.has(`${method} ${path}`)) expect([200, 202, 404], allowed.body).toContain(allowed.status);
+    else expect(allowed.status, `a ${scope} key: ${allowed.body}`).toBeLessThan(400);
   });
 });
