@@ -1,6 +1,8 @@
 // Events: what decide emits (DomainEvent), what the log stores (StoredEvent), and how the stored
 // form is chained. `hash` = SHA-256 hex of prevHash + the canonical envelope, whose `datahash` stands
-// for the data: erasing personal data later rewrites `data` but keeps the chain verifiable.
+// for the data. Verification trusts nothing in the data: the hashes cover what is stored, so erasure
+// cannot be a marker in the data; a redaction passes only where a chained erasure record vouches for
+// it (domain/chain-verifier.ts).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
 

@@ -1,5 +1,6 @@
 // Background work of a TenantLog, driven by its one alarm: each job does what is due and says when
 // it next wants to run. Jobs (after-hook retries, outbox drain) register in the constructor.
+import { log } from '../workers/log';
 
 export interface BackgroundJob {
   readonly name: string;
@@ -16,7 +17,7 @@ export async function runJobs(jobs: readonly BackgroundJob[], now: number): Prom
       const at = await job.run();
       if (at !== null) next = Math.min(next, at);
     } catch (error) {
-      console.error(`background job ${job.name} failed`, error);
+      log.error('background job failed; retried by the alarm', { job: job.name, error });
       next = Math.min(next, now + RETRY_AFTER_FAILURE_MS);
     }
   }

@@ -9,6 +9,7 @@ import { normalizeUnique } from '../domain/formats';
 import { fieldLists } from '../domain/field-lists';
 import { nounByName } from '../domain/nouns';
 import type { StateView } from '../domain/state-view';
+import { likeForms, type TypePatterns } from '../domain/type-patterns';
 import { withDefaults } from '../domain/stage-machine';
 import type { MemoryMirror } from './unit-of-work';
 
@@ -209,10 +210,15 @@ export class EventStore implements StateView, MemoryMirror {
       .map((r) => String(r['source_id']));
   }
 
-  /** Events after a seq, in order; optionally of one type. */
-  eventsAfter(after: number, limit: number, type?: string): StoredEvent[] {
-    const rows = type
-      ? this.sql.exec('SELECT * FROM events WHERE type = ? AND seq > ? ORDER BY seq LIMIT ?', type, after, limit)
+  /** Events after a seq, in order; optionally only types matching patterns (domain/type-patterns.ts). */
+  eventsAfter(after: number, limit: number, types: TypePatterns = []): StoredEvent[] {
+    const likes = likeForms(types);
+    const rows = likes.length
+      ? this.sql.exec(
+          `SELECT * FROM events WHERE seq > ? AND (${likes.map(() => 'type LIKE ?').join(' OR ')})
+           ORDER BY seq LIMIT ?`,
+          after, ...likes, limit,
+        )
       : this.sql.exec('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, limit);
     return rows.toArray().map(rowToEvent);
   }

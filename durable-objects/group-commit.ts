@@ -2,6 +2,7 @@
 // turn, so they share one SQLite commit (one fsync) instead of paying one each. Each is still its own
 // unit of work (unit-of-work.ts), so one refused command rolls back only itself; every answer is held by the
 // output gate until the shared commit is durable, so nothing is acknowledged before it is stored.
+import { log } from '../workers/log';
 
 interface Pending {
   readonly run: () => unknown;
@@ -37,7 +38,7 @@ export class GroupCommit {
     try {
       await this.afterGroup();
     } catch (error) {
-      console.error('after-group work failed; the alarm retries it', error);
+      log.warn('after-group work failed; the alarm retries it', { error });
     }
     group.forEach((item, i) => {
       const outcome = settled[i]!;

@@ -4,6 +4,7 @@
 // nudge: one message stands for the batch it drained (tenant, seq range and event types, never event
 // data), which keeps a bulk import from flooding the queue every tenant shares.
 import type { StoredEvent } from '../domain/events';
+import { log } from '../workers/log';
 
 export interface OutboxMessage {
   readonly tenant: string;
@@ -100,7 +101,7 @@ export class Outbox {
         await this.host.queue.send({ tenant, seq, fromSeq, count: seq - fromSeq + 1, types }, { contentType: 'json' });
       } catch (error) {
         this.failures += 1;
-        console.error(`outbox: send failed (${this.failures} in a row)`, error);
+        log.warn('outbox: send failed; retried with backoff', { tenant, failures: this.failures, error });
         return Date.now() + Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (this.failures - 1));
       }
       this.failures = 0;

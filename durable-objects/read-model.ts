@@ -3,19 +3,24 @@
 // them with the new checkpoint in one transaction: a queue message is only a nudge, so duplicated,
 // reordered or lost messages cannot corrupt it. A rebuild fills the next generation of tables beside
 // the live one and swaps when it has caught up, while queries keep answering from the live one.
+// A generation that cannot advance (a gap, an event the projector cannot apply, a log that does not
+// answer) records where and why, and its alarm retries with backoff until the cause is gone.
 import { DurableObject } from 'cloudflare:workers';
 import type { StoredEvent } from '../domain/events';
 import { answerGraph, type GraphAnswer, type GraphQuery } from '../projections/graphs';
 import type { ListQuery } from '../projections/list-query';
-import { Generations, type Generation } from '../projections/generations';
+import { Generations, messageOf, type Generation, type Stuck, type StuckAt } from '../projections/generations';
 import { ReadView, type Page } from '../projections/read-view';
 import type { Env } from '../workers/env';
 import { failure, ok, type Failure, type Result } from './protocol';
 import type { TenantLog } from './tenant-log';
+import { log } from '../workers/log';
 
 export const PULL_PAGE = 2_000;
 /** How long a read with X-Min-Seq waits for the projection before answering 503. */
 export const MIN_SEQ_WAIT_MS = 10_000;
+/** Retries of a stuck generation back off from 1 s to this. */
+export const STUCK_RETRY_MAX_MS = 300_000;
 
 export interface Answer<T> {
   readonly value: T;
@@ -28,14 +33,22 @@ export interface ProjectionStatus {
   readonly head: number;
   readonly lag: number;
   readonly generation: number;
-  readonly rebuilding: { readonly generation: number; readonly checkpoint: number } | null;
+  /** Why the live generation cannot advance past its checkpoint; null when it can. */
+  readonly stuck: Stuck | null;
+  readonly rebuilding: (Generation & { readonly stuck: Stuck | null }) | null;
+}
+
+/** What one catch-up reached: the log's head, and where it stopped if it could not get there. */
+export interface Progress {
+  readonly head: number;
+  readonly stuck?: StuckAt;
 }
 
 type LogPuller = Pick<TenantLog, 'pull' | 'ping'>;
 
 export class ReadModel extends DurableObject<Env> {
   protected readonly sql: SqlStorage;
-  private catching: Promise<number> | undefined;
+  private catching: Promise<Progress> | undefined;
   private rebuildRun: Promise<void> | undefined;
 
   protected readonly generations: Generations;
@@ -43,17 +56,19 @@ export class ReadModel extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.generations = new Generations(this.sql);
+    this.generations = new Generations(this.sql, (body) => ctx.storage.transactionSync(body));
     ctx.storage.transactionSync(() => this.generations.setUp());
   }
 
   /** Pulls and applies everything the log has after the checkpoint. The queue consumer's nudge. */
-  async catchUp(tenant: string): Promise<Result<{ checkpoint: number; head: number }>> {
+  async catchUp(tenant: string): Promise<Result<{ checkpoint: number; head: number; stuck: Stuck | null }>> {
     try {
-      const head = await this.advance(tenant);
-      return ok({ checkpoint: this.live().checkpoint, head });
+      const { head, stuck } = await this.advance(tenant);
+      const live = this.live();
+      const recorded = stuck ? (this.generations.stuck(live.generation) ?? { ...stuck, since: '', attempts: 1 }) : null;
+      return ok({ checkpoint: live.checkpoint, head, stuck: recorded });
     } catch (error) {
-      console.error('read model: catch-up failed', error);
+      log.warn('read model: catch-up failed', { tenant, error });
       return failure('unavailable', `the projection could not catch up: ${String(error)}`, { extra: { retryAfter: 1 } });
     }
   }
@@ -83,7 +98,15 @@ export class ReadModel extends DurableObject<Env> {
     }
     const live = this.live();
     const next = this.rebuilding();
-    return ok({ checkpoint: live.checkpoint, head, lag: Math.max(0, head - live.checkpoint), generation: live.generation, rebuilding: next ?? null });
+    const stuck = (generation: number) => this.generations.stuck(generation) ?? null;
+    return ok({
+      checkpoint: live.checkpoint,
+      head,
+      lag: Math.max(0, head - live.checkpoint),
+      generation: live.generation,
+      stuck: stuck(live.generation),
+      rebuilding: next ? { ...next, stuck: stuck(next.generation) } : null,
+    });
   }
 
   /** Starts filling a new generation from seq 0; the live one keeps answering until the swap. */
@@ -92,7 +115,7 @@ export class ReadModel extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => this.generations.startRebuild());
     await this.ctx.storage.setAlarm(Date.now() + 1_000);
     // The alarm resumes a rebuild this run leaves unfinished.
-    void this.continueRebuild(tenant).catch((error) => console.error('read model: rebuild interrupted', error));
+    void this.continueRebuild(tenant).catch((error) => log.warn('read model: rebuild interrupted', { tenant, error }));
     return this.status(tenant);
   }
 
@@ -116,10 +139,12 @@ export class ReadModel extends DurableObject<Env> {
     return ok({ checkpoint: this.live().checkpoint });
   }
 
-  /** Resumes a rebuild the object was evicted in the middle of. */
+  /** Resumes a rebuild the object was evicted in the middle of, and retries a stuck generation. */
   override async alarm(): Promise<void> {
     const tenant = this.generations.meta('tenant');
-    if (tenant !== undefined && this.rebuilding()) await this.continueRebuild(tenant);
+    if (tenant === undefined) return;
+    if (this.rebuilding()) await this.continueRebuild(tenant);
+    if (this.generations.stuck(this.live().generation)) await this.advance(tenant);
   }
 
   protected continueRebuild(tenant: string): Promise<void> {
@@ -127,13 +152,17 @@ export class ReadModel extends DurableObject<Env> {
     return this.rebuildRun;
   }
 
+  // The rebuild pulls on its own, so a live generation that is stuck cannot hold it up: once the new
+  // generation has gone as far as the log lets it, the live one is caught up as far as it can be, and
+  // the new one swaps in if it is at least as far (or at the log's head, if the live one is past it).
+  // Stuck short of the live checkpoint, it waits for the alarm's retry instead.
   private async rebuildLoop(tenant: string): Promise<void> {
     for (let next = this.rebuilding(); next; next = this.rebuilding()) {
-      const { events } = await this.log(tenant).pull(next.checkpoint, PULL_PAGE);
-      this.applyTo(next.generation, events);
-      if (events.length === PULL_PAGE) continue;
-      await this.advance(tenant);
-      this.ctx.storage.transactionSync(() => this.generations.swapIfCaughtUp());
+      const generation = next.generation;
+      const progress = await this.pullInto(tenant, generation, () => this.rebuilding()?.generation === generation);
+      const { head } = await this.advance(tenant);
+      const swapped = this.ctx.storage.transactionSync(() => this.generations.swapIfCaughtUp(head));
+      if (!swapped && progress.stuck) return;
     }
   }
 
@@ -142,41 +171,72 @@ export class ReadModel extends DurableObject<Env> {
   private async ready(tenant: string, minSeq: number): Promise<Failure | undefined> {
     const deadline = Date.now() + MIN_SEQ_WAIT_MS;
     for (;;) {
-      await this.advance(tenant).catch((error) => console.error('read model: pull failed', error));
+      const { stuck } = await this.advance(tenant).catch((error): Progress => {
+        log.warn('read model: pull failed', { tenant, error });
+        return { head: 0 };
+      });
       const checkpoint = this.live().checkpoint;
       if (checkpoint >= minSeq) return undefined;
+      // Waiting cannot help a projection that is stuck below the asked seq: say so now.
+      if (stuck && stuck.seq <= minSeq) {
+        const message = `the projection is stuck at seq ${stuck.seq} (${stuck.reason}); it retries by itself`;
+        return { code: 'unavailable', message, extra: { retryAfter: 1, projectionSeq: checkpoint } };
+      }
       const left = deadline - Date.now();
       if (left <= 0) return { code: 'unavailable', message: `the projection is at seq ${checkpoint}, not yet at ${minSeq}; retry shortly`, extra: { retryAfter: 1, projectionSeq: checkpoint } };
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, left)));
     }
   }
 
-  // One pull loop at a time: two would apply the same events twice.
-  private advance(tenant: string): Promise<number> {
+  // One pull loop at a time on the live generation: two would apply the same events twice. It stops
+  // when a swap replaced the generation it was filling.
+  private advance(tenant: string): Promise<Progress> {
     this.remember(tenant);
-    this.catching ??= this.pullLoop(tenant).finally(() => (this.catching = undefined));
+    const { generation } = this.live();
+    this.catching ??= this.pullInto(tenant, generation, () => this.live().generation === generation).finally(
+      () => (this.catching = undefined),
+    );
     return this.catching;
   }
 
-  // The next page is asked for before this one is applied, so the log reads while the model writes.
-  private async pullLoop(tenant: string): Promise<number> {
+  // Pulls the log past a generation's checkpoint and applies it page by page until the log's head, or
+  // until it is stuck (recorded, with the alarm armed to retry). The next page is asked for before this
+  // one is applied, so the log reads while the model writes.
+  private async pullInto(tenant: string, generation: number, current: () => boolean): Promise<Progress> {
     const log = this.log(tenant);
-    let pending = log.pull(this.live().checkpoint, PULL_PAGE);
+    let after = this.generations.checkpointOf(generation) ?? 0;
+    let pending: Promise<{ events: StoredEvent[]; head: number }> = log.pull(after, PULL_PAGE);
     for (;;) {
-      const { events, head } = await pending;
+      let page: { events: StoredEvent[]; head: number };
+      try {
+        page = await pending;
+      } catch (error) {
+        const reason = `the tenant log did not serve the events after seq ${after}: ${messageOf(error)}`;
+        const stuck = { seq: after + 1, reason };
+        return this.stuckAt(generation, stuck, await log.ping().catch(() => after));
+      }
+      if (!current()) return { head: page.head };
+      const { events, head } = page;
       const full = events.length === PULL_PAGE;
       if (full) {
-        pending = log.pull(events.at(-1)!.seq, PULL_PAGE);
-        pending.catch(() => undefined); // still thrown when awaited; not unhandled if the apply fails first
+        after = events.at(-1)!.seq;
+        pending = log.pull(after, PULL_PAGE);
+        pending.catch(() => undefined); // still thrown when awaited; not unhandled if the apply stops first
       }
-      this.applyTo(this.live().generation, events);
-      if (!full) return head;
+      const stuck = this.generations.advance(generation, events, full ? undefined : head, new Date().toISOString());
+      if (stuck) return this.stuckAt(generation, stuck, head, false);
+      if (!full) return { head };
     }
   }
 
-  /** Applies the events past a generation's checkpoint, and moves it, in one transaction. */
-  private applyTo(generation: number, events: readonly StoredEvent[]): void {
-    if (events.length) this.ctx.storage.transactionSync(() => this.generations.apply(generation, events));
+  // Records why a generation cannot advance and arms the alarm to retry it with backoff.
+  private async stuckAt(generation: number, stuck: StuckAt, head: number, record = true): Promise<Progress> {
+    if (record) this.generations.mark(generation, stuck, new Date().toISOString());
+    const attempts = this.generations.stuck(generation)?.attempts ?? 1;
+    const delay = Math.min(STUCK_RETRY_MAX_MS, 1_000 * 2 ** Math.min(attempts - 1, 20));
+    const armed = await this.ctx.storage.getAlarm();
+    if (armed === null || armed > Date.now() + delay) await this.ctx.storage.setAlarm(Date.now() + delay);
+    return { head, stuck };
   }
 
   protected live(): Generation {

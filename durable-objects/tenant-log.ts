@@ -5,13 +5,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import { hooks } from '../domain/crm';
-import type { StoredEvent } from '../domain/events';
+import type { DomainEvent, StoredEvent } from '../domain/events';
 import type { Env } from '../workers/env';
 import { ApiKeys, DEFAULT_RATE_LIMIT, withRate, type ApiKey, type Authorized } from './api-keys';
 import { runJobs, wakeBy, type BackgroundJob } from './background';
 import { EventStore } from './event-store';
 import { CommandShell } from './command-shell';
-import { ChainAuditor, type VerifyOutcome } from './chain-auditor';
+import { ChainAuditor, type VerifyOutcome, type VerifyQuery } from './chain-auditor';
 import { HistoryReader, type FieldChange, type HistoryQuery } from './history-reader';
 import { CommandWriter, type CommandInput, type WriteOutcome } from './command-writer';
 import { EntityReader, type ReadOutcome, type ReadQuery } from './entity-reader';
@@ -24,6 +24,8 @@ import { RescoreJob } from './rescore-job';
 import type { SettingsPatch } from '../domain/settings';
 import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
 import { Outbox } from './outbox';
+import { StreamNotice } from './stream-notice';
+import { log } from '../workers/log';
 import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
 import { migrate } from './schema';
 import { ReplayRpc, type ErasureOutcome, type ExportPage, type ImportProgress } from './replay-rpc';
@@ -48,6 +50,8 @@ export class TenantLog extends DurableObject<Env> {
   private readonly reader: EntityReader;
   private readonly history: HistoryReader;
   private readonly auditor: ChainAuditor;
+  /** Nudges the tenant's StreamHub after commits (durable-objects/stream-notice.ts). */
+  private readonly streams: StreamNotice;
   /** Writes arriving together share one commit; after-hooks run once per group. */
   private readonly writes = new GroupCommit(() => this.runAfterHooks());
   private readonly nextId = monotonicFactory();
@@ -72,11 +76,19 @@ export class TenantLog extends DurableObject<Env> {
     this.tx = new Transactions(ctx.storage);
     this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
     this.tx.join(this.store);
+    // After each commit, the tenant's StreamHub hears the new head (durable-objects/stream-notice.ts).
+    this.streams = new StreamNotice(env, () => this.tenantName(), () => this.store.headSeq);
+    this.tx.join(this.streams);
     this.keys = new ApiKeys(ctx.storage.sql);
     this.idempotency = new IdempotencyStore(ctx.storage.sql, this.tx);
     const jobs = new HookJobs(ctx.storage.sql, hooks);
     this.shell = new CommandShell(this.tx, ctx.storage.sql, this.store, hooks, jobs, this.nextId);
     this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
+    // Jobs a crash left between their commit and their run (nothing armed the alarm): run them now it is awake.
+    const pendingHooks = jobs.nextDue();
+    if (pendingHooks !== null) {
+      this.wakeBy(pendingHooks).catch((error) => log.warn('after-hooks: arming the alarm failed', { error }));
+    }
     this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
     this.tx.join(this.rescore);
     this.lifecycle = new LifecycleRpc(this.tx, this.store, this.shell, jobs, this.idempotency, this.rescore);
@@ -160,7 +172,7 @@ export class TenantLog extends DurableObject<Env> {
     try {
       if (this.rescore.pending()) await this.wakeBy(Date.now());
     } catch (error) {
-      console.error('settings: could not arm the rescore alarm', error);
+      log.warn('settings: could not arm the rescore alarm', { error });
     }
     return withRate(answer, auth);
   }
@@ -180,10 +192,13 @@ export class TenantLog extends DurableObject<Env> {
   }
 
   /** The log as stored events after a seq: what subscribers and the export read. */
-  async events(call: CallContext, query: { after: number; limit: number; type?: string }): Promise<Result<{ events: StoredEvent[]; head: number }>> {
+  async events(
+    call: CallContext,
+    query: { after: number; limit: number; types?: readonly string[] },
+  ): Promise<Result<{ events: StoredEvent[]; head: number }>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    const events = this.store.eventsAfter(query.after, query.limit, query.type);
+    const events = this.store.eventsAfter(query.after, query.limit, query.types);
     return withRate(ok({ events, head: this.store.headSeq }), auth);
   }
 
@@ -201,17 +216,22 @@ export class TenantLog extends DurableObject<Env> {
     return withRate(this.history.field(query.noun, query.id, query.field), auth);
   }
 
-  /** Verifies the hash chain from a seq, at most `budget` events per call (a broken chain is a finding). */
-  async verifyChain(call: CallContext, query: { from: number; budget: number }): Promise<Result<VerifyOutcome>> {
+  /** Verifies the hash chain and the state folded from it, in bounded runs (a break is a finding, not an error). */
+  async verifyChain(call: CallContext, query: VerifyQuery): Promise<Result<VerifyOutcome>> {
     const auth = this.authorize(call, 'read');
     if ('code' in auth) return { ok: false, error: auth };
-    if (query.from > this.store.headSeq + 1) return failure('bad_request', `from ${query.from} is past the head ${this.store.headSeq}`, { errors: [{ path: '?from', message: 'past the head' }] });
-    return withRate(ok(await this.auditor.verify(query.from, query.budget)), auth);
+    return withRate(await this.auditor.run(query), auth);
   }
 
   /** Projections pull events in seq order after their checkpoint (internal: no credential). */
   async pull(after: number, limit: number): Promise<{ events: StoredEvent[]; head: number }> {
     return { events: this.store.eventsAfter(after, limit), head: this.store.headSeq };
+  }
+
+  /** A fact the tenant's StreamHub records in the log (Webhook.Disabled); internal: no credential. */
+  async recordFact(event: DomainEvent): Promise<number> {
+    const meta = { actor: 'system', nowMs: Date.now() };
+    return this.writes.submit(() => this.shell.transact(meta, (uow) => uow.append([event]).at(-1)!.seq));
   }
 
   /** Creates an API key; the secret is returned here once and stored only as a hash. */
@@ -238,6 +258,7 @@ export class TenantLog extends DurableObject<Env> {
         ? ok(null)
         : failure('not_found', `no active key ${id}`),
     );
+    if (revoked.ok) this.streams.revoked(`key:${id}`);
     return withRate(revoked, auth);
   }
 
@@ -344,7 +365,7 @@ export class TenantLog extends DurableObject<Env> {
     try {
       return body();
     } catch (error) {
-      console.error(`${name}: rolled back`, error);
+      log.error('unit of work rolled back', { unit: name, error });
       return failure('internal', 'an internal error; nothing was written');
     }
   }

@@ -1,5 +1,5 @@
 // The read model's generations of tables: one live, at most one being rebuilt beside it, each with its
-// checkpoint. Synchronous SQL throughout; the ReadModel calls it inside its transactions.
+// checkpoint and, when it cannot advance, the seq it is stuck at and why. Synchronous SQL throughout.
 import type { StoredEvent } from '../domain/events';
 import { Projector } from './projector';
 import { createStatements, dropStatements, schemaFingerprint } from './tables';
@@ -9,13 +9,35 @@ export interface Generation {
   readonly checkpoint: number;
 }
 
+/** Where a generation stopped and why: the next seq it needs, and what keeps it from applying it. */
+export interface StuckAt {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+/** A stuck generation as status shows it: since when, and how many attempts failed since. */
+export interface Stuck extends StuckAt {
+  readonly since: string;
+  readonly attempts: number;
+}
+
+type Transact = <T>(body: () => T) => T;
+
 export class Generations {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    /** The storage's transactionSync: a page of events and its checkpoint commit together. */
+    private readonly transact: Transact,
+  ) {}
 
   /** Creates the bookkeeping; tables derived from another schema are dropped and refilled from seq 0. */
   setUp(): void {
     this.sql.exec('CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, live INTEGER NOT NULL, fingerprint TEXT NOT NULL)');
     this.sql.exec('CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.sql.exec(
+      'CREATE TABLE IF NOT EXISTS rm_stuck (generation INTEGER PRIMARY KEY, seq INTEGER NOT NULL,' +
+        ' reason TEXT NOT NULL, since TEXT NOT NULL, attempts INTEGER NOT NULL)',
+    );
     const current = this.sql.exec('SELECT fingerprint FROM rm_generations WHERE live = 1').toArray()[0];
     if (current && current['fingerprint'] === schemaFingerprint()) return;
     for (const row of this.sql.exec('SELECT generation FROM rm_generations').toArray()) this.drop(Number(row['generation']));
@@ -36,26 +58,103 @@ export class Generations {
     this.create(Number(this.sql.exec('SELECT MAX(generation) AS g FROM rm_generations').one()['g'] ?? 0) + 1, false);
   }
 
-  /** Makes the rebuilt generation live once it reached the live checkpoint; drops the old one. */
-  swapIfCaughtUp(): boolean {
+  /**
+   * Makes the rebuilt generation live once it reached the live checkpoint, or the log's head when the
+   * live one is past it (a log that lost its tail: the log is the truth); drops the old one.
+   */
+  swapIfCaughtUp(head = Number.MAX_SAFE_INTEGER): boolean {
     const next = this.rebuilding();
     const live = this.live();
-    if (!next || next.checkpoint < live.checkpoint) return false;
+    if (!next || next.checkpoint < Math.min(live.checkpoint, head)) return false;
     this.drop(live.generation);
     this.sql.exec('UPDATE rm_generations SET live = 1 WHERE generation = ?', next.generation);
     return true;
   }
 
-  /** Applies the events past a generation's checkpoint and moves it. Call inside a transaction. */
-  apply(generation: number, events: readonly StoredEvent[]): void {
-    const row = this.sql.exec('SELECT checkpoint FROM rm_generations WHERE generation = ?', generation).toArray()[0];
-    if (!row) return; // swapped away while the pull was under way
-    const checkpoint = Number(row['checkpoint']);
+  /**
+   * Applies the pulled events that continue a generation's checkpoint, checking every one for a gap,
+   * and moves the checkpoint. It stops before a gap, before an event the projector cannot apply, or
+   * short of `head` (given when the page was the log's last): then the generation is stuck there and
+   * the answer says why. Runs its own transactions; an undefined answer clears a stuck mark.
+   */
+  advance(
+    generation: number,
+    events: readonly StoredEvent[],
+    head: number | undefined,
+    now: string,
+  ): StuckAt | undefined {
+    const checkpoint = this.checkpointOf(generation);
+    if (checkpoint === undefined) return undefined; // swapped away while the pull was under way
     const fresh = events.filter((e) => e.seq > checkpoint);
-    if (fresh.length === 0) return;
-    if (fresh[0]!.seq !== checkpoint + 1) throw new Error(`gap in the pulled events: expected seq ${checkpoint + 1}, got ${fresh[0]!.seq}`);
-    new Projector(this.sql, generation).apply(fresh);
-    this.sql.exec('UPDATE rm_generations SET checkpoint = ? WHERE generation = ?', fresh.at(-1)!.seq, generation);
+    let run = 0;
+    while (run < fresh.length && fresh[run]!.seq === checkpoint + 1 + run) run++;
+    const reached = checkpoint + run;
+    const next = reached + 1;
+    const gap = run < fresh.length && `gap in the log: expected seq ${next}, the log answered seq ${fresh[run]!.seq}`;
+    const short =
+      head !== undefined && reached < head && `the log's head is ${head} but it has no event after seq ${reached}`;
+    const stopped = gap || short;
+    const poisoned = this.applyRun(generation, fresh.slice(0, run));
+    const stuck = poisoned ?? (stopped ? { seq: next, reason: stopped } : undefined);
+    this.mark(generation, stuck, now);
+    return stuck;
+  }
+
+  /** Records (or clears) why a generation cannot advance, e.g. when the log did not answer at all. */
+  mark(generation: number, stuck: StuckAt | undefined, now: string): void {
+    const before = this.stuck(generation);
+    if (!stuck) {
+      // Read first: the common case (never stuck) writes nothing.
+      if (before) this.sql.exec('DELETE FROM rm_stuck WHERE generation = ?', generation);
+      return;
+    }
+    // A stop at the same seq is the same episode: it keeps its start and counts its attempts.
+    const same = before !== undefined && before.seq === stuck.seq;
+    this.sql.exec(
+      'INSERT OR REPLACE INTO rm_stuck (generation, seq, reason, since, attempts) VALUES (?, ?, ?, ?, ?)',
+      generation, stuck.seq, stuck.reason.slice(0, 500), same ? before.since : now, same ? before.attempts + 1 : 1,
+    );
+  }
+
+  stuck(generation: number): Stuck | undefined {
+    const row = this.sql.exec('SELECT * FROM rm_stuck WHERE generation = ?', generation).toArray()[0];
+    if (!row) return undefined;
+    return {
+      seq: Number(row['seq']),
+      reason: String(row['reason']),
+      since: String(row['since']),
+      attempts: Number(row['attempts']),
+    };
+  }
+
+  // A page commits whole; when it cannot, the events are applied one by one (each committed) to find
+  // the one the projector cannot apply, so the checkpoint stops just before it.
+  private applyRun(generation: number, run: readonly StoredEvent[]): StuckAt | undefined {
+    if (run.length === 0) return undefined;
+    try {
+      this.transact(() => this.applyNow(generation, run));
+      return undefined;
+    } catch {
+      for (const event of run) {
+        try {
+          this.transact(() => this.applyNow(generation, [event]));
+        } catch (error) {
+          const reason = `the projector cannot apply ${event.type} of ${event.entityId}: ${messageOf(error)}`;
+          return { seq: event.seq, reason };
+        }
+      }
+      return undefined;
+    }
+  }
+
+  private applyNow(generation: number, events: readonly StoredEvent[]): void {
+    new Projector(this.sql, generation).apply(events);
+    this.sql.exec('UPDATE rm_generations SET checkpoint = ? WHERE generation = ?', events.at(-1)!.seq, generation);
+  }
+
+  checkpointOf(generation: number): number | undefined {
+    const row = this.sql.exec('SELECT checkpoint FROM rm_generations WHERE generation = ?', generation).toArray()[0];
+    return row ? Number(row['checkpoint']) : undefined;
   }
 
   meta(key: string): string | undefined {
@@ -80,5 +179,10 @@ export class Generations {
   private drop(generation: number): void {
     for (const statement of dropStatements(generation)) this.sql.exec(statement);
     this.sql.exec('DELETE FROM rm_generations WHERE generation = ?', generation);
+    this.sql.exec('DELETE FROM rm_stuck WHERE generation = ?', generation);
   }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

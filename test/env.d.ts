@@ -5,7 +5,7 @@ declare global {
     interface Env extends CrmEnv {}
     interface GlobalProps {
       mainModule: typeof import('../workers/index');
-      durableNamespaces: 'TenantLog' | 'ReadModel';
+      durableNamespaces: 'TenantLog' | 'ReadModel' | 'StreamHub';
     }
   }
 }

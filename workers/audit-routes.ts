@@ -50,7 +50,11 @@ export async function auditVerify(request: IRequest, env: Env): Promise<Response
   const budget = intParam(url, 'limit', VERIFY_BUDGET, 1, VERIFY_BUDGET);
   if (from === undefined) return badRequest('from must be a seq number, 1 or more', [{ path: '?from', message: 'invalid' }]);
   if (budget === undefined) return badRequest(`limit must be from 1 to ${VERIFY_BUDGET}`, [{ path: '?limit', message: 'out of range' }]);
-  const result = await ctx.log.verifyChain(ctx.call, { from, budget });
+  const sweep = url.searchParams.get('sweep') ?? undefined;
+  if (sweep !== undefined && (sweep === '' || sweep.length > 2_000)) {
+    return badRequest('sweep must be a cursor this API gave out', [{ path: '?sweep', message: 'invalid' }]);
+  }
+  const result = await ctx.log.verifyChain(ctx.call, { from, budget, ...(sweep === undefined ? {} : { sweep }) });
   if (!result.ok) return problem(result.error);
   // A broken chain is a finding, not an HTTP error: 200 either way.
   return json(result.value, { headers: { 'x-event-seq': String(result.value.head) } });

@@ -1,7 +1,9 @@
 // The bindings the Worker and the Durable Objects see (wrangler.toml).
 import type { OutboxMessage } from '../durable-objects/outbox';
 import type { ReadModel } from '../durable-objects/read-model';
+import type { StreamHub } from '../durable-objects/stream-hub';
 import type { TenantLog } from '../durable-objects/tenant-log';
+import type { DeliveryMessage } from '../durable-objects/webhook-dispatch';
 
 export interface Env {
   /** Manages every tenant; a secret (`.dev.vars` locally). */
@@ -15,6 +17,17 @@ export interface Env {
   readonly READ_MODEL: DurableObjectNamespace<ReadModel>;
   /** The crm-events queue: the outbox drains into it. */
   readonly EVENTS: Queue<OutboxMessage>;
-  /** Signs audit checkpoints: an Ed25519 private key as a JWK (a secret; `npm start` makes a local one). */
+  /** One stream hub per tenant: SSE and WebSocket subscribers, webhook subscriptions. */
+  readonly STREAM_HUB: DurableObjectNamespace<StreamHub>;
+  /** Webhook deliveries, one message per attempt round; dead letters go to WEBHOOKS_DLQ. */
+  readonly WEBHOOKS: Queue<DeliveryMessage>;
+  readonly WEBHOOKS_DLQ: Queue<DeliveryMessage>;
+  /** "true" allows http webhooks on loopback addresses: local development and tests only. */
+  readonly ALLOW_LOCAL_WEBHOOKS?: string;
+  /** How long a webhook target may take to answer, in ms (default 10000); the e2e tests shorten it. */
+  readonly WEBHOOK_TIMEOUT_MS?: string;
+  /** SSE heartbeat period in ms (default 15000); tests shorten it. */
+  readonly STREAM_HEARTBEAT_MS?: string;
+  /** Signs audit checkpoints: Ed25519, a private JWK or PKCS #8 in base64 (a secret; `npm start` makes one). */
   readonly AUDIT_SIGNING_KEY?: string;
 }

@@ -136,12 +136,3 @@ export async function eraseContactRoute(request: IRequest, env: Env): Promise<Re
     { headers: { 'x-event-seq': String(erased.value.seq) } },
   );
 }
-
-/** The routes, for the router's table (scopes: export, import, checkpoint and erase need admin; keys are public). */
-export const REPLAY_ROUTES: [string, Record<string, (request: IRequest, env: Env) => Promise<Response>>][] = [
-  ['/audit/keys', { GET: auditKeys }],
-  ['/~:tenant/export', { GET: exportLog }],
-  ['/~:tenant/import', { POST: importLog }],
-  ['/~:tenant/audit/checkpoint', { GET: auditCheckpoint }],
-  ['/~:tenant/contacts/:id/erase', { POST: eraseContactRoute }],
-];

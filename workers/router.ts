@@ -1,9 +1,14 @@
-// Every route of the API in one table. A path that exists with another method answers 405 with Allow.
+// Every route of the API in one table, each method with the scope it needs (public: no credential;
+// read < write < admin, as a key's scopes imply). A path that exists with another method answers 405 with Allow.
 import { Router, type IRequest } from 'itty-router';
 import { auditVerify, entityEvents } from './audit-routes';
 import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-routes';
 import type { Env } from './env';
 import { listEvents } from './event-routes';
+import { eventSocket, eventStream } from './stream-routes';
+import {
+  createWebhook, deleteWebhook, listDeliveries, listWebhooks, readWebhook, redeliver, updateWebhook,
+} from './webhook-routes';
 import { createKey, listKeys, revokeKey } from './key-routes';
 import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
 import { listEntities, queryEntities } from './list-routes';
@@ -11,35 +16,59 @@ import { projectionRebuild, projectionStatus } from './projection-routes';
 import { problem } from './problems';
 import { withRateHeaders } from './rate-headers';
 import { postBatch } from './batch-routes';
+import { health, serviceRoot } from './service-routes';
 import { patchSettings, readHookStatus, readSettings } from './settings-routes';
 import { readProvenance, readScore, verbRoutes } from './verb-routes';
-import { REPLAY_ROUTES } from './replay-routes';
+import { auditCheckpoint, auditKeys, eraseContactRoute, exportLog, importLog } from './replay-routes';
+import { log } from './log';
 
 type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
 
+/** What a caller needs to be answered: nothing (public), or a key with this scope (the admin token has all). */
+export type RouteScope = 'public' | 'read' | 'write' | 'admin';
+export type RouteTable = readonly [path: string, methods: Readonly<Record<string, readonly [RouteScope, Route]>>][];
+
+const scoped = (scope: RouteScope, routes: [string, Record<string, Route>][]): RouteTable =>
+  routes.map(([path, methods]) => [path, Object.fromEntries(Object.entries(methods).map(([m, r]) => [m, [scope, r]]))]);
+
 // Order matters: fixed segments (keys, events) before the :collection catch-all.
-const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][] = [
-  ...REPLAY_ROUTES,
-  ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
-  ['/~:tenant/keys/:id', { DELETE: revokeKey }],
-  ['/~:tenant/events', { GET: listEvents }],
-  ['/~:tenant/audit/verify', { GET: auditVerify }],
-  ['/~:tenant/query', { POST: queryEntities }],
-  ['/~:tenant/projections/status', { GET: projectionStatus }],
-  ['/~:tenant/projections/rebuild', { POST: projectionRebuild }],
-  ['/~:tenant/contacts/:id/managers', { GET: contactManagers }],
-  ['/~:tenant/contacts/:id/reports', { GET: contactReports }],
-  ['/~:tenant/organizations/:id/contacts', { GET: organizationContacts }],
-  ['/~:tenant/organizations/:id/chart', { GET: organizationChart }],
-  ['/~:tenant/settings', { GET: readSettings, PATCH: patchSettings }],
-  ['/~:tenant/batch', { POST: postBatch }],
-  ['/~:tenant/hooks', { GET: readHookStatus }],
-  ['/~:tenant/contacts/:id/score', { GET: readScore }],
-  ['/~:tenant/contacts/:id/provenance', { GET: readProvenance }],
-  ...verbRoutes(),
-  ['/~:tenant/:collection/:id/events', { GET: entityEvents }],
-  ['/~:tenant/:collection', { GET: listEntities, POST: createEntity }],
-  ['/~:tenant/:collection/:id', { GET: readEntity, PATCH: updateEntity, DELETE: deleteEntity }],
+export const ROUTES: RouteTable = [
+  ['/', { GET: ['public', serviceRoot] }],
+  ['/health', { GET: ['public', health] }],
+  // Replay and audit (issue 10; docs/replay.md).
+  ['/audit/keys', { GET: ['public', auditKeys] }],
+  ['/~:tenant/export', { GET: ['admin', exportLog] }],
+  ['/~:tenant/import', { POST: ['admin', importLog] }],
+  ['/~:tenant/audit/checkpoint', { GET: ['admin', auditCheckpoint] }],
+  ['/~:tenant/contacts/:id/erase', { POST: ['admin', eraseContactRoute] }],
+  ['/~:tenant/keys', { GET: ['admin', listKeys], POST: ['admin', createKey] }],
+  ['/~:tenant/keys/:id', { DELETE: ['admin', revokeKey] }],
+  ['/~:tenant/events', { GET: ['read', listEvents] }],
+  ['/~:tenant/events/stream', { GET: ['read', eventStream] }],
+  ['/~:tenant/events/ws', { GET: ['read', eventSocket] }],
+  ['/~:tenant/webhooks', { GET: ['admin', listWebhooks], POST: ['admin', createWebhook] }],
+  ['/~:tenant/webhooks/:id', { GET: ['admin', readWebhook], PATCH: ['admin', updateWebhook], DELETE: ['admin', deleteWebhook] }],
+  ['/~:tenant/webhooks/:id/deliveries', { GET: ['admin', listDeliveries] }],
+  ['/~:tenant/webhooks/:id/deliveries/:deliveryId/redeliver', { POST: ['admin', redeliver] }],
+  ['/~:tenant/audit/verify', { GET: ['read', auditVerify] }],
+  ['/~:tenant/query', { POST: ['read', queryEntities] }],
+  ['/~:tenant/projections/status', { GET: ['read', projectionStatus] }],
+  ['/~:tenant/projections/rebuild', { POST: ['admin', projectionRebuild] }],
+  ['/~:tenant/contacts/:id/managers', { GET: ['read', contactManagers] }],
+  ['/~:tenant/contacts/:id/reports', { GET: ['read', contactReports] }],
+  ['/~:tenant/organizations/:id/contacts', { GET: ['read', organizationContacts] }],
+  ['/~:tenant/organizations/:id/chart', { GET: ['read', organizationChart] }],
+  ['/~:tenant/settings', { GET: ['read', readSettings], PATCH: ['admin', patchSettings] }],
+  ['/~:tenant/batch', { POST: ['write', postBatch] }],
+  ['/~:tenant/hooks', { GET: ['read', readHookStatus] }],
+  ['/~:tenant/contacts/:id/score', { GET: ['read', readScore] }],
+  ['/~:tenant/contacts/:id/provenance', { GET: ['read', readProvenance] }],
+  ...scoped('write', verbRoutes()),
+  ['/~:tenant/:collection/:id/events', { GET: ['read', entityEvents] }],
+  ['/~:tenant/:collection', { GET: ['read', listEntities], POST: ['write', createEntity] }],
+  ['/~:tenant/:collection/:id', {
+    GET: ['read', readEntity], PATCH: ['write', updateEntity], DELETE: ['write', deleteEntity],
+  }],
 ];
 
 // HEAD answers as GET would (status and headers) without the body (RFC 9110 §9.3.2).
@@ -52,8 +81,8 @@ function headOf(get: Route): Route {
 
 export function buildRouter() {
   const router = Router<IRequest, [Env, ExecutionContext]>({
-    catch: (error: unknown) => {
-      console.error('unhandled', error);
+    catch: (error: unknown, request: IRequest) => {
+      log.error('unhandled', { method: request.method, path: new URL(request.url).pathname, error });
       return problem({ code: 'internal', message: 'an internal error; nothing was changed by it unless X-Event-Seq says so' });
     },
     finally: [(response: Response, request: IRequest) => withRateHeaders(request, response)],
@@ -61,8 +90,8 @@ export function buildRouter() {
   for (const [path, methods] of ROUTES) {
     // itty registers a route under whatever method name is read off the router.
     const byMethod = router as unknown as Record<string, (path: string, handler: Route) => unknown>;
-    for (const [method, handler] of Object.entries(methods)) byMethod[method]!(path, handler);
-    if (methods['GET']) byMethod['HEAD']!(path, headOf(methods['GET']));
+    for (const [method, [, handler]] of Object.entries(methods)) byMethod[method]!(path, handler);
+    if (methods['GET']) byMethod['HEAD']!(path, headOf(methods['GET'][1]));
     const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
     router.all(path, () => problem({ code: 'method_not_allowed', message: `use ${allow}` }, { allow }));
   }

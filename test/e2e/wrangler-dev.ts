@@ -1,25 +1,138 @@
-// End-to-end harness: `wrangler dev` on free ports with its own state directory, for tests that need a
-// real server (the CLI, persisted SQLite files). Resolves once the server answers HTTP; cleans up on failure.
+// The end-to-end harness: `wrangler dev` (workerd, SQLite, local queues) as its own process group on a free
+// port, with fresh or given state, driven over HTTP. Every instance a test file starts is killed when the file
+// ends (afterAll below, also when a test failed) or when the test process exits, so none outlives its tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
+
+/** The admin token every instance gets unless `vars.ADMIN_TOKEN` says otherwise. */
+export const E2E_ADMIN_TOKEN = 'e2e-admin-token';
+
+export interface WranglerDevOptions {
+  /** A state folder to reuse (a restart on the same data); fresh in the temp folder when absent. */
+  readonly persistTo?: string;
+  /** Worker vars (`--var NAME:value`), over ADMIN_TOKEN = E2E_ADMIN_TOKEN. */
+  readonly vars?: Record<string, string>;
+  /** How long to wait for the first answer (default 90 s: the machine may be busy). */
+  readonly startTimeoutMs?: number;
+}
 
 export interface WranglerDev {
+  /** `http://127.0.0.1:<port>`, answering once the promise resolves. */
   readonly url: string;
-  /** Stops the server gracefully (SIGINT, then SIGKILL after a grace period). */
+  /** The state folder, to restart on the same data with `startWranglerDev({ persistTo: dev.stateDir })`. */
+  readonly stateDir: string;
+  /** The process group's leader (wrangler); workerd and esbuild are in its group. */
+  readonly pid: number;
+  /** What wrangler printed so far (the last 64 KiB), for failure messages. */
+  output(): string;
+  /** SIGTERM to the whole group, SIGKILL after 10 s, then waits until the port is closed. */
   stop(): Promise<void>;
-  /** Kills the server at once (SIGKILL), as a crash would. */
+  /** SIGKILL to the whole group (a crash: nothing gets to flush), then waits until the port is closed. */
   kill(): Promise<void>;
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
-/** The admin token the server runs with unless `vars` say otherwise. */
-export const E2E_ADMIN_TOKEN = 'e2e-admin-token';
-const READY_TIMEOUT_MS = 60_000;
+const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+const live = new Set<WranglerDev>();
+const ownedStateDirs = new Set<string>();
 
-async function freePort(): Promise<number> {
+export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
+  const stateDir = options.persistTo ?? mkdtempSync(join(tmpdir(), 'crm-e2e-'));
+  if (!options.persistTo) ownedStateDirs.add(stateDir);
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const vars = { ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...options.vars };
+  const args = [
+    WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', 'warn',
+    ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+  ];
+  // Its own process group (detached), so one signal to the group reaches wrangler, workerd and esbuild.
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' },
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-65_536));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const dev: WranglerDev = {
+    url,
+    stateDir,
+    pid: child.pid!,
+    output: () => output,
+    stop: () => end(dev, child, exited, 'SIGTERM'),
+    kill: () => end(dev, child, exited, 'SIGKILL'),
+  };
+  live.add(dev);
+  try {
+    await answering(url, child, options.startTimeoutMs ?? 90_000);
+  } catch (error) {
+    await dev.kill();
+    throw new Error(`wrangler dev did not start: ${(error as Error).message}\n${output}`);
+  }
+  return dev;
+}
+
+/** Waits until `GET /health` answers 200; fails early when wrangler exits. */
+async function answering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`exited (${child.exitCode ?? child.signalCode})`);
+    }
+    try {
+      const answer = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      await answer.arrayBuffer();
+      if (answer.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`no answer on ${url} within ${timeoutMs} ms`);
+}
+
+async function end(dev: WranglerDev, child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals) {
+  live.delete(dev);
+  signalGroup(child.pid!, signal);
+  if (signal === 'SIGTERM') await Promise.race([exited, sleep(10_000)]);
+  // Whatever of the group is still there (a stuck workerd, an esbuild) goes now.
+  signalGroup(child.pid!, 'SIGKILL');
+  await exited;
+  await closed(dev.url);
+}
+
+/** Waits until nothing answers on the URL any more (workerd may outlive wrangler by a moment). */
+async function closed(url: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
+    } catch (error) {
+      if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} still answers after its process group was killed`);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** A port nothing listens on now (the kernel's pick for port 0). */
+export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -30,93 +143,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((done) => child.once('exit', () => done()));
-}
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-export async function startWranglerDev(
-  opts: { persistTo?: string; vars?: Record<string, string> } = {},
-): Promise<WranglerDev> {
-  const port = await freePort();
-  const inspector = await freePort();
-  const ownState = opts.persistTo === undefined;
-  const persistTo = opts.persistTo ?? mkdtempSync(join(tmpdir(), 'crm-e2e-'));
-  const vars = { ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...opts.vars };
-  const args = [
-    'dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--inspector-port',
-    String(inspector),
-    '--persist-to',
-    persistTo,
-    '--show-interactive-dev-session=false',
-    '--log-level',
-    'error',
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ];
-  // Through this very node (24): the wrangler script's shebang would find the system's older one.
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
-  const cleanup = () => {
-    if (ownState) rmSync(persistTo, { recursive: true, force: true });
-  };
-  const kill = async () => {
-    signalGroup('SIGKILL');
-    await exited(child);
-  };
-  const stop = async () => {
-    signalGroup('SIGINT');
-    const timer = setTimeout(() => signalGroup('SIGKILL'), 5_000);
-    await exited(child);
-    clearTimeout(timer);
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (true) {
-    if (child.exitCode !== null) {
-      cleanup();
-      throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
-    }
-    try {
-      await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await kill();
-        cleanup();
-        throw new Error(`wrangler dev did not answer within ${READY_TIMEOUT_MS} ms:\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  return {
-    url,
-    stop: async () => {
-      await stop();
-      cleanup();
-    },
-    kill: async () => {
-      await kill();
-      cleanup();
-    },
-  };
-}
+afterAll(async () => {
+  await Promise.all([...live].map((dev) => dev.kill()));
+  for (const dir of ownedStateDirs) rmSync(dir, { recursive: true, force: true });
+  ownedStateDirs.clear();
+});
+
+// Last resort when the test process exits without afterAll (an interrupted run): no process group survives it.
+process.once('exit', () => {
+  for (const dev of live) signalGroup(dev.pid, 'SIGKILL');
+  for (const dir of ownedStateDirs) rmSync(dir, { recursive: true, force: true });
+});
