@@ -86,6 +86,8 @@ export function eraseContact(sql: SqlStorage, store: EventStore, id: string, met
     const entity = fold(store.eventsOf(entityId)).get(entityId);
     if (entity) store.restoreEntity(entity);
   }
+  // Until the physical rewrite is done (compactor.ts), a retry of this erasure must run it again.
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('compaction_due', ?)", id);
   const redactedRows: Record<string, number> = {};
   for (const eraser of ERASERS) redactedRows[eraser.table] = eraseIn(sql, eraser, values, needles);
   return ok({ id, seq: erased!.seq, redactedEvents: redacted.length, redactedRows });

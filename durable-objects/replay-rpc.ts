@@ -41,6 +41,16 @@ export class ReplayRpc {
     });
   }
 
+  private compactionDue(): boolean {
+    return this.host.ctx.storage.sql.exec("SELECT 1 FROM meta WHERE key = 'compaction_due'").toArray().length > 0;
+  }
+
+  private async compactNow(): Promise<void> {
+    await this.compactor.compact();
+    this.host.tx.run(() => this.host.ctx.storage.sql.exec("DELETE FROM meta WHERE key = 'compaction_due'"));
+    this.host.store.reloadHead();
+  }
+
   head(): { seq: number; hash: string } {
     const row = this.host.ctx.storage.sql.exec('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').toArray()[0];
     return row ? { seq: Number(row['seq']), hash: String(row['hash']) } : { seq: 0, hash: '0'.repeat(64) };
@@ -66,11 +76,13 @@ export class ReplayRpc {
       console.error('erase: rolled back', error);
       return failure('internal', 'an internal error; nothing was erased');
     }
-    // Erased already: the physical step runs again, so a retry after a failed compaction finishes it.
-    if (!answer.ok && answer.error.extra?.['erased'] === true) await this.compactor.compact();
+    // Erased already: a retry after a compaction that did not finish runs it now (and says so).
+    if (!answer.ok && answer.error.extra?.['erased'] === true && this.compactionDue()) {
+      await this.compactNow();
+      return { ok: false, error: { ...answer.error, extra: { ...answer.error.extra, compacted: true } } };
+    }
     if (!answer.ok) return answer;
-    await this.compactor.compact();
-    store.reloadHead();
+    await this.compactNow();
     await this.host.wakeBy(Date.now());
     return answer;
   }

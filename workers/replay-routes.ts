@@ -48,11 +48,12 @@ export async function exportLog(request: IRequest, env: Env): Promise<Response> 
 }
 
 export async function importLog(request: IRequest, env: Env): Promise<Response> {
+  const ctx = await tenantCall(request, env, request.params['tenant']!);
+  if (!ctx.ok) return ctx.response;
+  // The caller first (auth before anything), then the media type, then the body.
   const type = request.headers.get('content-type') ?? '';
   if (!/ndjson|jsonl|json/i.test(type))
     return problem({ code: 'unsupported_media_type', message: `send ${NDJSON}, not ${type || 'no content type'}` });
-  const ctx = await tenantCall(request, env, request.params['tenant']!);
-  if (!ctx.ok) return ctx.response;
   const id = crypto.randomUUID();
   const begun = await ctx.log.importBegin(ctx.call, id);
   if (!begun.ok) return problem(begun.error);
@@ -124,8 +125,8 @@ export async function eraseContactRoute(request: IRequest, env: Env): Promise<Re
   const ctx = await tenantCall(request, env, request.params['tenant']!);
   if (!ctx.ok) return ctx.response;
   const erased = await ctx.log.erase(ctx.call, request.params['id']!);
-  if (!erased.ok && erased.error.extra?.['erased'] === true) {
-    // A retry: the log finished its physical step again; so does the read model, then 410.
+  if (!erased.ok && erased.error.extra?.['compacted'] === true) {
+    // A retry that finished the log's physical step: the read model is reset too, then 410.
     await readModelOf(env, ctx.call.tenant).wipe(ctx.call.tenant);
   }
   if (!erased.ok) return problem(erased.error);
