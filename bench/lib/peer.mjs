@@ -4,16 +4,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { ensurePostgres, startCluster } from './postgres.mjs';
 
-const PEER_DIR = 'bench/peer';
+const PEER_DIR = fileURLToPath(new URL('../peer', import.meta.url));
 
 /** Installs bench/peer's own dependencies on first use (they are not the project's). */
 function ensurePeerDependencies(log) {
   if (existsSync(`${PEER_DIR}/node_modules/@event-driven-io/emmett-postgresql`)) return null;
-  log('installing bench/peer dependencies (npm ci in bench/peer)');
+  log('installing the dependencies of bench/peer (npm ci there)');
   const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PEER_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
-  return run.status === 0 ? null : `npm ci in ${PEER_DIR} failed (exit ${run.status})`;
+  return run.status === 0 ? null : `npm ci in bench/peer failed (exit ${run.status})`;
 }
 
 /**

@@ -38,7 +38,8 @@ export default {
 async function compare(ctx, peer) {
   const { fsync, synchronous_commit: syncCommit, version } = peer.settings;
   if (fsync !== 'on' || syncCommit !== 'on') throw new Error(`the peer's PostgreSQL is not durable: fsync=${fsync}, synchronous_commit=${syncCommit}`);
-  const emmett = JSON.parse(readFileSync('bench/peer/node_modules/@event-driven-io/emmett-postgresql/package.json', 'utf8')).version;
+  const emmettPackage = new URL('../peer/node_modules/@event-driven-io/emmett-postgresql/package.json', import.meta.url);
+  const emmett = JSON.parse(readFileSync(emmettPackage, 'utf8')).version;
   ctx.log(`peer: Emmett ${emmett} on ${version.split(' on ')[0]}, fsync=${fsync}, synchronous_commit=${syncCommit}`);
 
   const [rounds, roundMs, warmMs, seeds] = ctx.scale([4, 2_000, 1_000, 256], [1, 400, 200, 32]);
