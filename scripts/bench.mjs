@@ -98,11 +98,13 @@ const commit = git('rev-parse', '--short', 'HEAD');
 const dirty = Boolean(git('status', '--porcelain', '--untracked-files=no'));
 
 try {
-  console.error(`bench${quick ? ' (--quick)' : ''}${peer ? ' (--peer)' : ''}: building bench/worker.ts, starting workerd`);
+  const flags = `${quick ? ' (--quick)' : ''}${peer ? ' (--peer)' : ''}`;
+  console.error(`bench${flags}: building bench/worker.ts, starting workerd`);
   runtime = await startRuntime({ modulePath: buildBenchWorker('.bench/build'), stateDir });
   waitForWorkerdOnSignals();
   for (const scenario of await scenarios()) {
-    const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name, stateParent });
+    const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name,
+      stateParent });
     const started = performance.now();
     try {
       await scenario.run(ctx);

@@ -38,16 +38,19 @@ function stat(pid) {
 }
 
 function allProcesses() {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((name) => stat(Number(name))).filter(Boolean);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => stat(Number(name)))
+    .filter(Boolean);
 }
 
 /** The pids of `roots` and all their descendants, found afresh (backends come and go). */
 export function processTree(roots) {
   const processes = allProcesses();
   const found = new Set(roots);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
-    for (const p of processes) if (!found.has(p.pid) && found.has(p.ppid)) found.add(p.pid), (grew = true);
+    for (const p of processes) if (!found.has(p.pid) && found.has(p.ppid)) (found.add(p.pid), (grew = true));
   }
   return [...found];
 }
@@ -55,7 +58,9 @@ export function processTree(roots) {
 /** Descendants of this process whose command name starts with `comm` (e.g. 'workerd'). */
 export function descendantsNamed(comm) {
   const tree = new Set(processTree([process.pid]));
-  return allProcesses().filter((p) => tree.has(p.pid) && p.comm.startsWith(comm)).map((p) => p.pid);
+  return allProcesses()
+    .filter((p) => tree.has(p.pid) && p.comm.startsWith(comm))
+    .map((p) => p.pid);
 }
 
 /** CPU milliseconds used so far by the trees under `roots()` (a function: the tree is re-read each time). */

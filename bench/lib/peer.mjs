@@ -13,12 +13,16 @@ const PEER_DIR = fileURLToPath(new URL('../peer', import.meta.url));
 function ensurePeerDependencies(log) {
   if (existsSync(`${PEER_DIR}/node_modules/@event-driven-io/emmett-postgresql`)) return null;
   log('installing the dependencies of bench/peer (npm ci there)');
-  const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PEER_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+  const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: PEER_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return run.status === 0 ? null : `npm ci in bench/peer failed (exit ${run.status})`;
 }
 
 /**
- * @returns {Promise<{skipped: string} | {baseUrl: string, pid: number, postmasterPid: number, settings: object, stop: () => Promise<void>}>}
+ * @returns {Promise<{skipped: string} | {baseUrl: string, pid: number, postmasterPid: number, settings: object,
+ *   stop: () => Promise<void>}>}
  */
 export async function startPeer({ parent, token, log }) {
   const { bin, reason } = ensurePostgres(log);

@@ -12,13 +12,17 @@ const NEEDED = ['initdb', 'pg_ctl', 'postgres'];
 export function findPostgresBin() {
   const candidates = [];
   try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    candidates.push(
+      execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
   } catch {
     // no pg_config on PATH: look where Debian puts the server
   }
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => join(debian, v, 'bin')));
   }
   return candidates.find((dir) => NEEDED.every((tool) => existsSync(join(dir, tool)))) ?? null;
@@ -33,8 +37,12 @@ export function ensurePostgres(log) {
   if (found) return { bin: found };
   const isRoot = process.getuid?.() === 0;
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!isRoot || !hasApt) return { bin: null, reason: `PostgreSQL binaries not found (${isRoot ? 'no apt-get' : 'not root, cannot apt-get install'})` };
-  log('PostgreSQL binaries not found: running apt-get update && apt-get install -y postgresql (Debian\'s package)');
+  if (!isRoot || !hasApt)
+    return {
+      bin: null,
+      reason: `PostgreSQL binaries not found (${isRoot ? 'no apt-get' : 'not root, cannot apt-get install'})`,
+    };
+  log("PostgreSQL binaries not found: running apt-get update && apt-get install -y postgresql (Debian's package)");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update'], ['install', '-y', 'postgresql']]) {
     const run = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
@@ -68,17 +76,20 @@ export function startCluster({ bin, parent }) {
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
   // The defaults already say fsync and synchronous_commit on; written out so the bench's durability is
   // explicit and no site-wide default can change it. The unix socket lives in our own folder.
-  appendFileSync(join(data, 'postgresql.conf'), [
-    '',
-    '# crm bench peer',
-    'fsync = on',
-    'synchronous_commit = on',
-    'full_page_writes = on',
-    "listen_addresses = ''",
-    `unix_socket_directories = '${dir}'`,
-    'port = 5432',
-    '',
-  ].join('\n'));
+  appendFileSync(
+    join(data, 'postgresql.conf'),
+    [
+      '',
+      '# crm bench peer',
+      'fsync = on',
+      'synchronous_commit = on',
+      'full_page_writes = on',
+      "listen_addresses = ''",
+      `unix_socket_directories = '${dir}'`,
+      'port = 5432',
+      '',
+    ].join('\n'),
+  );
   run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   const postmasterPid = Number(run('pg_ctl', ['-D', data, 'status']).match(/PID: (\d+)/)?.[1]);
   let stopped = false;

@@ -37,8 +37,12 @@ export default {
 
 async function compare(ctx, peer) {
   const { fsync, synchronous_commit: syncCommit, version } = peer.settings;
-  if (fsync !== 'on' || syncCommit !== 'on') throw new Error(`the peer's PostgreSQL is not durable: fsync=${fsync}, synchronous_commit=${syncCommit}`);
-  const emmettPackage = new URL('../peer/node_modules/@event-driven-io/emmett-postgresql/package.json', import.meta.url);
+  if (fsync !== 'on' || syncCommit !== 'on')
+    throw new Error(`the peer's PostgreSQL is not durable: fsync=${fsync}, synchronous_commit=${syncCommit}`);
+  const emmettPackage = new URL(
+    '../peer/node_modules/@event-driven-io/emmett-postgresql/package.json',
+    import.meta.url,
+  );
   const emmett = JSON.parse(readFileSync(emmettPackage, 'utf8')).version;
   ctx.log(`peer: Emmett ${emmett} on ${version.split(' on ')[0]}, fsync=${fsync}, synchronous_commit=${syncCommit}`);
 
@@ -53,14 +57,26 @@ async function compare(ctx, peer) {
   };
   const ids = { ours: [], peer: [] };
   let n = 0;
-  const newContact = (side) => JSON.stringify({ name: `Peer Bench ${++n}`, email: `${side}-${n}@example.com`, stage: 'Lead' });
+  const newContact = (side) =>
+    JSON.stringify({ name: `Peer Bench ${++n}`, email: `${side}-${n}@example.com`, stage: 'Lead' });
   const specs = {
-    create: (side) => ({ url: `${sides[side].base}/~${tenant}/contacts`, method: 'POST', headers: json, body: () => newContact(side), status: 201 }),
-    read: (side) => ({ url: (i) => `${sides[side].base}/~${tenant}/contacts/${ids[side][i % ids[side].length]}`, headers: auth, status: 200 }),
+    create: (side) => ({
+      url: `${sides[side].base}/~${tenant}/contacts`,
+      method: 'POST',
+      headers: json,
+      body: () => newContact(side),
+      status: 201,
+    }),
+    read: (side) => ({
+      url: (i) => `${sides[side].base}/~${tenant}/contacts/${ids[side][i % ids[side].length]}`,
+      headers: auth,
+      status: 200,
+    }),
     bare: (side) => ({ url: `${sides[side].base}/__bench/bare`, status: 200 }),
   };
 
-  const cpuOf = (side) => Object.fromEntries(Object.entries(sides[side].parts).map(([part, roots]) => [part, cpuOk ? cpuMs(roots) : NaN]));
+  const cpuOf = (side) =>
+    Object.fromEntries(Object.entries(sides[side].parts).map(([part, roots]) => [part, cpuOk ? cpuMs(roots) : NaN]));
   const measure = async (side, kind, connections, ms) => {
     const { status, ...spec } = specs[kind](side);
     await settle(side);
@@ -69,8 +85,11 @@ async function compare(ctx, peer) {
     await settle(side); // the work a round leaves behind is its own
     const after = cpuOf(side);
     const other = Object.entries(result.statuses).filter(([s]) => Number(s) !== status);
-    if (other.length) throw new Error(`${side} ${kind}: expected only ${status}, got ${JSON.stringify(result.statuses)}`);
-    const cpu = Object.fromEntries(Object.keys(before).map((part) => [part, (after[part] - before[part]) / result.requests]));
+    if (other.length)
+      throw new Error(`${side} ${kind}: expected only ${status}, got ${JSON.stringify(result.statuses)}`);
+    const cpu = Object.fromEntries(
+      Object.keys(before).map((part) => [part, (after[part] - before[part]) / result.requests]),
+    );
     return { ...result, cpu, cpuTotal: Object.values(cpu).reduce((a, b) => a + b, 0) };
   };
   // Waits (≤ 2 s) until the side's server has used at most one clock tick in each of two 100 ms windows.
@@ -100,13 +119,26 @@ async function compare(ctx, peer) {
     const med = (side, pick) => ctx.median(runs[side].map(pick));
     const ratios = runs.ours.map((r, i) => r.perSecond / runs.peer[i].perSecond);
     const side = (s) => `${s} ${fmt(med(s, (r) => r.perSecond))} req/s, p50 ${med(s, (r) => r.p50Ms).toFixed(2)} ms`;
-    ctx.report(`vs peer: ${c.label} (ours / peer req/s)`, ctx.median(ratios), 'ratio', c.target,
-      `${side('ours')} | ${side('peer')} | rounds of ${roundMs / 1000} s: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+    ctx.report(
+      `vs peer: ${c.label} (ours / peer req/s)`,
+      ctx.median(ratios),
+      'ratio',
+      c.target,
+      `${side('ours')} | ${side('peer')} | rounds of ${roundMs / 1000} s: ${ratios.map((r) => r.toFixed(2)).join(' ')}`,
+    );
     if (!c.cpu || !cpuOk) continue;
-    const parts = (s) => Object.keys(runs[s][0].cpu).map((part) => `${part} ${med(s, (r) => r.cpu[part]).toFixed(2)}`).join(' + ');
-    ctx.report(`vs peer: server CPU per ${c.kind}, ${c.connections} connections (peer / ours)`,
-      med('peer', (r) => r.cpuTotal) / med('ours', (r) => r.cpuTotal), 'ratio', undefined,
-      `ours ${med('ours', (r) => r.cpuTotal).toFixed(2)} ms (${parts('ours')}); peer ${med('peer', (r) => r.cpuTotal).toFixed(2)} ms (${parts('peer')}); /proc, median of rounds`);
+    const cpuNote = (s) => `${s} ${med(s, (r) => r.cpuTotal).toFixed(2)} ms (${parts(s)})`;
+    const parts = (s) =>
+      Object.keys(runs[s][0].cpu)
+        .map((part) => `${part} ${med(s, (r) => r.cpu[part]).toFixed(2)}`)
+        .join(' + ');
+    ctx.report(
+      `vs peer: server CPU per ${c.kind}, ${c.connections} connections (peer / ours)`,
+      med('peer', (r) => r.cpuTotal) / med('ours', (r) => r.cpuTotal),
+      'ratio',
+      undefined,
+      `${cpuNote('ours')}; ${cpuNote('peer')}; /proc, median of rounds`,
+    );
   }
 }
 

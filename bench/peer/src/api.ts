@@ -39,7 +39,14 @@ export const contactsApi = (eventStore: EventStore, readStore: PongoDb, token: s
     const text = await readBody(request);
     if (text === null) return problem(413, 'payload_too_large', 'Payload too large', 'the body is over 1 MiB');
     const parsed = parseNewContact(text);
-    if (!parsed.ok) return problem(parsed.status, parsed.status === 400 ? 'bad_request' : 'invalid', parsed.title, parsed.detail, parsed.errors.length ? { errors: parsed.errors } : {});
+    if (!parsed.ok)
+      return problem(
+        parsed.status,
+        parsed.status === 400 ? 'bad_request' : 'invalid',
+        parsed.title,
+        parsed.detail,
+        parsed.errors.length ? { errors: parsed.errors } : {},
+      );
     const contactId = `contact_${randomUUID()}`;
     try {
       const { newState: _state, newEvents } = await handle(eventStore, `contact-${contactId}`, {
@@ -49,22 +56,35 @@ export const contactsApi = (eventStore: EventStore, readStore: PongoDb, token: s
       });
       const created = newEvents[0]!.data;
       const document: ContactDocument = { _id: contactId, ...created, version: 1, updatedAt: created.createdAt };
-      return { status: 201, body: representation(document), headers: { location: `/~${tenant}/contacts/${contactId}`, etag: '"1"' } };
+      return {
+        status: 201,
+        body: representation(document),
+        headers: { location: `/~${tenant}/contacts/${contactId}`, etag: '"1"' },
+      };
     } catch (error) {
       // Emmett reports any unique violation inside the append's transaction as a version conflict; on a
       // new stream the only one there can be is the email index of the inline projection.
-      if (!EmmettError.isInstanceOf(error, EmmettError.Codes.ConcurrencyError) || parsed.value.email === null) throw error;
+      if (!EmmettError.isInstanceOf(error, EmmettError.Codes.ConcurrencyError) || parsed.value.email === null)
+        throw error;
       const existingId = await findContactIdByEmail(readStore, tenant, parsed.value.email);
-      return problem(409, 'duplicate', 'Duplicate', `email ${parsed.value.email} belongs to ${existingId ?? 'another contact'} already`, {
-        errors: [{ path: '/email', message: `is taken by ${existingId ?? 'another contact'}` }],
-        ...(existingId ? { existingId } : {}),
-      });
+      return problem(
+        409,
+        'duplicate',
+        'Duplicate',
+        `email ${parsed.value.email} belongs to ${existingId ?? 'another contact'} already`,
+        {
+          errors: [{ path: '/email', message: `is taken by ${existingId ?? 'another contact'}` }],
+          ...(existingId ? { existingId } : {}),
+        },
+      );
     }
   };
 
   const read = async (tenant: string, id: string): Promise<Answer> => {
     const contact = await getContactById(readStore, tenant, id);
-    return contact ? { status: 200, body: representation(contact), headers: { etag: `"${contact.version}"` } } : problem(404, 'not_found', 'Not found', `no contact ${id}`);
+    return contact
+      ? { status: 200, body: representation(contact), headers: { etag: `"${contact.version}"` } }
+      : problem(404, 'not_found', 'Not found', `no contact ${id}`);
   };
 
   const route = async (request: IncomingMessage): Promise<Answer> => {
@@ -72,11 +92,15 @@ export const contactsApi = (eventStore: EventStore, readStore: PongoDb, token: s
     if (path === '/__bench/bare') return { status: 200, body: 'ok' };
     const match = CONTACTS.exec(path);
     if (!match) return problem(404, 'not_found', 'Not found', `no route ${path}`);
-    if (request.headers.authorization !== `Bearer ${token}`) return problem(401, 'unauthorized', 'Unauthorized', 'a valid bearer token is required');
+    if (request.headers.authorization !== `Bearer ${token}`)
+      return problem(401, 'unauthorized', 'Unauthorized', 'a valid bearer token is required');
     const [, tenant, id] = match as unknown as [string, string, string | undefined];
     if (id === undefined && request.method === 'POST') return create(tenant, request);
     if (id !== undefined && request.method === 'GET') return read(tenant, decodeURIComponent(id));
-    return { ...problem(405, 'method_not_allowed', 'Method not allowed', `${request.method} is not allowed here`), headers: { 'content-type': 'application/problem+json', allow: id === undefined ? 'POST' : 'GET' } };
+    return {
+      ...problem(405, 'method_not_allowed', 'Method not allowed', `${request.method} is not allowed here`),
+      headers: { 'content-type': 'application/problem+json', allow: id === undefined ? 'POST' : 'GET' },
+    };
   };
 
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -88,7 +112,11 @@ export const contactsApi = (eventStore: EventStore, readStore: PongoDb, token: s
       answer = problem(500, 'internal', 'Internal error', 'the peer failed; see its log');
     }
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-    response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers, 'content-length': Buffer.byteLength(text) });
+    response.writeHead(answer.status, {
+      'content-type': 'application/json',
+      ...answer.headers,
+      'content-length': Buffer.byteLength(text),
+    });
     response.end(text);
   };
 };

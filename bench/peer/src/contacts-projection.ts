@@ -62,12 +62,14 @@ export const getContactById = (db: PongoDb, tenant: string, id: string): Promise
 
 /** The id of the tenant's contact holding `email` (any case), through the unique index. */
 export const findContactIdByEmail = async (db: PongoDb, tenant: string, email: string): Promise<string | null> => {
-  const rows = await db.collection<ContactDocument>(contactsCollectionName).sql.query<{ _id: string }>(
-    sql(
-      `SELECT _id FROM ${contactsCollectionName} WHERE data->>'tenant' = %L AND lower(data->>'email') = lower(%L)`,
-      tenant,
-      email,
-    ),
-  );
+  const rows = await db
+    .collection<ContactDocument>(contactsCollectionName)
+    .sql.query<{ _id: string }>(
+      sql(
+        `SELECT _id FROM ${contactsCollectionName} WHERE data->>'tenant' = %L AND lower(data->>'email') = lower(%L)`,
+        tenant,
+        email,
+      ),
+    );
   return rows[0]?._id ?? null;
 };

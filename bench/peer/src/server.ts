@@ -27,7 +27,8 @@ await ensureContactsSchema(readStore.db());
 const [settings] = await readStore.db().collection('contacts').sql.query<Record<string, string>>(
   // Proof for the bench's report that the peer runs durable: both on, as PostgreSQL's defaults are.
   rawSql(
-    "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit, version() AS version",
+    "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit," +
+      ' version() AS version',
   ),
 );
 

@@ -17,8 +17,17 @@ before(async () => {
 after(() => peer?.stop?.());
 
 const create = (tenant, body, extra = {}) =>
-  fetch(`${peer.baseUrl}/~${tenant}/contacts`, { method: 'POST', headers: { ...headers, ...extra }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-const aContact = (overrides = {}) => ({ name: 'Alice Chen', email: `alice-${Math.random().toString(36).slice(2)}@acme.dev`, stage: 'Lead', ...overrides });
+  fetch(`${peer.baseUrl}/~${tenant}/contacts`, {
+    method: 'POST',
+    headers: { ...headers, ...extra },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const aContact = (overrides = {}) => ({
+  name: 'Alice Chen',
+  email: `alice-${Math.random().toString(36).slice(2)}@acme.dev`,
+  stage: 'Lead',
+  ...overrides,
+});
 
 describe('POST /~t/contacts', () => {
   it('creates with 201, Location and the representation, readable by id at once', async () => {
@@ -26,8 +35,10 @@ describe('POST /~t/contacts', () => {
     const response = await create('t1', sent);
     assert.equal(response.status, 201);
     const body = await response.json();
-    assert.deepEqual({ name: body.name, email: body.email, stage: body.stage, $type: body.$type, $version: body.$version },
-      { ...sent, $type: 'Contact', $version: 1 });
+    assert.deepEqual(
+      { name: body.name, email: body.email, stage: body.stage, $type: body.$type, $version: body.$version },
+      { ...sent, $type: 'Contact', $version: 1 },
+    );
     const read = await fetch(`${peer.baseUrl}${response.headers.get('location')}`, { headers });
     assert.equal(read.status, 200);
     assert.deepEqual(await read.json(), body);
@@ -43,7 +54,9 @@ describe('POST /~t/contacts', () => {
   });
 
   it('lets exactly one of 20 concurrent creates of one email through', async () => {
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => create('t4', aContact({ email: 'race@acme.dev' })).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => create('t4', aContact({ email: 'race@acme.dev' })).then((r) => r.status)),
+    );
     assert.deepEqual(statuses.sort(), [201, ...Array(19).fill(409)]);
   });
 
@@ -60,7 +73,7 @@ describe('POST /~t/contacts', () => {
 });
 
 describe('GET /~t/contacts/{id}', () => {
-  it('answers 404 for an unknown id and for another tenant\'s contact', async () => {
+  it("answers 404 for an unknown id and for another tenant's contact", async () => {
     assert.equal((await fetch(`${peer.baseUrl}/~t6/contacts/contact_nope`, { headers })).status, 404);
     const location = (await create('t6', aContact())).headers.get('location');
     assert.equal((await fetch(`${peer.baseUrl}${location.replace('/~t6/', '/~t7/')}`, { headers })).status, 404);
