@@ -46,7 +46,7 @@ async function compare(ctx, peer) {
   const emmett = JSON.parse(readFileSync(emmettPackage, 'utf8')).version;
   ctx.log(`peer: Emmett ${emmett} on ${version.split(' on ')[0]}, fsync=${fsync}, synchronous_commit=${syncCommit}`);
 
-  const [rounds, roundMs, warmMs, seeds] = ctx.scale([4, 2_000, 1_000, 256], [1, 400, 200, 32]);
+  const [rounds, roundMs, warmMs, seeds] = ctx.scale([5, 2_000, 1_000, 256], [1, 400, 200, 32]);
   const tenant = ctx.tenant('peer');
   const auth = { authorization: `Bearer ${ctx.adminToken}` };
   const json = { ...auth, 'content-type': 'application/json' };
