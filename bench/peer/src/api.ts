@@ -49,7 +49,7 @@ export const contactsApi = (eventStore: EventStore, readStore: PongoDb, token: s
       );
     const contactId = `contact_${randomUUID()}`;
     try {
-      const { newState: _state, newEvents } = await handle(eventStore, `contact-${contactId}`, {
+      const { newEvents } = await handle(eventStore, `contact-${contactId}`, {
         type: 'CreateContact',
         data: { contactId, tenant, ...parsed.value },
         metadata: { now: new Date() },
