@@ -7,6 +7,7 @@ import { listEvents } from './event-routes';
 import { createKey, listKeys, revokeKey } from './key-routes';
 import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
 import { listEntities, queryEntities } from './list-routes';
+import { mcpRoute } from './mcp-route';
 import { projectionRebuild, projectionStatus } from './projection-routes';
 import { problem } from './problems';
 import { postBatch } from './batch-routes';
@@ -30,6 +31,7 @@ const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][
   ['/~:tenant/organizations/:id/chart', { GET: organizationChart }],
   ['/~:tenant/settings', { GET: readSettings, PATCH: patchSettings }],
   ['/~:tenant/batch', { POST: postBatch }],
+  ['/~:tenant/mcp', { POST: mcpRoute }],
   ['/~:tenant/hooks', { GET: readHookStatus }],
   ['/~:tenant/contacts/:id/score', { GET: readScore }],
   ['/~:tenant/contacts/:id/provenance', { GET: readProvenance }],
