@@ -89,14 +89,17 @@ export function jsonSchemaOf(noun: NounSchema, mode: SchemaMode): JsonSchema {
     properties[key] = spec.required ? value : nullable(value);
     if (mode === 'create' && spec.required) required.push(key);
   }
+  // `$` members go under patternProperties: some tools read a property named `$id` as the keyword.
+  const metadata: Record<string, JsonSchema> = {};
   if (mode !== 'create')
     for (const [key, schema] of Object.entries(METADATA))
-      properties[key] = mode === 'representation' ? { ...schema(noun), readOnly: true } : { description: `${key} sent back from a representation` };
+      metadata[`^\\${key}$`] = mode === 'representation' ? { ...schema(noun), readOnly: true } : { description: `${key} sent back from a representation` };
   if (mode === 'representation') required.push(...Object.keys(METADATA));
   return {
     title: mode === 'representation' ? noun.name : `${noun.name} (${mode})`,
     type: 'object',
     properties,
+    ...(mode === 'create' ? {} : { patternProperties: metadata }),
     ...(required.length ? { required } : {}),
     // A representation may carry included entities; a body may carry nothing unknown (400).
     additionalProperties: mode === 'representation',

@@ -8,6 +8,7 @@ import { createKey, listKeys, revokeKey } from './key-routes';
 import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
 import { listEntities, queryEntities } from './list-routes';
 import { mcpRoute } from './mcp-route';
+import { openApiRoute } from './openapi';
 import { projectionRebuild, projectionStatus } from './projection-routes';
 import { problem } from './problems';
 import { postBatch } from './batch-routes';
@@ -17,7 +18,8 @@ import { readProvenance, readScore, verbRoutes } from './verb-routes';
 type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
 
 // Order matters: fixed segments (keys, events) before the :collection catch-all.
-const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][] = [
+export const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][] = [
+  ['/openapi.json', { GET: openApiRoute }],
   ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
   ['/~:tenant/keys/:id', { DELETE: revokeKey }],
   ['/~:tenant/events', { GET: listEvents }],
