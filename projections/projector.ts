@@ -4,7 +4,7 @@ import type { Entity } from '../domain/entity';
 import { isLive } from '../domain/entity';
 import type { StoredEvent } from '../domain/events';
 import { evolve } from '../domain/evolve';
-import { tableName, TABLES, toSql, type NounTable } from './tables';
+import { searchTableName, tableName, TABLES, toSql, type NounTable } from './tables';
 
 export class Projector {
   constructor(
@@ -35,15 +35,28 @@ export class Projector {
     const name = tableName(this.generation, table.noun.name);
     const columns = table.columns.map((c) => c.sql).join(', ');
     const marks = table.columns.map(() => '?').join(', ');
-    this.sql.exec(
-      `INSERT OR REPLACE INTO ${name} (id, live, merged_into, created_at, updated_at, entity, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ${marks})`,
+    // An upsert keeps the row's rowid, which the full-text row shares.
+    const updates = ['live', 'merged_into', 'created_at', 'updated_at', 'entity', ...table.columns.map((c) => c.sql)].map((c) => `${c} = excluded.${c}`).join(', ');
+    const live = isLive(entity);
+    const row = this.sql.exec(
+      `INSERT INTO ${name} (id, live, merged_into, created_at, updated_at, entity, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ${marks})
+       ON CONFLICT (id) DO UPDATE SET ${updates} RETURNING rowid`,
       entity.id,
-      isLive(entity) ? 1 : 0,
+      live ? 1 : 0,
       entity.mergedInto ?? null,
       entity.createdAt,
       entity.updatedAt,
       JSON.stringify(entity),
       ...table.columns.map((c) => toSql(entity.fields[c.field])),
-    );
+    ).one()['rowid'];
+    if (!table.text.length) return;
+    const search = searchTableName(this.generation, table.noun.name);
+    this.sql.exec(`DELETE FROM ${search} WHERE rowid = ?`, row);
+    if (live)
+      this.sql.exec(
+        `INSERT INTO ${search} (rowid, ${table.text.map((c) => c.sql).join(', ')}) VALUES (?, ${table.text.map(() => '?').join(', ')})`,
+        row,
+        ...table.text.map((c) => toSql(entity.fields[c.field])),
+      );
   }
 }

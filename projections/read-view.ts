@@ -66,7 +66,7 @@ export class ReadView {
   // filtering finds a page within a few thousand rows; below it, sorting the matches is cheaper.
   private manyMatch(query: ListQuery): boolean {
     const first = query.sort[0];
-    if (!first || query.where.length === 0) return false;
+    if (!first || query.where.length === 0 || query.search !== undefined) return false;
     if (!Object.hasOwn(SYSTEM_COLUMNS, first.field) && !tableFor(query.noun).byField.get(first.field)?.indexed) return false;
     const { sql, params } = compileCount(this.generation, query, SORT_INDEX_THRESHOLD + 1);
     return Number(this.sql.exec(sql, ...params).one()['n']) > SORT_INDEX_THRESHOLD;
