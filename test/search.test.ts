@@ -78,7 +78,7 @@ describe('GET /~t/contacts?q=', () => {
     const tenant = aTenant();
     const empty = await list(tenant, 'contacts?q=%22*%20(');
     expect(empty.status).toBe(400);
-    expect(empty.body['errors']).toEqual([{ path: '?q', message: 'a search needs at least one word' }]);
+    expect((empty.body as unknown as Record<string, unknown>)['errors']).toEqual([{ path: '?q', message: 'a search needs at least one word' }]);
     expect((await list(tenant, `contacts?q=${'a'.repeat(201)}`)).status).toBe(400);
   });
 });
