@@ -9,7 +9,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ADMIN_TOKEN: 'test-admin-token' },
+              bindings: { ADMIN_TOKEN: 'test-admin-token', ALLOWED_ORIGINS: 'https://forms.example.com, https://app.example.com' },
               // The optional enrichment provider is absent in wrangler.toml; tests bind a stand-in worker.
               serviceBindings: { ENRICHMENT: 'enrichment-provider' },
               workers: [{ name: 'enrichment-provider', modules: true, scriptPath: './test/fixtures/enrichment-provider.js', compatibilityDate: '2026-11-01' }],

@@ -1,5 +1,6 @@
 // The Worker: the HTTP edge in front of the tenants' logs, and the crm-events queue consumer.
 import { consumeEvents } from '../projections/consumer';
+import { withCors } from './cors';
 import { buildRouter } from './router';
 import type { Env } from './env';
 
@@ -9,6 +10,6 @@ export { ReadModel } from '../durable-objects/read-model';
 const router = buildRouter();
 
 export default {
-  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => withCors(request, env, () => router.fetch(request, env, ctx)),
   queue: (batch, env) => consumeEvents(batch, env),
 } satisfies ExportedHandler<Env>;
