@@ -23,7 +23,7 @@ describe('GET /openapi.json', () => {
   it('describes every route of the router, and nothing the router does not serve', async () => {
     const { body } = await apiJson('/openapi.json', { token: null });
     const documented = Object.entries(body['paths'] as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
-    const served = routerOperations().filter((o) => !o.endsWith(' /openapi.json') && !o.endsWith(' /docs'));
+    const served = routerOperations().filter((o) => !/ \/(openapi\.json|docs)/.test(o));
     expect(documented.sort()).toEqual([...new Set(served)].sort());
   });
 

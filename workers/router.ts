@@ -9,6 +9,7 @@ import { contactManagers, contactReports, organizationChart, organizationContact
 import { listEntities, queryEntities } from './list-routes';
 import { mcpRoute } from './mcp-route';
 import { openApiRoute } from './openapi';
+import { docsPage, docsScript } from './docs-route';
 import { projectionRebuild, projectionStatus } from './projection-routes';
 import { problem } from './problems';
 import { postBatch } from './batch-routes';
@@ -20,6 +21,8 @@ type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Res
 // Order matters: fixed segments (keys, events) before the :collection catch-all.
 export const ROUTES: readonly [path: string, methods: Readonly<Record<string, Route>>][] = [
   ['/openapi.json', { GET: openApiRoute }],
+  ['/docs', { GET: docsPage }],
+  ['/docs/scalar.js', { GET: docsScript }],
   ['/~:tenant/keys', { GET: listKeys, POST: createKey }],
   ['/~:tenant/keys/:id', { DELETE: revokeKey }],
   ['/~:tenant/events', { GET: listEvents }],
