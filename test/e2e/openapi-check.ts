@@ -10,6 +10,8 @@ export interface Checked {
   readonly path: string;
   readonly status: number;
   readonly errors: string | undefined;
+  /** Whether a body schema was checked (204s and bodies the document leaves open are not). */
+  readonly validated: boolean;
 }
 
 export function openApiChecker(doc: Doc) {
@@ -51,14 +53,16 @@ export function openApiChecker(doc: Doc) {
         const path = new URL(request.url).pathname;
         const found = schemaFor(path, request.method, response.status);
         let errors: string | undefined;
+        let validated = false;
         if (typeof found === 'string') errors = found;
         else if (found.schema && response.status !== 204) {
+          validated = true;
           let validate = compiled.get(found.key);
           if (!validate) compiled.set(found.key, (validate = ajv.compile(JSON.parse(JSON.stringify(found.schema).replaceAll('"#/components', '"openapi.json#/components')))));
           const text = await response.clone().text();
           if (!validate(JSON.parse(text))) errors = `${found.key}: ${ajv.errorsText(validate.errors)}`;
         }
-        seen.push({ method: request.method, path, status: response.status, errors });
+        seen.push({ method: request.method, path, status: response.status, errors, validated });
         return response;
       }) as typeof fetch;
     },
