@@ -105,7 +105,8 @@ export function compileList(generation: number, query: ListQuery, viaSortIndex =
   const keys = query.sort.map((k, i) => `, ${columnOf(query.noun, k.field)} AS k${i}`).join('');
   params.push(query.limit + 1);
   return {
-    sql: `SELECT id, entity${keys} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ?`,
+    // A search sorts ids only: the sorter would otherwise copy every match's whole entity.
+    sql: `SELECT id${query.search === undefined ? ', entity' : ''}${keys} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ?`,
     params,
   };
 }

@@ -58,7 +58,15 @@ export class ReadView {
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const next = rows.length > query.limit && last ? { values: query.sort.map((_, i) => (last[`k${i}`] ?? null) as Scalar | null), id: String(last['id']) } : null;
-    return { data: page.map((r) => this.withIncludes(JSON.parse(String(r['entity'])) as Entity, query.include)), next };
+    const entities = query.search === undefined ? page.map((r) => String(r['entity'])) : this.entitiesOf(query.noun, page.map((r) => String(r['id'])));
+    return { data: entities.map((e) => this.withIncludes(JSON.parse(e) as Entity, query.include)), next };
+  }
+
+  // The stored entities of a page of ids, in the page's order.
+  private entitiesOf(noun: string, ids: string[]): string[] {
+    const rows = this.sql.exec(`SELECT id, entity FROM ${this.table(noun)} WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)).toArray();
+    const byId = new Map(rows.map((r) => [String(r['id']), String(r['entity'])]));
+    return ids.map((id) => byId.get(id)!);
   }
 
   // SQLite takes a filter's index and sorts what it finds, even when the filter keeps 20% of a big
