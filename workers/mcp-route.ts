@@ -1,9 +1,7 @@
 // `POST /~t/mcp`: an MCP server (Streamable HTTP, stateless, JSON answers) with three tools, search,
 // fetch and do. Each tool call is run as the REST request it stands for, through the same router with
 // the caller's own credential: auth, scopes, validation and problem+json have one implementation.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { IRequest } from 'itty-router';
 import { MCP_TOOLS } from '../domain/mcp-tools';
 import { nounByCollection, nounByName } from '../domain/nouns';
@@ -32,6 +30,8 @@ export async function mcpRoute(request: IRequest, env: Env, ctx: ExecutionContex
     const allowed = await who.log.check(who.call, 'read');
     if (!allowed.ok) return problem(allowed.error);
   }
+  // Loaded on the first MCP call: evaluating the SDK (zod schemas) would slow every cold start.
+  const { Server, WebStandardStreamableHTTPServerTransport, CallToolRequestSchema, ListToolsRequestSchema } = await sdk();
   const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: MCP_TOOLS.map((t) => ({ ...t })) }));
   server.setRequestHandler(CallToolRequestSchema, async ({ params }) => {
@@ -43,6 +43,12 @@ export async function mcpRoute(request: IRequest, env: Env, ctx: ExecutionContex
   await server.connect(transport);
   return transport.handleRequest(request);
 }
+
+const sdk = async () => ({
+  ...(await import('@modelcontextprotocol/sdk/server/index.js')),
+  ...(await import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js')),
+  ...(await import('@modelcontextprotocol/sdk/types.js')),
+});
 
 const INSTRUCTIONS =
   'A CRM of Contacts, Organizations, Leads, Activities, Deals and Campaigns. Use search to list and find ' +
