@@ -89,6 +89,8 @@ describe('createClient', () => {
     expect(error.status).toBe(422);
     expect(error.code).toBe('invalid');
     expect(error.errors).toEqual([{ path: '/stage', message: 'must be one of Lead, Qualified, Customer, Churned, Partner' }]);
+    // @ts-expect-error -- Deal declares no qualify verb
+    expect($.Deal.qualify).toBeUndefined();
     const missing = await $.Contact.get('contact_01J00000000000000000000000').catch((e: CrmError) => e);
     expect((missing as CrmError).status).toBe(404);
   });

@@ -137,7 +137,7 @@ function fixedPaths(): Paths {
       }),
     },
     '/~{tenant}/mcp': {
-      post: op('MCP (Streamable HTTP, stateless, JSON answers): tools search, fetch, do', 'MCP', ok('a JSON-RPC answer', anything), [401, 403], {
+      post: op('MCP (Streamable HTTP, stateless, JSON answers): tools search, fetch, do', 'MCP', { ...ok('a JSON-RPC answer', anything), '202': answer('a notification, accepted') }, [401, 403], {
         parameters: t,
         requestBody: body(anything),
         'x-mcp-tools': MCP_TOOLS.map((tool) => tool.name),

@@ -4,14 +4,19 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiChecker } from './openapi-check';
 import { E2E_ADMIN_TOKEN, startWranglerDev } from './wrangler-dev';
 
 let server: Awaited<ReturnType<typeof startWranglerDev>>;
-beforeAll(async () => void (server = await startWranglerDev()));
+let checker: ReturnType<typeof openApiChecker>;
+beforeAll(async () => {
+  server = await startWranglerDev();
+  checker = openApiChecker(await (await fetch(`${server.url}/openapi.json`)).json());
+});
 afterAll(async () => server?.stop());
 
 const rest = async (tenant: string, path: string, body?: unknown, token = E2E_ADMIN_TOKEN) => {
-  const response = await fetch(`${server.url}/~${tenant}${path}`, {
+  const response = await checker.wrap(fetch)(`${server.url}/~${tenant}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -30,7 +35,8 @@ async function connect(generation: 'v1' | 'v2', tenant: string, token = E2E_ADMI
   const url = new URL(`${server.url}/~${tenant}/mcp`);
   const requestInit = { headers: { authorization: `Bearer ${token}` } };
   const client = generation === 'v1' ? new ClientV1({ name: 'e2e', version: '1.0.0' }) : new ClientV2({ name: 'e2e', version: '1.0.0' });
-  const transport = generation === 'v1' ? new TransportV1(url, { requestInit }) : new TransportV2(url, { requestInit });
+  const checked = checker.wrap(fetch);
+  const transport = generation === 'v1' ? new TransportV1(url, { requestInit, fetch: checked }) : new TransportV2(url, { requestInit, fetch: checked });
   await (client as unknown as { connect(t: unknown): Promise<void> }).connect(transport);
   return client as unknown as Tools;
 }
@@ -83,3 +89,10 @@ for (const generation of ['v1', 'v2'] as const)
       await client.close();
     });
   });
+
+describe('every answer of this suite', () => {
+  it('matches the OpenAPI document', () => {
+    expect(checker.seen.filter((s) => s.validated).length).toBeGreaterThan(10);
+    expect(checker.seen.filter((s) => s.errors)).toEqual([]);
+  });
+});

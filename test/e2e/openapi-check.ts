@@ -34,6 +34,8 @@ export function openApiChecker(doc: Doc) {
     const route = routes.find((r) => r.re.test(path));
     if (!route) return `no documented path for ${path}`;
     const operation = doc.paths[route.p]![method.toLowerCase()];
+    // Any documented path answers another method with the router's 405 problem (Allow lists the methods).
+    if (!operation && status === 405) return { key: `405 ${route.p}`, schema: { $ref: '#/components/schemas/Problem' } };
     if (!operation) return `no ${method} on ${route.p}`;
     let answer = operation.responses[String(status)];
     if (!answer) return `${method} ${route.p} does not document ${status}`;
