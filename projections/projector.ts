@@ -35,12 +35,16 @@ export class Projector {
     const name = tableName(this.generation, table.noun.name);
     const columns = table.columns.map((c) => c.sql).join(', ');
     const marks = table.columns.map(() => '?').join(', ');
-    // An upsert keeps the row's rowid, which the full-text row shares.
-    const updates = ['live', 'merged_into', 'created_at', 'updated_at', 'entity', ...table.columns.map((c) => c.sql)].map((c) => `${c} = excluded.${c}`).join(', ');
+    const search = table.text.length ? searchTableName(this.generation, table.noun.name) : undefined;
+    // The full-text row shares the noun row's rowid, which a REPLACE renews: drop the old one first.
+    // A version-1 entity is new and has none (the common case of a catch-up: one statement less).
+    if (search && entity.version > 1) {
+      const old = this.sql.exec(`SELECT rowid FROM ${name} WHERE id = ?`, entity.id).toArray()[0];
+      if (old) this.sql.exec(`DELETE FROM ${search} WHERE rowid = ?`, old['rowid']);
+    }
     const live = isLive(entity);
-    const row = this.sql.exec(
-      `INSERT INTO ${name} (id, live, merged_into, created_at, updated_at, entity, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ${marks})
-       ON CONFLICT (id) DO UPDATE SET ${updates} RETURNING rowid`,
+    const cursor = this.sql.exec(
+      `INSERT OR REPLACE INTO ${name} (id, live, merged_into, created_at, updated_at, entity, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ${marks})${search && live ? ' RETURNING rowid' : ''}`,
       entity.id,
       live ? 1 : 0,
       entity.mergedInto ?? null,
@@ -48,15 +52,12 @@ export class Projector {
       entity.updatedAt,
       JSON.stringify(entity),
       ...table.columns.map((c) => toSql(entity.fields[c.field])),
-    ).one()['rowid'];
-    if (!table.text.length) return;
-    const search = searchTableName(this.generation, table.noun.name);
-    this.sql.exec(`DELETE FROM ${search} WHERE rowid = ?`, row);
-    if (live)
-      this.sql.exec(
-        `INSERT INTO ${search} (rowid, ${table.text.map((c) => c.sql).join(', ')}) VALUES (?, ${table.text.map(() => '?').join(', ')})`,
-        row,
-        ...table.text.map((c) => toSql(entity.fields[c.field])),
-      );
+    );
+    if (!search || !live) return;
+    this.sql.exec(
+      `INSERT INTO ${search} (rowid, ${table.text.map((c) => c.sql).join(', ')}) VALUES (?, ${table.text.map(() => '?').join(', ')})`,
+      cursor.one()['rowid'],
+      ...table.text.map((c) => toSql(entity.fields[c.field])),
+    );
   }
 }

@@ -44,7 +44,7 @@ function isText(noun: NounSchema, column: Column): boolean {
   return column.spec.kind === 'scalar' && column.spec.base === 'string' && (format === undefined || format === 'email');
 }
 
-/** The FTS5 table beside a noun table: accents folded (Chén = chen), prefix indexes for short prefixes. */
+/** The FTS5 table beside a noun table: accents folded (Chén = chen); no positions kept (no phrase queries). */
 export function searchTableName(generation: number, noun: string): string {
   return `${tableName(generation, noun)}_fts`;
 }
@@ -79,7 +79,7 @@ export function createStatements(generation: number): string[] {
       `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
       ...table.columns.filter((c) => c.indexed).map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
       ...(table.text.length
-        ? [`CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')`]
+        ? [`CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`]
         : []),
     ];
   });
