@@ -18,7 +18,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ADMIN_TOKEN: 'test-admin-token', KEY_SECRET: 'test-key-secret', STREAM_HEARTBEAT_MS: '300' },
+              bindings: { ADMIN_TOKEN: 'test-admin-token', KEY_SECRET: 'test-key-secret', STREAM_HEARTBEAT_MS: '300',
+                ALLOWED_ORIGINS: 'https://forms.example.com, https://app.example.com' },
               // No test may reach past this machine: every outbound fetch of the Worker (webhook deliveries,
               // DNS-over-HTTPS look-ups) is answered here, never sent.
               outboundService: () => new Response('outbound requests are refused in tests', { status: 503 }),
@@ -35,7 +36,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] },
+        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'test/node/**'] },
       },
       {
         // End to end: `wrangler dev` (workerd, SQLite, local queues) as a separate process, driven over HTTP from
@@ -45,6 +46,8 @@ export default defineConfig({
           testTimeout: 120_000, hookTimeout: 120_000,
         },
       },
+      // Plain Node: standard validators (ajv compiles code, which workerd forbids) and generated files.
+      { test: { name: 'node', environment: 'node', include: ['test/node/**/*.test.ts'], testTimeout: 60_000 } },
     ],
   },
 });
