@@ -101,6 +101,8 @@ function fixedPaths(): Paths {
   const tid = [param('tenant'), param('id')];
   const ok = (description: string, schema: JsonSchema = anything, status = '200', headers: string[] = []) => ({ [status]: answer(description, schema, headers) });
   return {
+    '/': { get: op('The service: name, version and links', 'Service', ok('the service'), [], {}) },
+    '/health': { get: op('Liveness', 'Service', ok('ok'), [], {}) },
     '/~{tenant}/keys': {
       get: op('List API keys (admin)', 'Keys', ok('keys', object({ data: { type: 'array', items: ref('ApiKey') }, next: { type: 'null' } })), READ_PROBLEMS, { parameters: t }),
       post: op('Create an API key (admin); the secret is shown once', 'Keys', ok('the key and its secret', ref('ApiKey'), '201'), WRITE_PROBLEMS, { parameters: t, requestBody: body(ref('ApiKeyRequest')) }),
@@ -108,7 +110,38 @@ function fixedPaths(): Paths {
     '/~{tenant}/keys/{id}': { delete: op('Revoke an API key (admin)', 'Keys', { '204': answer('revoked') }, READ_PROBLEMS, { parameters: tid }) },
     '/~{tenant}/events': {
       get: op('The log as CloudEvents, after a seq', 'Events', ok('a page of events', ref('EventPage'), '200', ['X-Event-Seq']), READ_PROBLEMS, {
-        parameters: [...t, param('after'), param('eventLimit'), { name: 'type', in: 'query', schema: { type: 'string' }, description: 'one event type, like Contact.Qualified' }],
+        parameters: [...t, param('after'), param('eventLimit'), param('types'), { name: 'type', in: 'query', schema: { type: 'string' }, description: 'one event type, like Contact.Qualified' }],
+      }),
+    },
+    '/~{tenant}/events/stream': {
+      get: op('Live events as Server-Sent Events (backlog after ?after or Last-Event-ID, then live)', 'Events', { '200': answer('text/event-stream: id = seq, event = type, data = the CloudEvent', { type: 'string' }) }, READ_PROBLEMS, {
+        parameters: [...t, param('after'), param('types'), { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
+      }),
+    },
+    '/~{tenant}/events/ws': {
+      get: op('Live events over a WebSocket: send {"subscribe": {"after", "types"}}, receive one CloudEvent per message', 'Events', { '101': answer('switching protocols') }, READ_PROBLEMS, { parameters: t }),
+    },
+    '/~{tenant}/webhooks': {
+      get: op('List webhook subscriptions (admin)', 'Webhooks', ok('subscriptions', object({ data: { type: 'array', items: ref('Webhook') } })), READ_PROBLEMS, { parameters: t }),
+      post: op('Subscribe a URL to event types (admin); the whsec_ secret is shown once', 'Webhooks', ok('the subscription and its secret', ref('Webhook'), '201'), WRITE_PROBLEMS, {
+        parameters: [...t, param('Idempotency-Key')],
+        requestBody: body(ref('WebhookRequest')),
+      }),
+    },
+    '/~{tenant}/webhooks/{id}': {
+      get: op('A webhook subscription (admin)', 'Webhooks', ok('the subscription', ref('Webhook')), READ_PROBLEMS, { parameters: tid }),
+      patch: op('Change, disable, enable or rotate the secret of a subscription (admin)', 'Webhooks', ok('the subscription', ref('Webhook')), WRITE_PROBLEMS, {
+        parameters: [...tid, param('Idempotency-Key')],
+        requestBody: body(anything),
+      }),
+      delete: op('Delete a subscription (admin)', 'Webhooks', { '204': answer('deleted') }, WRITE_PROBLEMS, { parameters: tid }),
+    },
+    '/~{tenant}/webhooks/{id}/deliveries': {
+      get: op('Deliveries of a subscription: status, attempts, last response, next try (admin)', 'Webhooks', ok('deliveries'), READ_PROBLEMS, { parameters: [...tid, param('limit'), param('cursor')] }),
+    },
+    '/~{tenant}/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+      post: op('Send a delivery again (admin)', 'Webhooks', ok('queued', anything, '202'), WRITE_PROBLEMS, {
+        parameters: [...tid, { name: 'deliveryId', in: 'path', required: true, schema: { type: 'string' } }],
       }),
     },
     '/~{tenant}/audit/verify': { get: op('Verify the hash chain (in bounded runs)', 'Audit', ok('the verdict'), READ_PROBLEMS, { parameters: [...t, { name: 'from', in: 'query', schema: { type: 'integer' } }, param('eventLimit')] }) },
@@ -159,6 +192,7 @@ const PARAMETERS = {
   limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
   cursor: { name: 'cursor', in: 'query', description: 'the `next` of the previous page', schema: { type: 'string' } },
   after: { name: 'after', in: 'query', description: 'events after this seq', schema: { type: 'integer', minimum: 0 } },
+  types: { name: 'types', in: 'query', description: 'type patterns, comma-separated: Contact.*, *.Created', schema: { type: 'string' } },
   eventLimit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
   'If-Match': { name: 'If-Match', in: 'header', description: 'the ETag read; 412 when it moved on', schema: { type: 'string' } },
   'Idempotency-Key': { name: 'Idempotency-Key', in: 'header', description: 'a retry with the same key replays the first answer', schema: { type: 'string', maxLength: 255 } },
@@ -197,6 +231,8 @@ function schemas(): Record<string, JsonSchema> {
     Query: object({ type: { enum: NOUNS.map((n) => n.name) }, filter: anything, sort: { type: ['object', 'string'] }, limit: { type: 'integer' }, cursor: { type: 'string' }, include: { type: 'array', items: { type: 'string' } }, query: { type: 'string' } }, ['type']),
     Batch: object({ atomic: { type: 'boolean' }, operations: { type: 'array', minItems: 1, maxItems: 1000, items: object({ type: { type: 'string' }, verb: { type: 'string' }, id: { type: 'string' }, data: {} }, ['type', 'verb']) } }, ['operations']),
     BatchResults: object({ atomic: { type: 'boolean' }, results: { type: 'array', items: object({ status: { type: 'integer' }, body: {} }, ['status']) } }, ['results']),
+    Webhook: object({ id: { type: 'string' }, url: { type: 'string' }, types: { type: 'array', items: { type: 'string' } }, description: { type: 'string' }, status: { type: 'string' }, secret: { type: 'string' } }),
+    WebhookRequest: object({ url: { type: 'string', format: 'uri' }, types: { type: 'array', items: { type: 'string' } }, description: { type: 'string' }, retryDelays: { type: 'array', items: { type: 'integer' } } }, ['url']),
     ApiKey: object({ id: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { enum: ['read', 'write', 'admin'] } }, key: { type: 'string' } }),
     ApiKeyRequest: object({ name: { type: 'string' }, scopes: { type: 'array', items: { enum: ['read', 'write', 'admin'] } }, rateLimit: { type: 'integer' } }, ['name', 'scopes']),
   };
