@@ -22,6 +22,7 @@ export default defineConfig({
                 ADMIN_TOKEN: 'test-admin-token',
                 KEY_SECRET: 'test-key-secret',
                 STREAM_HEARTBEAT_MS: '300',
+                ALLOWED_ORIGINS: 'https://forms.example.com, https://app.example.com',
                 // A test-only Ed25519 key for signed checkpoints (issue 10).
                 AUDIT_SIGNING_KEY: JSON.stringify({
                   kty: 'OKP',
@@ -46,7 +47,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] },
+        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'test/node/**'] },
       },
       {
         // End to end: `wrangler dev` (workerd, SQLite, local queues) as a separate process, driven over HTTP from
@@ -56,6 +57,8 @@ export default defineConfig({
           testTimeout: 120_000, hookTimeout: 120_000,
         },
       },
+      // Plain Node: standard validators (ajv compiles code, which workerd forbids) and generated files.
+      { test: { name: 'node', environment: 'node', include: ['test/node/**/*.test.ts'], testTimeout: 60_000 } },
     ],
   },
 });

@@ -6,6 +6,8 @@ import { ReadModel } from '../durable-objects/read-model';
 import { answerGraph, MAX_DEPTH } from '../projections/graphs';
 import { Projector } from '../projections/projector';
 import { ReadView } from '../projections/read-view';
+import { RANK } from '../projections/list-query';
+import { searchExpression } from '../projections/search';
 
 const STAGES = ['Lead', 'Qualified', 'Customer', 'Churned', 'Partner'];
 export const benchContactId = (i: number) => `contact_${String(i).padStart(26, '0')}`;
@@ -52,6 +54,17 @@ export class BenchReadModel extends ReadModel {
       if (!answer.ok) throw new Error(answer.error.message);
       rows = answer.value.data.length;
     }
+    return rows;
+  }
+
+  /** A full-text search (best 50 by rank), `repeat` times; answers the page size. */
+  async benchSearch(repeat: number, words: string): Promise<number> {
+    const search = searchExpression(words, '?q');
+    if (!search.ok || !search.value) throw new Error(`not a search: ${words}`);
+    const view = new ReadView(this.sql, this.live().generation);
+    let rows = 0;
+    for (let i = 0; i < repeat; i++)
+      rows = view.list({ noun: 'Contact', where: [], sort: [{ field: RANK, desc: false }], limit: 50, include: [], search: search.value }).data.length;
     return rows;
   }
 }

@@ -5,6 +5,9 @@ import type { StringFormat } from './noun';
 // Practical address syntax (RFC 5321 lengths, no spaces or quoting), the kind a CRM can mail to.
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
+/** The same address syntax as a JSON Schema pattern: the local part at most 64 characters. */
+export const EMAIL_PATTERN = `^(?=[^@]{1,64}@)${EMAIL.source.slice(1)}`;
+
 export function checkEmail(value: string): string | undefined {
   const [local = ''] = value.split('@');
   if (!EMAIL.test(value) || local.length > 64 || value.length > 254) return 'must be an email address like name@example.com';

@@ -30,9 +30,14 @@ export interface ListQuery {
   readonly limit: number;
   readonly after?: Position;
   readonly include: readonly string[];
+  /** A full-text search: an FTS5 match expression (search.ts), joined to the noun's table. */
+  readonly search?: string;
 }
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1_000;
 export const MAX_IN_VALUES = 100;
 export const MAX_SORT_KEYS = 4;
+
+/** The sort of a search without one: best match first (FTS5 rank; bm25, lower is better). */
+export const RANK = '$rank';

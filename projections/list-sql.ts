@@ -1,8 +1,8 @@
 // Compiles a ListQuery to SQL over one generation's noun table: conditions on real columns, keyset
 // pagination after the last row's (sort values, id). ASC puts absent values first, DESC last, as
 // SQLite orders NULLs; ties break by id in the direction of the last key.
-import type { Condition, ListQuery, Position, Scalar, SortKey } from './list-query';
-import { SYSTEM_COLUMNS, tableFor, tableName, toSql } from './tables';
+import { RANK, type Condition, type ListQuery, type Position, type Scalar, type SortKey } from './list-query';
+import { searchTableName, SYSTEM_COLUMNS, tableFor, tableName, toSql } from './tables';
 
 export interface CompiledList {
   readonly sql: string;
@@ -10,6 +10,7 @@ export interface CompiledList {
 }
 
 export function columnOf(noun: string, field: string): string {
+  if (field === RANK) return 'fts.fts_rank';
   return Object.hasOwn(SYSTEM_COLUMNS, field) ? SYSTEM_COLUMNS[field]! : tableFor(noun).byField.get(field)!.sql;
 }
 
@@ -73,6 +74,15 @@ function keysetSql(noun: string, sort: readonly SortKey[], after: Position, para
   return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
 }
 
+// A search joins the rows its FTS5 table matches (sharing their rowid), with their rank.
+function fromSql(generation: number, query: ListQuery, params: SqlStorageValue[]): string {
+  const table = tableName(generation, query.noun);
+  if (query.search === undefined) return table;
+  const search = searchTableName(generation, query.noun);
+  params.push(query.search);
+  return `${table} JOIN (SELECT rowid AS fts_rowid, rank AS fts_rank FROM ${search} WHERE ${search} MATCH ?) fts ON fts.fts_rowid = ${table}.rowid`;
+}
+
 /** The filters alone, to count how many rows they leave (see ReadView.list). */
 export function compileCount(generation: number, query: ListQuery, cap: number): CompiledList {
   const params: SqlStorageValue[] = [];
@@ -87,6 +97,7 @@ export function compileCount(generation: number, query: ListQuery, cap: number):
  */
 export function compileList(generation: number, query: ListQuery, viaSortIndex = false): CompiledList {
   const params: SqlStorageValue[] = [];
+  const from = fromSql(generation, query, params);
   const where = ['live = 1', ...query.where.map((c) => conditionSql(query.noun, c, params, viaSortIndex))];
   if (query.after) where.push(keysetSql(query.noun, query.sort, query.after, params));
   const tieDesc = query.sort.at(-1)?.desc ?? false;
@@ -94,7 +105,8 @@ export function compileList(generation: number, query: ListQuery, viaSortIndex =
   const keys = query.sort.map((k, i) => `, ${columnOf(query.noun, k.field)} AS k${i}`).join('');
   params.push(query.limit + 1);
   return {
-    sql: `SELECT id, entity${keys} FROM ${tableName(generation, query.noun)} WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ?`,
+    // A search sorts ids only: the sorter would otherwise copy every match's whole entity.
+    sql: `SELECT id${query.search === undefined ? ', entity' : ''}${keys} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ?`,
     params,
   };
 }

@@ -2,10 +2,11 @@
 import type { NounSchema } from '../domain/noun';
 import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
-import { DEFAULT_LIMIT, MAX_LIMIT, type Condition, type ListQuery } from './list-query';
+import { DEFAULT_LIMIT, MAX_LIMIT, RANK, type Condition, type ListQuery, type SortKey } from './list-query';
 import { condition, parseCursor, parseLimit, parseSortJson, parseSortText, type Parsed } from './query-parse';
+import { searchExpression } from './search';
 
-const RESERVED = new Set(['limit', 'cursor', 'sort', 'include']);
+const RESERVED = new Set(['limit', 'cursor', 'sort', 'include', 'q']);
 const BRACKETED = /^([^[\]]+)\[([a-z]+)\]$/;
 /** SQLite refuses an expression tree over 100 deep, and the conditions are ANDed: a clear 400 first. */
 export const MAX_CONDITIONS = 32;
@@ -21,39 +22,59 @@ export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): 
     where.push(parsed.value);
     if (where.length > MAX_CONDITIONS) return tooMany('?');
   }
-  for (const name of ['sort', 'limit', 'cursor', 'include'])
+  for (const name of ['sort', 'limit', 'cursor', 'include', 'q'])
     if (params.getAll(name).length > 1) return { ok: false, error: { code: 'bad_request', message: `give ${name} once`, errors: [{ path: `?${name}`, message: 'repeated' }] } };
+  const search = searchExpression(params.get('q') ?? undefined, '?q');
+  if (!search.ok) return search;
   const sort = parseSortText(noun, params.get('sort') ?? '');
   if (!sort.ok) return sort;
+  const sorted = rankedWhenSearching(sort.value, search.value);
   const limit = parseLimit(params.get('limit'), true, MAX_LIMIT, DEFAULT_LIMIT, '?limit');
   if (!limit.ok) return limit;
-  const after = parseCursor(sort.value, params.get('cursor'), '?cursor');
+  const after = parseCursor(sorted, params.get('cursor'), '?cursor');
   if (!after.ok) return after;
   const include = includeNames(noun, (params.get('include') ?? '').split(','), '?include');
   if (!include.ok) return include;
-  return { ok: true, value: { noun: noun.name, where, sort: sort.value, limit: limit.value, include: include.value, ...(after.value ? { after: after.value } : {}) } };
+  return {
+    ok: true,
+    value: { noun: noun.name, where, sort: sorted, limit: limit.value, include: include.value, ...(after.value ? { after: after.value } : {}), ...(search.value ? { search: search.value } : {}) },
+  };
 }
 
 /** `{type, filter, sort, limit, cursor, include}`; type is a noun (`Contact`) or a collection (`contacts`). */
 export function listQueryFromJson(body: unknown): Parsed<ListQuery> {
   if (!isPlainObject(body)) return fail('send {type, filter, sort, limit, cursor}', '/');
-  const unknown = Object.keys(body).filter((k) => !['type', 'filter', 'sort', 'limit', 'cursor', 'include'].includes(k));
+  const unknown = Object.keys(body).filter((k) => !['type', 'filter', 'sort', 'limit', 'cursor', 'include', 'query'].includes(k));
   if (unknown.length) return { ok: false, error: { code: 'bad_request', message: 'unknown query fields', errors: unknown.map((k) => ({ path: `/${k}`, message: 'is not a query field' })) } };
   const noun = typeof body['type'] === 'string' ? (nounByName.get(body['type']) ?? nounByCollection.get(body['type'])) : undefined;
   if (!noun) return fail('type must name a noun, like Contact', '/type');
   const where = conditionsOf(noun, body['filter'] ?? {});
   if (!where.ok) return where;
+  const search = searchExpression(body['query'], '/query');
+  if (!search.ok) return search;
   const sort = parseSortJson(noun, body['sort']);
   if (!sort.ok) return sort;
+  const sorted = rankedWhenSearching(sort.value, search.value);
   const limit = parseLimit(body['limit'], false, MAX_LIMIT, DEFAULT_LIMIT, '/limit');
   if (!limit.ok) return limit;
-  const after = parseCursor(sort.value, body['cursor'], '/cursor');
+  const after = parseCursor(sorted, body['cursor'], '/cursor');
   if (!after.ok) return after;
   const rawInclude = body['include'] ?? [];
   if (!Array.isArray(rawInclude) || !rawInclude.every((n) => typeof n === 'string')) return fail('include is a list of field names', '/include');
   const include = includeNames(noun, rawInclude as string[], '/include');
   if (!include.ok) return include;
-  return { ok: true, value: { noun: noun.name, where: where.value, sort: sort.value, limit: limit.value, include: include.value, ...(after.value ? { after: after.value } : {}) } };
+  return {
+    ok: true,
+    value: {
+      noun: noun.name, where: where.value, sort: sorted, limit: limit.value, include: include.value,
+      ...(after.value ? { after: after.value } : {}), ...(search.value ? { search: search.value } : {}),
+    },
+  };
+}
+
+/** A search without a sort of its own lists the best matches first. */
+function rankedWhenSearching(sort: SortKey[], search: string | undefined): SortKey[] {
+  return search !== undefined && sort.length === 0 ? [{ field: RANK, desc: false }] : sort;
 }
 
 // `{stage: 'Lead'}` is $eq; `{leadScore: {$gte: 40, $lt: 80}}` is one condition per operator.

@@ -58,7 +58,15 @@ export class ReadView {
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const next = rows.length > query.limit && last ? { values: query.sort.map((_, i) => (last[`k${i}`] ?? null) as Scalar | null), id: String(last['id']) } : null;
-    return { data: page.map((r) => this.withIncludes(JSON.parse(String(r['entity'])) as Entity, query.include)), next };
+    const entities = query.search === undefined ? page.map((r) => String(r['entity'])) : this.entitiesOf(query.noun, page.map((r) => String(r['id'])));
+    return { data: entities.map((e) => this.withIncludes(JSON.parse(e) as Entity, query.include)), next };
+  }
+
+  // The stored entities of a page of ids, in the page's order.
+  private entitiesOf(noun: string, ids: string[]): string[] {
+    const rows = this.sql.exec(`SELECT id, entity FROM ${this.table(noun)} WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)).toArray();
+    const byId = new Map(rows.map((r) => [String(r['id']), String(r['entity'])]));
+    return ids.map((id) => byId.get(id)!);
   }
 
   // SQLite takes a filter's index and sorts what it finds, even when the filter keeps 20% of a big
@@ -66,7 +74,7 @@ export class ReadView {
   // filtering finds a page within a few thousand rows; below it, sorting the matches is cheaper.
   private manyMatch(query: ListQuery): boolean {
     const first = query.sort[0];
-    if (!first || query.where.length === 0) return false;
+    if (!first || query.where.length === 0 || query.search !== undefined) return false;
     if (!Object.hasOwn(SYSTEM_COLUMNS, first.field) && !tableFor(query.noun).byField.get(first.field)?.indexed) return false;
     const { sql, params } = compileCount(this.generation, query, SORT_INDEX_THRESHOLD + 1);
     return Number(this.sql.exec(sql, ...params).one()['n']) > SORT_INDEX_THRESHOLD;

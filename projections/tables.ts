@@ -18,6 +18,8 @@ export interface NounTable {
   readonly noun: NounSchema;
   readonly columns: readonly Column[];
   readonly byField: ReadonlyMap<string, Column>;
+  /** The free-text fields full-text search reads (names, emails, titles, …), in the FTS5 table. */
+  readonly text: readonly Column[];
 }
 
 /** `$id`, `$createdAt`, `$updatedAt`: metadata one may filter and sort by too. */
@@ -33,7 +35,18 @@ export function tableOf(noun: NounSchema): NounTable {
   const columns = Object.entries(noun.fields)
     .filter((entry): entry is [string, StoredSpec] => entry[1].kind !== 'inverse')
     .map(([field, spec]) => ({ field, sql: `"f_${field}"`, spec, indexed: isIndexed(spec) }));
-  return { noun, columns, byField: new Map(columns.map((c) => [c.field, c])) };
+  return { noun, columns, byField: new Map(columns.map((c) => [c.field, c])), text: columns.filter((c) => isText(noun, c)) };
+}
+
+// Words people search by: plain strings and emails; not URLs, zones or language codes.
+function isText(noun: NounSchema, column: Column): boolean {
+  const format = noun.formats[column.field];
+  return column.spec.kind === 'scalar' && column.spec.base === 'string' && (format === undefined || format === 'email');
+}
+
+/** The FTS5 table beside a noun table: accents folded (Chén = chen); no positions kept (no phrase queries). */
+export function searchTableName(generation: number, noun: string): string {
+  return `${tableName(generation, noun)}_fts`;
 }
 
 export const TABLES: ReadonlyMap<string, NounTable> = new Map(NOUNS.map((n) => [n.name, tableOf(n)]));
@@ -65,12 +78,15 @@ export function createStatements(generation: number): string[] {
       `CREATE INDEX ${name}__created ON ${name} (created_at, id) WHERE live = 1`,
       `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
       ...table.columns.filter((c) => c.indexed).map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
+      ...(table.text.length
+        ? [`CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`]
+        : []),
     ];
   });
 }
 
 export function dropStatements(generation: number): string[] {
-  return [...TABLES.values()].map((t) => `DROP TABLE IF EXISTS ${tableName(generation, t.noun.name)}`);
+  return [...TABLES.values()].flatMap((t) => [`DROP TABLE IF EXISTS ${searchTableName(generation, t.noun.name)}`, `DROP TABLE IF EXISTS ${tableName(generation, t.noun.name)}`]);
 }
 
 /** Changes whenever the derived tables would: a read model built for another schema is rebuilt. */

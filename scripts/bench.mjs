@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick --only <text> --state-in <dir> --keep-state]`: DESIGN §7 budgets, measured
+// `npm run bench [-- --quick --only <text> --state-in <dir> --keep-state --peer]`: DESIGN §7 budgets, measured
 // on the local runtime. Timing lives here and only here: tests never time anything.
 //
 // What runs: bench/worker.ts (the real Worker + DOs from workers/index.ts, plus bench-only routes under
@@ -24,6 +24,8 @@
 //        ctx.time(fn) → {ms, value}; ctx.interleave(rounds, {a: fn, b: fn}) → {a: [...], b: [...]}; ctx.median(xs)
 //        ctx.report(label, value, unit, target?, note?)   one table row; target like '>= 10000' or '< 5'
 //        ctx.log(...)                        progress on stderr; ctx.mf, ctx.baseUrl for anything else
+//        ctx.stateParent                     the folder temp state goes in (--state-in, default .bench)
+//      A scenario exporting `peer: true` runs only with --peer (bench/peer/, Emmett on PostgreSQL).
 //   3. A loop that must run inside a Durable Object (no HTTP/RPC per operation) is a `bench*` method on
 //      bench/bench-tenant-log.ts (or a new bench subclass of another DO, exported from bench/worker.ts
 //      under the real class name); time it from here around one ctx.callDO (Date.now() in workerd only
@@ -46,6 +48,7 @@ process.chdir(join(dirname(fileURLToPath(import.meta.url)), '..'));
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const keepState = argv.includes('--keep-state');
+const peer = argv.includes('--peer'); // also runs the scenarios against bench/peer/ (Emmett on PostgreSQL)
 const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] ?? '' : '');
 const only = option('--only');
 // The DO's SQLite lives on the work tree's disk by default; `--state-in /dev/shm` takes the shared
@@ -80,7 +83,7 @@ function waitForWorkerdOnSignals() {
 async function scenarios() {
   const files = readdirSync('bench/scenarios').filter((f) => f.endsWith('.mjs')).sort();
   const loaded = await Promise.all(files.map(async (f) => ({ file: f, ...(await import(pathToFileURL(join('bench/scenarios', f)).href)).default })));
-  return loaded.filter((s) => !only || s.file.includes(only) || s.name.includes(only));
+  return loaded.filter((s) => (peer || !s.peer) && (!only || s.file.includes(only) || s.name.includes(only)));
 }
 
 // Which code is measured: the commit, and whether the work tree held uncommitted changes.
@@ -95,11 +98,13 @@ const commit = git('rev-parse', '--short', 'HEAD');
 const dirty = Boolean(git('status', '--porcelain', '--untracked-files=no'));
 
 try {
-  console.error(`bench${quick ? ' (--quick)' : ''}: building bench/worker.ts, starting workerd`);
+  const flags = `${quick ? ' (--quick)' : ''}${peer ? ' (--peer)' : ''}`;
+  console.error(`bench${flags}: building bench/worker.ts, starting workerd`);
   runtime = await startRuntime({ modulePath: buildBenchWorker('.bench/build'), stateDir });
   waitForWorkerdOnSignals();
   for (const scenario of await scenarios()) {
-    const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name });
+    const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name,
+      stateParent });
     const started = performance.now();
     try {
       await scenario.run(ctx);

@@ -25,12 +25,14 @@ const SAMPLE_BODIES: Readonly<Record<string, (f: Fixtures) => unknown>> = {
   'PATCH /~:tenant/:collection/:id': () => ({ title: 'CTO' }),
   'POST /~:tenant/webhooks': () => aWebhook(),
   'PATCH /~:tenant/webhooks/:id': () => ({ description: 'renamed' }),
+  'POST /~:tenant/mcp': () => ({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   'POST /~:tenant/import': () => '',
 };
 
 // Headers a route needs besides its body: a WebSocket route answers an upgrade only.
 const SAMPLE_HEADERS: Readonly<Record<string, Record<string, string>>> = {
   'GET /~:tenant/events/ws': { upgrade: 'websocket' },
+  'POST /~:tenant/mcp': { accept: 'application/json, text/event-stream' },
   'POST /~:tenant/import': { 'content-type': 'application/x-ndjson' },
 };
 

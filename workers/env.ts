@@ -15,6 +15,10 @@ export interface Env {
   readonly ENRICHMENT?: Fetcher;
   /** One read projection per tenant, fed by the crm-events queue. */
   readonly READ_MODEL: DurableObjectNamespace<ReadModel>;
+  /** Static assets: Scalar's API reference script for GET /docs (wrangler.toml [assets]). */
+  readonly ASSETS?: Fetcher;
+  /** Browser origins allowed by CORS, comma-separated (none when unset; `*` for any). */
+  readonly ALLOWED_ORIGINS?: string;
   /** The crm-events queue: the outbox drains into it. */
   readonly EVENTS: Queue<OutboxMessage>;
   /** One stream hub per tenant: SSE and WebSocket subscribers, webhook subscriptions. */

@@ -1,6 +1,7 @@
 // The Worker: the HTTP edge in front of the tenants' logs, and the crm-events queue consumer.
 import { consumeEvents } from '../projections/consumer';
 import { consumeWebhooks } from '../projections/webhook-consumer';
+import { withCors } from './cors';
 import { buildRouter } from './router';
 import type { Env } from './env';
 
@@ -11,7 +12,7 @@ export { StreamHub } from '../durable-objects/stream-hub';
 const router = buildRouter();
 
 export default {
-  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => withCors(request, env, () => router.fetch(request, env, ctx)),
   queue: (batch, env) =>
     batch.queue.startsWith('crm-webhooks') ? consumeWebhooks(batch, env) : consumeEvents(batch, env),
 } satisfies ExportedHandler<Env>;

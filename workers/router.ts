@@ -12,6 +12,9 @@ import {
 import { createKey, listKeys, revokeKey } from './key-routes';
 import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
 import { listEntities, queryEntities } from './list-routes';
+import { mcpRoute } from './mcp-route';
+import { openApiRoute } from './openapi';
+import { docsPage, docsScript } from './docs-route';
 import { projectionRebuild, projectionStatus } from './projection-routes';
 import { problem } from './problems';
 import { withRateHeaders } from './rate-headers';
@@ -35,6 +38,9 @@ const scoped = (scope: RouteScope, routes: [string, Record<string, Route>][]): R
 export const ROUTES: RouteTable = [
   ['/', { GET: ['public', serviceRoot] }],
   ['/health', { GET: ['public', health] }],
+  ['/openapi.json', { GET: ['public', openApiRoute] }],
+  ['/docs', { GET: ['public', docsPage] }],
+  ['/docs/scalar.js', { GET: ['public', docsScript] }],
   // Replay and audit (issue 10; docs/replay.md).
   ['/audit/keys', { GET: ['public', auditKeys] }],
   ['/~:tenant/export', { GET: ['admin', exportLog] }],
@@ -60,6 +66,8 @@ export const ROUTES: RouteTable = [
   ['/~:tenant/organizations/:id/chart', { GET: ['read', organizationChart] }],
   ['/~:tenant/settings', { GET: ['read', readSettings], PATCH: ['admin', patchSettings] }],
   ['/~:tenant/batch', { POST: ['write', postBatch] }],
+  // Each tool call is checked again at the scope of the REST route it stands for (search, fetch: read; do: write).
+  ['/~:tenant/mcp', { POST: ['read', mcpRoute] }],
   ['/~:tenant/hooks', { GET: ['read', readHookStatus] }],
   ['/~:tenant/contacts/:id/score', { GET: ['read', readScore] }],
   ['/~:tenant/contacts/:id/provenance', { GET: ['read', readProvenance] }],

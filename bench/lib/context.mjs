@@ -4,13 +4,14 @@ import { interleave, median, time } from './timing.mjs';
 
 let tenants = 0;
 
-export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario }) {
+export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario, stateParent }) {
   const auth = { authorization: `Bearer ${adminToken}` };
   return {
     mf,
     baseUrl,
     adminToken,
     quick,
+    stateParent,
     /** The size to use: `full` in a real run, `smoke` under --quick. */
     scale: (full, smoke) => (quick ? smoke : full),
     /** A fresh tenant (a fresh TenantLog) for this scenario. */

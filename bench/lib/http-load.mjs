@@ -4,7 +4,7 @@ import http from 'node:http';
 
 /**
  * @param {object} o
- * @param {string} o.url           full URL of the route
+ * @param {string | ((i: number) => string)} o.url  full URL of the route (or of the i-th request)
  * @param {string} [o.method]
  * @param {Record<string,string>} [o.headers]
  * @param {(i: number) => string | undefined} [o.body]  the i-th request's body (unique data per request)
@@ -24,7 +24,7 @@ export async function httpLoad({ url, method = 'GET', headers = {}, body, connec
     while (sent < maxRequests && performance.now() < deadline) {
       const i = sent++;
       const begun = performance.now();
-      const status = await send(agent, url, method, headers, body?.(i));
+      const status = await send(agent, typeof url === 'function' ? url(i) : url, method, headers, body?.(i));
       latencies.push(performance.now() - begun);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }

@@ -32,13 +32,15 @@ function deploy(fake: { queues?: string[]; secrets?: string[]; fail?: string }, 
 }
 
 describe('npm run deploy', () => {
-  it('creates both queues on a fresh account, deploys, and says how to set ADMIN_TOKEN', () => {
+  it('creates every queue wrangler.toml names on a fresh account, deploys, and says how to set ADMIN_TOKEN', () => {
     const run = deploy({});
     expect(run.status, run.out).toBe(0);
     expect(run.calls).toEqual([
       'queues list --page 1',
       'queues create crm-events',
       'queues create crm-events-dlq',
+      'queues create crm-webhooks',
+      'queues create crm-webhooks-dlq',
       'deploy',
       'secret list --format json',
     ]);
@@ -47,7 +49,7 @@ describe('npm run deploy', () => {
   });
 
   it('creates only the missing queue, and says the token is set when it is', () => {
-    const run = deploy({ queues: ['other-queue', 'crm-events'], secrets: ['ADMIN_TOKEN'] });
+    const run = deploy({ queues: ['other-queue', 'crm-events', 'crm-webhooks', 'crm-webhooks-dlq'], secrets: ['ADMIN_TOKEN'] });
     expect(run.status, run.out).toBe(0);
     expect(run.calls.filter((c) => c.startsWith('queues create'))).toEqual(['queues create crm-events-dlq']);
     expect(run.out).toContain('queue crm-events: exists');
@@ -55,8 +57,9 @@ describe('npm run deploy', () => {
     expect(run.out).not.toContain('has no ADMIN_TOKEN secret');
   });
 
-  it('creates nothing when both queues exist, and passes its arguments to wrangler deploy', () => {
-    const run = deploy({ queues: ['crm-events-dlq', 'crm-events'], secrets: ['ADMIN_TOKEN'] }, ['--env', 'staging']);
+  it('creates nothing when every queue exists, and passes its arguments to wrangler deploy', () => {
+    const queues = ['crm-events-dlq', 'crm-events', 'crm-webhooks', 'crm-webhooks-dlq'];
+    const run = deploy({ queues, secrets: ['ADMIN_TOKEN'] }, ['--env', 'staging']);
     expect(run.status, run.out).toBe(0);
     expect(run.calls).toEqual([
       'queues list --page 1',
@@ -71,7 +74,7 @@ describe('npm run deploy', () => {
     expect(listing.out).toContain('queues list failed on purpose');
     expect(listing.calls).toEqual(['queues list --page 1']);
 
-    const deploying = deploy({ queues: ['crm-events', 'crm-events-dlq'], fail: 'deploy' });
+    const deploying = deploy({ queues: ['crm-events', 'crm-events-dlq', 'crm-webhooks', 'crm-webhooks-dlq'], fail: 'deploy' });
     expect(deploying.status).toBe(1);
     expect(deploying.calls).toEqual(['queues list --page 1', 'deploy']);
     expect(deploying.out).not.toContain('ADMIN_TOKEN');

@@ -1,0 +1,95 @@
+// headless-crm/client against `wrangler dev`, imported by its package name: the spec's SDK examples as
+// written once `$` is created, `qualified(handler)` firing once per qualify. Every answer the SDK
+// receives is checked against the response schema of the served OpenAPI document.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, CrmError, type Client } from 'headless-crm/client';
+import { openApiChecker } from './openapi-check';
+import { E2E_ADMIN_TOKEN, startWranglerDev } from './wrangler-dev';
+
+let server: Awaited<ReturnType<typeof startWranglerDev>>;
+let checker: ReturnType<typeof openApiChecker>;
+beforeAll(async () => {
+  server = await startWranglerDev();
+  checker = openApiChecker(await (await fetch(`${server.url}/openapi.json`)).json());
+});
+afterAll(async () => server?.stop());
+
+let n = 0;
+const clientOf = (): Client =>
+  createClient({ url: server.url, tenant: `sdk-${Date.now().toString(36)}-${++n}`, token: E2E_ADMIN_TOKEN, fetch: checker.wrap(fetch), pollIntervalMs: 50, maxPollIntervalMs: 200 });
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe('the SDK against wrangler dev', () => {
+  it("runs the spec's SDK examples as written", async () => {
+    const $ = clientOf();
+    const org = await $.Organization.create({ name: 'Startup Inc', domain: 'startup.io' });
+    const lead = await $.Contact.create({ name: 'Alice Chen', email: 'alice@acme.dev', stage: 'Lead', title: 'VP Engineering', role: 'DecisionMaker', phone: '1' });
+
+    // BEFORE hook: the server's default (email required, leadScore ≥ 40); AFTER hook: client-side.
+    const followUps: string[] = [];
+    const hook = $.Contact.qualified((contact, $) => {
+      followUps.push(contact.$id);
+      return $.Activity.create({ subject: `Follow up with ${contact.name}`, type: 'Task', contact: contact.$id, status: 'Pending', priority: 'High' });
+    });
+    await hook.ready;
+
+    // Execute -- qualify the contact
+    await $.Contact.qualify(lead.$id);
+
+    // Find qualified leads at enterprise organizations
+    const qualified = await $.Contact.find({ stage: 'Qualified', role: 'DecisionMaker' });
+    expect(qualified.map((c) => c.$id)).toEqual([lead.$id]);
+
+    // Capture a new lead
+    const bob = await $.Contact.capture({ name: 'Bob Rivera', email: 'bob@startup.io', source: 'demo-request-form', organization: org.$id });
+
+    // Get a contact with all related data
+    const contact = await $.Contact.get(bob.$id, { include: ['organization', 'leads', 'activities'] });
+    expect((contact['organization'] as unknown as { name: string }).name).toBe('Startup Inc');
+    expect(contact['leads']).toHaveLength(1);
+
+    await until(() => followUps.length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    hook.close();
+    expect(followUps).toEqual([lead.$id]);
+    const activities = await $.Activity.find({ contact: lead.$id }, { sort: { subject: 'asc' } });
+    // The server's default hook and this client-side one each added a follow-up.
+    expect(activities.map((a) => a.subject)).toEqual(['Follow up with Alice Chen', 'Follow up with Alice Chen']);
+  });
+
+  it('fires qualified(handler) once per qualify', async () => {
+    const $ = clientOf();
+    const fired: string[] = [];
+    const hook = $.Contact.qualified((contact) => void fired.push(contact.$id));
+    await hook.ready;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await $.Contact.create({ name: `Lead ${i}`, email: `lead${i}@acme.dev`, stage: 'Lead', title: 'CEO', role: 'DecisionMaker', phone: '1' });
+      await $.Contact.qualify(c.$id);
+      ids.push(c.$id);
+    }
+    await until(() => fired.length >= 3);
+    await new Promise((r) => setTimeout(r, 500));
+    hook.close();
+    expect(fired).toEqual(ids);
+  });
+
+  it('throws a typed error carrying the problem', async () => {
+    const $ = clientOf();
+    const c = await $.Contact.create({ name: 'No email', stage: 'Lead' });
+    const error = await $.Contact.qualify(c.$id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CrmError);
+    expect((error as CrmError).status).toBe(422);
+    expect((error as CrmError).problem.detail).toMatch(/Email required for qualification/);
+  });
+
+  it('received only answers that match the OpenAPI document', () => {
+    expect(checker.seen.filter((s) => s.validated).length).toBeGreaterThan(20);
+    expect(new Set(checker.seen.map((s) => s.status))).toEqual(new Set([200, 201, 422]));
+    expect(checker.seen.filter((s) => s.errors)).toEqual([]);
+  });
+});
