@@ -42,6 +42,7 @@ describe('POST /~t/contacts/{id}/erase', () => {
     const before = await exportOf(tenant);
     expect(before).toContain(`Follow up with ${PERSON.name}`);
     expect(before).toContain(`${PERSON.name} - Inbound`);
+    expect((await apiJson(`/~${tenant}/contacts?q=quixote`)).body['data']).toHaveLength(1);
     const answer = await apiJson(`/~${tenant}/contacts/${id}/erase`, { method: 'POST' });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body['redactedEvents']).toBeGreaterThanOrEqual(3);
@@ -65,6 +66,8 @@ describe('POST /~t/contacts/{id}/erase', () => {
     expect(deals.body['data'][0]['name']).toBe('[erased] - Inbound');
     const listed = await api(`/~${tenant}/contacts?limit=100`);
     expect(mentions(await listed.text())).toEqual([]);
+    // Nor does the read model's full-text index find the person any more.
+    expect((await apiJson(`/~${tenant}/contacts?q=quixote`)).body['data']).toEqual([]);
     const replayed = await api(`/~${tenant}/contacts/${id}/qualify`, {
       method: 'POST',
       headers: { 'idempotency-key': 'q-1' },
