@@ -96,6 +96,15 @@ function nounPaths(noun: NounSchema): Paths {
 const object = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({ type: 'object', properties, ...(required.length ? { required } : {}) });
 const anything = { type: 'object', additionalProperties: true };
 
+const NDJSON = { 'application/x-ndjson': { schema: { type: 'string' } } };
+const CHECKPOINT = object(
+  {
+    tenant: { type: 'string' }, seq: { type: 'integer' }, hash: { type: 'string' }, time: { type: 'string' },
+    keyId: { type: 'string' }, signature: { type: 'string' },
+  },
+  ['tenant', 'seq', 'hash', 'time', 'keyId', 'signature'],
+);
+
 function fixedPaths(): Paths {
   const t = [param('tenant')];
   const tid = [param('tenant'), param('id')];
@@ -145,6 +154,32 @@ function fixedPaths(): Paths {
       }),
     },
     '/~{tenant}/audit/verify': { get: op('Verify the hash chain (in bounded runs)', 'Audit', ok('the verdict'), READ_PROBLEMS, { parameters: [...t, { name: 'from', in: 'query', schema: { type: 'integer' } }, param('eventLimit')] }) },
+    // Replay and audit (issue 10; docs/replay.md).
+    '/audit/keys': {
+      get: op('The public keys that verify audit checkpoints, as JWK', 'Audit',
+        ok('keys', object({ keys: { type: 'array', items: anything } })), [], {}),
+    },
+    '/~{tenant}/audit/checkpoint': {
+      get: op('A signed checkpoint of the chain head (admin): Ed25519 over {hash, keyId, seq, tenant, time}', 'Audit',
+        ok('the checkpoint', CHECKPOINT), READ_PROBLEMS, { parameters: t }),
+    },
+    '/~{tenant}/export': {
+      get: op('The whole log as NDJSON CloudEvents in seq order, streamed (admin)', 'Audit',
+        { '200': { description: 'one CloudEvent per line', content: NDJSON } }, READ_PROBLEMS, {
+        parameters: [...t, param('after')],
+      }),
+    },
+    '/~{tenant}/import': {
+      post: op('Restore an export into an empty tenant (admin), verified and folded as it streams: all or nothing', 'Audit',
+        ok('imported', object({ imported: { type: 'integer' }, head: anything })), WRITE_PROBLEMS, {
+        parameters: t,
+        requestBody: { required: true, content: NDJSON },
+      }),
+    },
+    '/~{tenant}/contacts/{id}/erase': {
+      post: op('GDPR erasure of a contact (admin): redacted everywhere, a chained record names what', 'Audit',
+        ok('what was redacted'), WRITE_PROBLEMS, { parameters: tid }),
+    },
     '/~{tenant}/query': {
       post: op("The spec's MCP query form", 'Query', ok('a page', object({ data: { type: 'array', items: anything }, next: { type: ['string', 'null'] } }), '200', ['X-Projection-Seq']), LIST_PROBLEMS, {
         parameters: [...t, param('X-Min-Seq')],
