@@ -170,7 +170,8 @@ function fixedPaths(): Paths {
       }),
     },
     '/~{tenant}/import': {
-      post: op('Restore an export into an empty tenant (admin), verified and folded as it streams: all or nothing', 'Audit',
+      post: op('Restore an export into an empty tenant (admin), verified and folded as it streams; all or nothing',
+        'Audit',
         ok('imported', object({ imported: { type: 'integer' }, head: anything })), WRITE_PROBLEMS, {
         parameters: t,
         requestBody: { required: true, content: NDJSON },
