@@ -1,6 +1,7 @@
 // The spec's three hooks, with its exact messages and values. Installed on the default registry
 // (domain/crm.ts); a test may install them on a registry of its own.
 import type { BoundNouns } from './crm';
+import { changesOf } from './event-types';
 
 export function installDefaultHooks({ Contact }: BoundNouns): void {
   // BEFORE hook -- validate prerequisites (the threshold is the tenant setting, 40 by default).
@@ -29,7 +30,7 @@ export function installDefaultHooks({ Contact }: BoundNouns): void {
 
   // When a contact churns, trigger a win-back campaign: on the update that moves it to Churned.
   Contact.updated((contact, $, { event }) => {
-    const stage = (event.data['changes'] as Record<string, { to: unknown }> | undefined)?.['stage'];
+    const stage = changesOf(event)['stage'];
     if (contact.stage === 'Churned' && stage?.to === 'Churned') {
       $.Campaign.create({
         name: `Win-back: ${contact.name}`,

@@ -5,6 +5,7 @@
 // it (domain/chain-verifier.ts).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
+import type { EventData } from './event-types';
 
 /** A fact decided by the domain, before the log gives it a position. */
 export interface DomainEvent {
@@ -12,7 +13,8 @@ export interface DomainEvent {
   readonly type: string;
   readonly entityType: string;
   readonly entityId: string;
-  readonly data: Readonly<Record<string, unknown>>;
+  /** Read through the accessors of domain/event-types.ts (`changesOf`, `setBy`, …), never cast. */
+  readonly data: EventData;
 }
 
 /** An appended event: gapless per-tenant seq, ULID id, chained hash. */

@@ -1,10 +1,11 @@
 // evolve(state, event) → state: how each event changes one entity. Pure and total: it never throws,
 // so a log that was accepted once always folds again.
 import type { Entity } from './entity';
+import type { Changes } from './event-types';
 import type { StoredEvent } from './events';
 import { withDefaults } from './stage-machine';
 
-export type Changes = Readonly<Record<string, { readonly from: unknown; readonly to: unknown }>>;
+export type { Changes } from './event-types';
 
 export function evolve(entity: Entity | undefined, event: StoredEvent): Entity {
   const verb = event.type.slice(event.type.indexOf('.') + 1);
@@ -27,10 +28,10 @@ export function evolve(entity: Entity | undefined, event: StoredEvent): Entity {
     case 'Merged':
       // A merge source becomes a tombstone aliasing the target; the target's Merged fills fields.
       if (typeof event.data['into'] === 'string') return { ...next, mergedInto: event.data['into'] };
-      return event.data['changes'] ? { ...next, fields: applyChanges(base.fields, event.data['changes'] as Changes) } : next;
+      return event.data.changes ? { ...next, fields: applyChanges(base.fields, event.data.changes) } : next;
     default:
       // Every other verb records its field changes the same way as Updated.
-      return event.data['changes'] ? { ...next, fields: applyChanges(base.fields, event.data['changes'] as Changes) } : next;
+      return event.data.changes ? { ...next, fields: applyChanges(base.fields, event.data.changes) } : next;
   }
 }
 

@@ -2,6 +2,7 @@
 // `data` last and canonical (the very text its datahash was computed over). `source` is relative to the
 // tenant (`/contacts/{id}`), so an export restored into another tenant exports to the same bytes.
 import { canonicalJson } from './canonical';
+import type { EventData } from './event-types';
 import type { StoredEvent } from './events';
 import { nounByName } from './nouns';
 
@@ -20,6 +21,12 @@ export function exportLine(e: StoredEvent): string {
 }
 
 const STRINGS = ['id', 'type', 'time', 'subject', 'entitytype', 'actor', 'datahash', 'prevhash', 'hash'] as const;
+
+// The one place an export file's text becomes event data (as durable-objects/event-store.ts is for the
+// SQLite log): the line's datahash is checked against it before anything trusts it.
+function eventData(data: unknown): EventData {
+  return data as EventData;
+}
 
 /** Parses one export line back into the stored event; a reason when it is not one. */
 export function parseExportLine(line: string): StoredEvent | { readonly reason: string } {
@@ -50,7 +57,7 @@ export function parseExportLine(line: string): StoredEvent | { readonly reason: 
     actor: raw['actor'] as string,
     causationId: (raw['causationid'] as string | undefined) ?? null,
     correlationId: (raw['correlationid'] as string | undefined) ?? null,
-    data: data as Record<string, unknown>,
+    data: eventData(data),
     dataHash: raw['datahash'] as string,
     prevHash: raw['prevhash'] as string,
     hash: raw['hash'] as string,
@@ -192,7 +199,7 @@ export function scanExportLine(line: string): ScannedLine | undefined {
       actor: unquote(actor),
       causationId: causation === undefined ? null : unquote(causation),
       correlationId: correlation === undefined ? null : unquote(correlation),
-      data: JSON.parse(rawData) as Record<string, unknown>,
+      data: eventData(JSON.parse(rawData)),
       dataHash: unquote(dataHash),
       prevHash: unquote(prevHash),
       hash: unquote(hash),

@@ -69,10 +69,11 @@ export function redactionsOf(data: Readonly<Record<string, unknown>>): { seq: nu
   const list = data['redacted'];
   if (!Array.isArray(list)) return undefined;
   const out: { seq: number; datahash: string }[] = [];
-  for (const item of list as unknown[]) {
-    const entry = item as Record<string, unknown> | null;
-    if (!entry || !Number.isInteger(entry['seq']) || typeof entry['datahash'] !== 'string') return undefined;
-    out.push({ seq: entry['seq'] as number, datahash: entry['datahash'] });
+  for (const item of list) {
+    const seq: unknown = item?.seq;
+    const datahash: unknown = item?.datahash;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || typeof datahash !== 'string') return undefined;
+    out.push({ seq, datahash });
   }
   return out;
 }

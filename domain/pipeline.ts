@@ -3,6 +3,7 @@
 // proposed state. Anything thrown rolls the whole transaction back, so a refusal changes nothing.
 import { represent } from './entity';
 import { DomainError, fail } from './errors';
+import { changesOf } from './event-types';
 import type { DomainEvent, StoredEvent } from './events';
 import type { HookRegistry } from './hooks';
 import type { LifecycleView } from './lifecycle-view';
@@ -46,7 +47,7 @@ export function runCommand(command: AnyCommand, uow: UnitOfWork, context: RunCon
 // at once, so the chains are checked again on the proposed state.
 function checkManagerChains(events: readonly StoredEvent[], view: LifecycleView): void {
   for (const event of events) {
-    const change = (event.data['changes'] as Record<string, { to: unknown }> | undefined)?.['manager'];
+    const change = changesOf(event)['manager'];
     if (event.entityType !== 'Contact' || typeof change?.to !== 'string') continue;
     const seen = new Set<string>();
     for (let cursor: unknown = change.to; typeof cursor === 'string' && !seen.has(cursor); cursor = view.get(cursor)?.fields['manager']) {

@@ -1,6 +1,7 @@
 // Keeping leadScore true: a new contact's Created carries its first score; afterwards any event that
 // may change an input (the contact itself, or a Lead or Activity pointing at it) recomputes it in the
 // same transaction and appends `Contact.Scored` when the number moves.
+import { changesOf } from './event-types';
 import type { DomainEvent, StoredEvent } from './events';
 import { isLive } from './entity';
 import type { LifecycleView } from './lifecycle-view';
@@ -44,7 +45,7 @@ function contactsTouched(event: StoredEvent, view: LifecycleView): string[] {
   const ids: string[] = [];
   const now = view.get(event.entityId)?.fields['contact'];
   if (typeof now === 'string') ids.push(now);
-  const before = (event.data['changes'] as Record<string, { from: unknown }> | undefined)?.['contact']?.from;
+  const before = changesOf(event)['contact']?.from;
   if (typeof before === 'string') ids.push(before);
   return ids;
 }

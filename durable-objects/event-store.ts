@@ -2,6 +2,7 @@
 // the caller's unit of work (unit-of-work.ts). Synchronous throughout: nothing here awaits, so no
 // request interleaves. The head and the entity cache mirror SQLite and follow its commits.
 import type { Entity } from '../domain/entity';
+import type { EventData } from '../domain/event-types';
 import { isLive } from '../domain/entity';
 import { chain, GENESIS_HASH, type DomainEvent, type StoredEvent } from '../domain/events';
 import { evolve } from '../domain/evolve';
@@ -250,6 +251,13 @@ export function rowToEntity(row: Row): Entity {
   };
 }
 
+// The one place the SQLite log's stored text becomes event data: what was appended was a DomainEvent's
+// data (typed at its emit site, domain/event-types.ts), so it is trusted here and read through accessors.
+/** An `events.data` cell as event data. */
+export function parseEventData(cell: unknown): EventData {
+  return JSON.parse(String(cell)) as EventData;
+}
+
 export function rowToEvent(row: Row): StoredEvent {
   return {
     seq: Number(row['seq']),
@@ -262,7 +270,7 @@ export function rowToEvent(row: Row): StoredEvent {
     actor: String(row['actor']),
     causationId: row['causation_id'] === null ? null : String(row['causation_id']),
     correlationId: row['correlation_id'] === null ? null : String(row['correlation_id']),
-    data: JSON.parse(String(row['data'])) as Record<string, unknown>,
+    data: parseEventData(row['data']),
     dataHash: String(row['data_hash']),
     prevHash: String(row['prev_hash']),
     hash: String(row['hash']),

@@ -1,8 +1,9 @@
 // One entity's history for auditors: its events plus those of the entities merged into it (each
 // source up to its merge), in seq order, paged; and one field's values over time. Reads only.
+import { changeOf, idsIn } from '../domain/event-types';
 import type { StoredEvent } from '../domain/events';
 import { nounByName } from '../domain/nouns';
-import { rowToEvent } from './event-store';
+import { parseEventData, rowToEvent } from './event-store';
 import { failure, ok, type Result } from './protocol';
 
 export interface HistoryQuery {
@@ -79,9 +80,8 @@ export class HistoryReader {
       const member = members[i]!;
       const merges = this.sql.exec("SELECT seq, data FROM events WHERE entity_id = ? AND seq <= ? AND type LIKE '%.Merged' ORDER BY seq", member.id, member.upto).toArray();
       for (const row of merges) {
-        const sources = (JSON.parse(String(row['data'])) as { sources?: unknown }).sources;
-        for (const source of Array.isArray(sources) ? sources : []) {
-          if (typeof source !== 'string' || seen.has(source)) continue;
+        for (const source of idsIn(parseEventData(row['data']), 'sources')) {
+          if (seen.has(source)) continue;
           seen.add(source);
           members.push({ id: source, upto: this.mergeSeq(source) ?? Number(row['seq']) });
         }
@@ -104,10 +104,3 @@ export class HistoryReader {
   }
 }
 
-/** The field's move in one event: Created sets the initial value; other verbs record `changes`. */
-function changeOf(event: StoredEvent, field: string): { from: unknown; to: unknown } | undefined {
-  if (event.type.endsWith('.Created')) return field in event.data ? { from: null, to: event.data[field] } : undefined;
-  const changes = event.data['changes'] as Record<string, { from: unknown; to: unknown }> | undefined;
-  const change = changes?.[field];
-  return change ? { from: change.from ?? null, to: change.to ?? null } : undefined;
-}

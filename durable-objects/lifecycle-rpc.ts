@@ -3,6 +3,7 @@
 // unit of work (unit-of-work.ts), and shape the answers.
 import { represent, type Entity, type Representation } from '../domain/entity';
 import { DomainError } from '../domain/errors';
+import { provenanceOf, setBy } from '../domain/event-types';
 import { scoreOf } from '../domain/rescore';
 import type { ScoreLine } from '../domain/scoring';
 import { settingsOf, SETTINGS_ID, type Settings, type SettingsPatch } from '../domain/settings';
@@ -179,9 +180,8 @@ export class LifecycleRpc {
     if (contact.mergedInto) return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, { extra: { location: contact.mergedInto } });
     const fields: Record<string, ProvenanceOutcome['fields'][string]> = {};
     for (const event of this.store.eventsOf(id)) {
-      const set = event.type.endsWith('.Created') ? Object.keys(event.data) : Object.keys((event.data['changes'] as object | undefined) ?? {});
-      const sources = (event.data['provenance'] as Record<string, string> | undefined) ?? {};
-      for (const field of set) fields[field] = { source: sources[field] ?? event.type, event: event.id, seq: event.seq, time: event.time, actor: event.actor };
+      const sources = provenanceOf(event);
+      for (const field of setBy(event)) fields[field] = { source: sources[field] ?? event.type, event: event.id, seq: event.seq, time: event.time, actor: event.actor };
     }
     for (const field of Object.keys(fields)) if (contact.fields[field] === undefined) delete fields[field];
     return ok({ $id: id, fields });

@@ -4,6 +4,7 @@
 // runs in the settings change's own unit). The cursor lives in `meta`, written in the unit that starts
 // the pass, so a restart resumes where it stopped.
 import { isLive } from '../domain/entity';
+import { changesOf } from '../domain/event-types';
 import type { StoredEvent } from '../domain/events';
 import { scoreOf } from '../domain/rescore';
 import { settingsOf, SETTINGS_ID } from '../domain/settings';
@@ -27,9 +28,9 @@ export class RescoreJob implements MemoryMirror {
 
   /** Starts (or restarts) a rescore if these events changed the weights. Call inside their transaction. */
   noteEvents(events: readonly StoredEvent[]): void {
-    const change = events.findLast((e) => e.type === 'Settings.Updated' && (e.data['changes'] as Record<string, unknown> | undefined)?.['weights']);
+    const change = events.findLast((e) => e.type === 'Settings.Updated' && changesOf(e)['weights']);
     if (change) this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', CURSOR, '', CAUSE, change.id);
-    const engaged = events.find((e) => e.entityType === 'Contact' && ((e.data['changes'] as Record<string, unknown> | undefined)?.['lastEngagement'] || e.data['lastEngagement']));
+    const engaged = events.find((e) => e.entityType === 'Contact' && (changesOf(e)['lastEngagement'] || e.data['lastEngagement']));
     if (engaged && this.sql.exec('SELECT 1 FROM meta WHERE key = ?', DAILY).toArray().length === 0) {
       this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?)', DAILY, String(Date.parse(engaged.time) + DAY_MS));
       this.staged = true;
