@@ -118,7 +118,8 @@ export function followMerges(id: string, view: StateView): Entity | undefined {
 
 const MAX_CHAIN = 10_000;
 
-function checkNoCycle(field: string, id: string, start: string, view: StateView): void {
+/** The one cycle check: following `field` from `start` must not come back to `id` (A manages B manages A). */
+export function checkNoCycle(field: string, id: string, start: string, view: StateView): void {
   let cursor: string | undefined = start;
   for (let hops = 0; cursor !== undefined && hops < MAX_CHAIN; hops++) {
     if (cursor === id) fail('cycle', `setting ${field} to ${start} would make a cycle through ${id}`, { errors: [{ path: `/${field}`, message: 'would make a cycle' }] });

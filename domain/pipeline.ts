@@ -2,11 +2,14 @@
 // check graph invariants, rescore the contacts whose inputs moved, then run the before-hooks on the
 // proposed state. Anything thrown rolls the whole transaction back, so a refusal changes nothing.
 import { represent } from './entity';
+import { checkNoCycle } from './decide';
 import { DomainError, fail } from './errors';
 import { changesOf } from './event-types';
 import type { DomainEvent, StoredEvent } from './events';
 import type { HookRegistry } from './hooks';
+import { fieldLists } from './field-lists';
 import type { LifecycleView } from './lifecycle-view';
+import { nounByName } from './nouns';
 import { rescore, withInitialScore } from './rescore';
 import { settingsOf, SETTINGS_ID, type Settings } from './settings';
 import type { AnyCommand } from './verbs/commands';
@@ -37,22 +40,21 @@ export function runCommand(command: AnyCommand, uow: UnitOfWork, context: RunCon
   const settings = uow.settings?.() ?? settingsOf(uow.get(SETTINGS_ID));
   const decided = decision.events.map((e) => withInitialScore(e, settings, context.time));
   const stored = uow.append(decided, context.causationId ?? null);
-  checkManagerChains(stored, uow);
+  checkSelfReferences(stored, uow);
   const scored = rescore(stored, uow, settings, context.time);
   runBeforeHooks(stored, uow, context.hooks, settings);
   return { events: [...stored, ...scored], subject: decision.subject, created: decision.created };
 }
 
 // decide refuses a manager that closes a loop on a plain update; a merge re-points many references
-// at once, so the chains are checked again on the proposed state.
-function checkManagerChains(events: readonly StoredEvent[], view: LifecycleView): void {
+// at once, so the chains are checked again (by decide's one check) on the proposed state.
+function checkSelfReferences(events: readonly StoredEvent[], view: LifecycleView): void {
   for (const event of events) {
-    const change = changesOf(event)['manager'];
-    if (event.entityType !== 'Contact' || typeof change?.to !== 'string') continue;
-    const seen = new Set<string>();
-    for (let cursor: unknown = change.to; typeof cursor === 'string' && !seen.has(cursor); cursor = view.get(cursor)?.fields['manager']) {
-      if (cursor === event.entityId) fail('cycle', `${event.entityId}'s manager chain would come back to it`, { errors: [{ path: '/manager', message: 'would make a cycle' }] });
-      seen.add(cursor);
+    const noun = nounByName.get(event.entityType);
+    if (!noun) continue;
+    for (const field of fieldLists(noun).selfRefs) {
+      const to = changesOf(event)[field]?.to;
+      if (typeof to === 'string') checkNoCycle(field, event.entityId, to, view);
     }
   }
 }
