@@ -33,14 +33,21 @@ type IsVerb<S> = S extends `${string}${'|' | '-' | '<' | '!' | '#' | ' '}${strin
 export type VerbEventNames<T> =
   T extends NounSchema<string, infer D> ? { [K in keyof D]: IsVerb<D[K]> extends true ? D[K] : never }[keyof D] : never;
 
-/** Data beyond `changes` that particular verbs record. */
+/** Data that particular verbs record beyond (or more precisely than) `changes`. */
 interface VerbExtras {
+  'Contact.Qualified': { readonly changes: { readonly stage: FieldChange<Fields<typeof Contact>['stage'] & string> } };
   'Contact.Captured': { readonly source?: string; readonly lead: string };
-  'Contact.Assigned': { readonly owner: string; readonly previousOwner: string | null };
+  'Contact.Assigned': {
+    readonly owner: string;
+    readonly previousOwner: string | null;
+    readonly changes: { readonly owner: FieldChange<string> };
+  };
   'Contact.Merged': { readonly sources?: readonly string[]; readonly aliases?: unknown; readonly into?: string };
   'Contact.Enriched': { readonly source: string; readonly provenance: Readonly<Record<string, string>> };
 }
 type ExtrasOf<T extends string> = T extends keyof VerbExtras ? VerbExtras[T] : unknown;
+// A verb's changes come from a diff against the entity (checked against the schema at the edge), so they
+// are typed per field only where the verb writes them out (Qualified, Assigned, Scored).
 
 type Event<T extends string, E extends string, D> = { readonly type: T; readonly entityType: E; readonly entityId: string; readonly data: D };
 
@@ -52,7 +59,7 @@ export type NounEvent<T> =
         | Event<`${N}.Updated`, N, { readonly changes: ChangesOf<T>; readonly mergedInto?: string }>
         | Event<`${N}.Deleted`, N, Readonly<Record<string, never>>>
         | {
-            [V in VerbEventNames<T>]: Event<`${N}.${V}`, N, { readonly changes?: ChangesOf<T> } & ExtrasOf<`${N}.${V}`>>;
+            [V in VerbEventNames<T>]: Event<`${N}.${V}`, N, { readonly changes?: Changes } & ExtrasOf<`${N}.${V}`>>;
           }[VerbEventNames<T>]
     : never;
 

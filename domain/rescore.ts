@@ -1,9 +1,9 @@
 // Keeping leadScore true: a new contact's Created carries its first score; afterwards any event that
 // may change an input (the contact itself, or a Lead or Activity pointing at it) recomputes it in the
 // same transaction and appends `Contact.Scored` when the number moves.
-import { changesOf } from './event-types';
+import { changesOf, typedEvent } from './event-types';
 import type { DomainEvent, StoredEvent } from './events';
-import { isLive } from './entity';
+import { isLive, type Entity } from './entity';
 import type { LifecycleView } from './lifecycle-view';
 import { scoreContact, type Score } from './scoring';
 import type { Settings } from './settings';
@@ -30,11 +30,19 @@ export function rescore(events: readonly StoredEvent[], uow: UnitOfWork, setting
     const contact = uow.get(id);
     if (!isLive(contact) || contact.type !== 'Contact') continue;
     const total = scoreOf(id, contact.fields, uow, settings, time).total;
-    const from = contact.fields['leadScore'] ?? null;
-    if (from === total) continue;
-    scored.push(...uow.append([{ type: 'Contact.Scored', entityType: 'Contact', entityId: id, data: { changes: { leadScore: { from, to: total } } } }], causationId));
+    const event = scoredEvent(contact, total);
+    if (event) scored.push(...uow.append([event], causationId));
   }
   return scored;
+}
+
+/** `Contact.Scored` moving the contact's stored score to `total`; none when it is there already. */
+export function scoredEvent(contact: Entity, total: number): DomainEvent | undefined {
+  const stored = contact.fields['leadScore'];
+  const from = typeof stored === 'number' ? stored : null;
+  if (from === total) return undefined;
+  const changes = { leadScore: { from, to: total } };
+  return typedEvent({ type: 'Contact.Scored', entityType: 'Contact', entityId: contact.id, data: { changes } });
 }
 
 // Which contacts an event may have re-scored: the contact itself (its Created already carries the

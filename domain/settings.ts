@@ -1,5 +1,6 @@
 // Tenant settings: the qualify threshold and the lead-scoring weights. They live in the log like
 // everything else (`Settings.Updated` events on the entity `settings`), folded by the generic evolve.
+import { typedEvent } from './event-types';
 import type { DomainEvent } from './events';
 import type { Entity } from './entity';
 import { canonicalJson } from './canonical';
@@ -97,5 +98,5 @@ export function decideSettings(patch: SettingsPatch, current: Entity | undefined
     if (canonicalJson(after) !== canonicalJson(before)) changes['weights'] = { from: fields['weights'] ?? null, to: after };
   }
   if (Object.keys(changes).length === 0) return [];
-  return [{ type: `${SETTINGS_TYPE}.Updated`, entityType: SETTINGS_TYPE, entityId: SETTINGS_ID, data: { changes } }];
+  return [typedEvent({ type: `${SETTINGS_TYPE}.Updated`, entityType: SETTINGS_TYPE, entityId: SETTINGS_ID, data: { changes } })];
 }

@@ -6,7 +6,7 @@
 import { isLive } from '../domain/entity';
 import { changesOf } from '../domain/event-types';
 import type { StoredEvent } from '../domain/events';
-import { scoreOf } from '../domain/rescore';
+import { scoredEvent, scoreOf } from '../domain/rescore';
 import { settingsOf, SETTINGS_ID } from '../domain/settings';
 import type { CommandShell } from './command-shell';
 import type { EventStore } from './event-store';
@@ -92,8 +92,8 @@ export class RescoreJob implements MemoryMirror {
         .map(rowToEntity);
       for (const contact of rows.filter(isLive)) {
         const total = scoreOf(contact.id, contact.fields, uow, settings, time).total;
-        const from = contact.fields['leadScore'] ?? null;
-        if (from !== total) uow.append([{ type: 'Contact.Scored', entityType: 'Contact', entityId: contact.id, data: { changes: { leadScore: { from, to: total } } } }]);
+        const event = scoredEvent(contact, total);
+        if (event) uow.append([event]);
       }
       if (rows.length < CHUNK) this.sql.exec('DELETE FROM meta WHERE key IN (?, ?)', CURSOR, CAUSE);
       else this.sql.exec('UPDATE meta SET value = ? WHERE key = ?', rows.at(-1)!.id, CURSOR);

@@ -1,6 +1,7 @@
 // The StreamHub's webhook side: subscriptions (WebhookStore), one feed subscriber per active one whose
 // pages become delivery rows, the hand-over of those rows to the crm-webhooks queue, and the answers
 // to the queue consumer (what to send; what an attempt means). The hub only routes calls here.
+import { typedEvent } from '../domain/event-types';
 import type { DomainEvent } from '../domain/events';
 import { IdempotencyStore } from './idempotency-store';
 import { Transactions } from './unit-of-work';
@@ -163,12 +164,14 @@ export class WebhookService {
     const { disable, ...answer } = verdict;
     if (!disable) return answer;
     try {
-      await this.host.log().recordFact({
-        type: 'Webhook.Disabled',
-        entityType: 'Webhook',
-        entityId: webhook.id,
-        data: { changes: { status: { from: 'active', to: 'disabled' } }, reason: disable, url: webhook.url },
-      });
+      await this.host.log().recordFact(
+        typedEvent({
+          type: 'Webhook.Disabled',
+          entityType: 'Webhook',
+          entityId: webhook.id,
+          data: { changes: { status: { from: 'active', to: 'disabled' } }, reason: disable, url: webhook.url },
+        }),
+      );
     } catch (error) {
       log.warn('webhooks: Webhook.Disabled not recorded; still active, decided again at the next failure', { error });
       return answer;

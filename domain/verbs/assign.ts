@@ -1,5 +1,6 @@
 // assign: hands the contact to an owner for follow-up; the event keeps the previous owner.
 import { requireWritable } from '../decide';
+import { typedEvent } from '../event-types';
 import type { DomainEvent } from '../events';
 import { Contact } from '../nouns';
 import type { StateView } from '../state-view';
@@ -8,5 +9,6 @@ export function decideAssign(id: string, owner: string, view: StateView): Domain
   const contact = requireWritable(Contact, id, view);
   const previous = (contact.fields['owner'] as string | undefined) ?? null;
   if (previous === owner) return [];
-  return [{ type: 'Contact.Assigned', entityType: 'Contact', entityId: id, data: { owner, previousOwner: previous, changes: { owner: { from: previous, to: owner } } } }];
+  const changes = { owner: { from: previous, to: owner } };
+  return [typedEvent({ type: 'Contact.Assigned', entityType: 'Contact', entityId: id, data: { owner, previousOwner: previous, changes } })];
 }

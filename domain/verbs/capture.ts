@@ -4,6 +4,7 @@ import { checkUnique, diff, followMerges, resolveReferences } from '../decide';
 import { isLive, type Entity } from '../entity';
 import { fail } from '../errors';
 import type { DomainEvent } from '../events';
+import { typedEvent } from '../event-types';
 import { normalizeUnique } from '../formats';
 import type { LifecycleView } from '../lifecycle-view';
 import { Contact } from '../nouns';
@@ -50,5 +51,6 @@ function captured(contact: Entity, command: Capture, source: string | undefined,
   const unset = Object.fromEntries(Object.entries(command.data).filter(([key]) => key !== 'email' && contact.fields[key] === undefined));
   const empty = resolveReferences(Contact, contact.id, unset, view);
   const changes = diff(contact.fields, { ...empty, lastEngagement: command.time });
-  return { type: 'Contact.Captured', entityType: 'Contact', entityId: contact.id, data: { ...(source ? { source } : {}), lead: command.leadId, changes } };
+  const data = { ...(source ? { source } : {}), lead: command.leadId, changes };
+  return typedEvent({ type: 'Contact.Captured', entityType: 'Contact', entityId: contact.id, data });
 }

@@ -2,6 +2,7 @@
 // keeps the provenance of each value. Built-in derivations fill what can be worked out locally.
 import { checkUnique, diff, requireWritable, resolveReferences } from '../decide';
 import type { DomainEvent } from '../events';
+import { typedEvent } from '../event-types';
 import { sha256Hex } from '../events';
 import type { LifecycleView } from '../lifecycle-view';
 import { Contact } from '../nouns';
@@ -29,7 +30,7 @@ export function decideEnrich(id: string, data: Readonly<Record<string, unknown>>
   if (Object.keys(changes).length === 0) return [];
   checkUnique(Contact, id, resolved, view);
   const kept = Object.fromEntries(Object.entries(provenance).filter(([field]) => field in changes));
-  return [{ type: 'Contact.Enriched', entityType: 'Contact', entityId: id, data: { source, provenance: kept, changes } }];
+  return [typedEvent({ type: 'Contact.Enriched', entityType: 'Contact', entityId: id, data: { source, provenance: kept, changes } })];
 }
 
 // Derivations fill only what is still empty, except normalisation, which rewrites a value in place.

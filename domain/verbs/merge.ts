@@ -5,6 +5,7 @@ import { requireWritable } from '../decide';
 import { isLive, type Entity } from '../entity';
 import { fail } from '../errors';
 import type { DomainEvent } from '../events';
+import { typedEvent } from '../event-types';
 import { MERGE_REFERENCE_LIMIT, type LifecycleView } from '../lifecycle-view';
 import { Contact, NOUNS } from '../nouns';
 
@@ -19,11 +20,14 @@ export function decideMerge(targetId: string, sourceIds: readonly string[], view
   const target = requireWritable(Contact, targetId, view);
   const sources = sourceIds.map((id) => requireSource(id, targetId, view));
   const merging = new Set([targetId, ...sourceIds]);
-  const tombstones: DomainEvent[] = sources.map((s) => ({ type: 'Contact.Merged', entityType: 'Contact', entityId: s.id, data: { into: targetId } }));
+  const tombstones: DomainEvent[] = sources.map((s) =>
+    typedEvent({ type: 'Contact.Merged', entityType: 'Contact', entityId: s.id, data: { into: targetId } }),
+  );
   const repoints = sources.flatMap((s) => repointReferences(s.id, targetId, merging, view));
   const changes = fillFromSources(target, sources, merging, view);
   const aliases = sources.map((s) => s.fields['email']).filter((e): e is string => typeof e === 'string');
-  const merged: DomainEvent = { type: 'Contact.Merged', entityType: 'Contact', entityId: targetId, data: { sources: sourceIds, aliases, changes } };
+  const data = { sources: sourceIds, aliases, changes };
+  const merged = typedEvent({ type: 'Contact.Merged', entityType: 'Contact', entityId: targetId, data });
   return [...tombstones, ...repoints, merged];
 }
 
