@@ -144,6 +144,12 @@ function parseInverse(rest: string, fail: (problem: string) => Error): FieldSpec
   return { kind: 'inverse', target: match[1]!, field: match[2]!, many: match[3] === '[]' };
 }
 
+/** The members of an enum field (`role: 'A | B'` → ['A', 'B']); none when the field is not an enum. */
+export function enumValues(noun: NounSchema, field: string): readonly string[] {
+  const spec = noun.fields[field];
+  return spec?.kind === 'enum' ? spec.values : [];
+}
+
 /** Checks that references and inverses of a set of nouns agree with each other. */
 export function checkNounGraph(nouns: readonly NounSchema[]): void {
   const byName = new Map(nouns.map((n) => [n.name, n]));

@@ -1,6 +1,9 @@
 // Lead scoring: a points model a person can read (README "Lead score"). Pure: the contact's fields,
 // counts of its captures and activities, the scoring time and the tenant's weights in; points out.
-import type { Weights } from './settings';
+import type { Fields } from './infer';
+import { enumValues } from './noun';
+import { Activity, Contact } from './nouns';
+import { DEFAULT_WEIGHTS, type WeightName, type Weights } from './settings';
 
 export interface ScoreInputs {
   readonly fields: Readonly<Record<string, unknown>>;
@@ -35,21 +38,18 @@ const MANAGER = /\b(manager|lead|principal|senior)\b/i;
 /** Sources that signal buying intent: a capture from them scores captureHighIntent. */
 export const HIGH_INTENT_SOURCE = /demo|trial|pricing|contact[-_ ]?sales|referral/i;
 
-const ROLE_WEIGHT: Readonly<Record<string, keyof Weights>> = {
-  DecisionMaker: 'roleDecisionMaker',
-  Champion: 'roleChampion',
-  Influencer: 'roleInfluencer',
-  User: 'roleUser',
-  Blocker: 'roleBlocker',
-};
+// The weight of each declared role and activity type is named after it (`roleChampion`, `activityCall`):
+// a member added to the declaration without a weight in DEFAULT_WEIGHTS fails the type check here.
+type Role = NonNullable<Fields<typeof Contact>['role']>;
+type ActivityType = NonNullable<Fields<typeof Activity>['type']>;
+DEFAULT_WEIGHTS satisfies Record<`role${Role}` | `activity${ActivityType}`, number>;
 
-const ACTIVITY_WEIGHT: Readonly<Record<string, keyof Weights>> = {
-  Meeting: 'activityMeeting',
-  Call: 'activityCall',
-  Email: 'activityEmail',
-  Task: 'activityTask',
-  Note: 'activityNote',
-};
+function weightsByValue(values: readonly string[], prefix: string): ReadonlyMap<string, WeightName> {
+  const isWeight = (name: string): name is WeightName => name in DEFAULT_WEIGHTS;
+  return new Map(values.flatMap((value) => { const name = `${prefix}${value}`; return isWeight(name) ? [[value, name] as const] : []; }));
+}
+const ROLE_WEIGHT = weightsByValue(enumValues(Contact, 'role'), 'role');
+const ACTIVITY_WEIGHT = weightsByValue(enumValues(Activity, 'type'), 'activity');
 
 const DAY_MS = 86_400_000;
 
@@ -72,7 +72,8 @@ function fitLines(fields: Readonly<Record<string, unknown>>, w: Weights): ScoreL
     lines.push({ group: 'fit', rule: `title "${title}" (${seniority})`, points: w[SENIORITY_WEIGHT[seniority]] });
   }
   const role = fields['role'];
-  if (typeof role === 'string' && ROLE_WEIGHT[role]) lines.push({ group: 'fit', rule: `role ${role}`, points: w[ROLE_WEIGHT[role]!] });
+  const roleWeight = typeof role === 'string' ? ROLE_WEIGHT.get(role) : undefined;
+  if (roleWeight) lines.push({ group: 'fit', rule: `role ${String(role)}`, points: w[roleWeight] });
   if (fields['phone'] || fields['mobile']) lines.push({ group: 'fit', rule: 'has a phone number', points: w.phone });
   if (fields['organization']) lines.push({ group: 'fit', rule: 'belongs to an organization', points: w.organization });
   return lines;
@@ -95,7 +96,10 @@ function engagementLines(inputs: ScoreInputs, w: Weights): ScoreLine[] {
   const captureCount = Object.values(inputs.leadSources).reduce((a, b) => a + b, 0);
   if (captureCount) lines.push({ group: 'engagement', rule: `${captureCount} capture(s) from ${Object.keys(inputs.leadSources).sort().join(', ')} (max ${w.capturesMax})`, points: Math.min(captures, w.capturesMax) });
   let activities = 0;
-  for (const [type, count] of Object.entries(inputs.activityTypes)) activities += count * (ACTIVITY_WEIGHT[type] ? w[ACTIVITY_WEIGHT[type]!] : 0);
+  for (const [type, count] of Object.entries(inputs.activityTypes)) {
+    const weight = ACTIVITY_WEIGHT.get(type);
+    activities += count * (weight ? w[weight] : 0);
+  }
   const described = Object.entries(inputs.activityTypes).sort().map(([type, count]) => `${count} ${type}`).join(', ');
   if (described) lines.push({ group: 'engagement', rule: `activities: ${described} (max ${w.activitiesMax})`, points: Math.min(activities, w.activitiesMax) });
   const last = typeof inputs.fields['lastEngagement'] === 'string' ? Date.parse(inputs.fields['lastEngagement']) : Number.NaN;

@@ -2,8 +2,11 @@
 // Create may set any stage (it records an initial fact) and defaults to Lead, so every contact is in
 // the machine; every later move is checked here.
 import { fail } from './errors';
+import type { Fields } from './infer';
+import type { Contact } from './nouns';
 
-export type Stage = 'Lead' | 'Qualified' | 'Customer' | 'Churned' | 'Partner';
+/** The stages Contact declares (`stage: 'Lead | Qualified | …'`); the transition table must name each. */
+export type Stage = NonNullable<Fields<typeof Contact>['stage']>;
 export type StageVerb = 'qualify' | 'update';
 
 /** from → to → the only verb that may make the move. */
