@@ -27,6 +27,10 @@ export interface NounOptions {
   readonly idPrefix?: string;
   /** Plural collection name in routes; defaults to lower-case name + 's'. */
   readonly collection?: string;
+  /** Profile fields the enrich verb may fill (lifecycle fields such as stage or owner are not data). */
+  readonly enrichable?: readonly string[];
+  /** Fields holding a person's values: what a GDPR erasure redacts (domain/personal-data.ts). */
+  readonly personal?: readonly string[];
 }
 
 export type StringFormat = 'email' | 'url' | 'timezone' | 'language';
@@ -42,6 +46,8 @@ export interface NounSchema<N extends string = string, D extends Declaration = D
   readonly maxLength: Readonly<Record<string, number>>;
   readonly idPrefix: string;
   readonly collection: string;
+  readonly enrichable: readonly string[];
+  readonly personal: readonly string[];
 }
 
 export type Declaration = Readonly<Record<string, string>>;
@@ -78,7 +84,8 @@ export function Noun<const N extends string, const D extends Declaration>(
   for (const reserved of ['create', 'update', 'delete'])
     if (reserved in verbs) throw new NounDeclarationError(name, reserved, 'create, update and delete are implicit verbs');
   const computed = new Set(options.computed ?? []);
-  for (const key of [...computed, ...Object.keys(options.formats ?? {}), ...Object.keys(options.maxLength ?? {})])
+  const named = [...computed, ...(options.enrichable ?? []), ...(options.personal ?? [])];
+  for (const key of [...named, ...Object.keys(options.formats ?? {}), ...Object.keys(options.maxLength ?? {})])
     if (!(key in fields)) throw new NounDeclarationError(name, key, 'an option names a field that is not declared');
   return {
     name,
@@ -90,6 +97,8 @@ export function Noun<const N extends string, const D extends Declaration>(
     maxLength: options.maxLength ?? {},
     idPrefix: options.idPrefix ?? name.toLowerCase(),
     collection: options.collection ?? `${name.toLowerCase()}s`,
+    enrichable: options.enrichable ?? [],
+    personal: options.personal ?? [],
   };
 }
 

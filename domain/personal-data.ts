@@ -1,10 +1,13 @@
-// Personal data, declared once beside the nouns: which fields of which noun hold a person's values. An
+// Personal data, declared once in the nouns (the `personal` option): which fields of which noun hold a person's values. An
 // erasure finds every value those fields ever held (in the person's own events) and redacts each one
 // wherever it occurs in stored strings, so derived strings ("Follow up with Alice Chen") go too.
 
-export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  Contact: ['name', 'firstName', 'lastName', 'email', 'phone', 'mobile', 'avatar', 'linkedinUrl', 'twitterHandle'],
-};
+import { NOUNS } from './nouns';
+
+/** Noun → its personal fields, read off each noun's `personal` option (domain/nouns.ts). */
+export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  NOUNS.filter((noun) => noun.personal.length > 0).map((noun) => [noun.name, noun.personal]),
+);
 
 /** What an erased value reads as, in events, state, the read model and exports. */
 export const ERASED = '[erased]';

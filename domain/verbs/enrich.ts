@@ -7,11 +7,8 @@ import { sha256Hex } from '../events';
 import type { LifecycleView } from '../lifecycle-view';
 import { Contact } from '../nouns';
 
-/** The profile fields enrichment may fill; lifecycle fields (stage, status, owner, …) are not data. */
-export const ENRICHABLE_FIELDS: readonly string[] = [
-  'name', 'firstName', 'lastName', 'email', 'phone', 'mobile', 'avatar', 'title', 'department', 'organization', 'role',
-  'preferredChannel', 'timezone', 'language', 'linkedinUrl', 'twitterHandle',
-];
+/** The profile fields enrichment may fill: Contact's `enrichable` option (domain/nouns.ts). */
+export const ENRICHABLE_FIELDS: readonly string[] = Contact.enrichable;
 
 export const DERIVED = { name: 'derived:name', gravatar: 'derived:gravatar', normalised: 'derived:normalised' } as const;
 
