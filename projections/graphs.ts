@@ -7,6 +7,7 @@ import { failure, ok, type Result } from '../durable-objects/protocol';
 import type { ListQuery, Position } from './list-query';
 import { CHART_MAX_DEPTH, forest, nestUnder, type Tree } from './chart-trees';
 import { MAX_HOPS, ReadView, type Page } from './read-view';
+import { columnOf } from './tables';
 
 /** `depth=all` walks this many levels at most. */
 export const MAX_DEPTH = 1_000;
@@ -15,6 +16,13 @@ export const MAX_NODES = 100_000;
 export const CHART_LIMIT = 10_000;
 /** A page of reports holds at most this many characters of stored entities (then `next` pages on). */
 export const PAGE_BYTES = 4 * 1024 * 1024;
+
+// The columns the walks join on, named through the derived table description.
+const MANAGER = columnOf('Contact', 'manager');
+const ROLE = columnOf('Contact', 'role');
+const STAGE = columnOf('Contact', 'stage');
+const ORGANIZATION = columnOf('Contact', 'organization');
+const PARENT = columnOf('Organization', 'parent');
 
 export type GraphQuery =
   | { readonly kind: 'managers'; readonly id: string }
@@ -73,7 +81,7 @@ function reports(view: ReadView, contact: Entity, depth: number, limit: number, 
   const rows = view.sql.exec(
     `WITH RECURSIVE tree(id, depth, live) AS (
        SELECT ?, 0, 0
-       UNION ALL SELECT c.id, tree.depth + 1, 1 FROM tree JOIN ${t} c ON c."f_manager" = tree.id WHERE c.live = 1 AND tree.depth < ?
+       UNION ALL SELECT c.id, tree.depth + 1, 1 FROM tree JOIN ${t} c ON c.${MANAGER} = tree.id WHERE c.live = 1 AND tree.depth < ?
        UNION ALL SELECT c.id, tree.depth, 0 FROM tree JOIN ${t} c ON c.merged_into = tree.id
        LIMIT ${MAX_NODES}),
      page AS (SELECT id, d FROM (SELECT id, MIN(depth) AS d FROM tree WHERE live = 1 AND id <> ? GROUP BY id)
@@ -104,7 +112,7 @@ const DEPTH_LIMITED = { truncated: true, depthLimit: MAX_DEPTH };
 function reportsBelow(view: ReadView, page: readonly Representation[], depth: number): boolean {
   const deepest = page.filter((r) => r['$depth'] === depth).map((r) => r.$id);
   const t = view.table('Contact');
-  const sql = `SELECT 1 FROM ${t} WHERE live = 1 AND "f_manager" IN (SELECT value FROM json_each(?)) LIMIT 1`;
+  const sql = `SELECT 1 FROM ${t} WHERE live = 1 AND ${MANAGER} IN (SELECT value FROM json_each(?)) LIMIT 1`;
   return view.sql.exec(sql, JSON.stringify(deepest)).toArray().length > 0;
 }
 
@@ -114,8 +122,8 @@ function committee(view: ReadView, org: Entity, list: ListQuery): GraphAnswer {
   const page = view.list({ ...list, where: [...list.where, { field: 'organization', op: '$in', value: ids }] });
   const groups = view.sql
     .exec(
-      `SELECT "f_role" AS role, "f_stage" AS stage, COUNT(*) AS count FROM ${view.table('Contact')}
-       WHERE live = 1 AND "f_organization" IN (SELECT value FROM json_each(?)) GROUP BY 1, 2 ORDER BY 1, 2`,
+      `SELECT ${ROLE} AS role, ${STAGE} AS stage, COUNT(*) AS count FROM ${view.table('Contact')}
+       WHERE live = 1 AND ${ORGANIZATION} IN (SELECT value FROM json_each(?)) GROUP BY 1, 2 ORDER BY 1, 2`,
       JSON.stringify(ids),
     )
     .toArray()
@@ -160,7 +168,7 @@ function subsidiaries(view: ReadView, org: Entity): Tree[] | undefined {
   const rows = view.sql.exec(
     `WITH RECURSIVE tree(id, depth) AS (
        SELECT ?, 0
-       UNION SELECT o.id, tree.depth + 1 FROM tree JOIN ${t} o ON o."f_parent" = tree.id WHERE o.live = 1 AND tree.depth < ${MAX_DEPTH}
+       UNION SELECT o.id, tree.depth + 1 FROM tree JOIN ${t} o ON o.${PARENT} = tree.id WHERE o.live = 1 AND tree.depth < ${MAX_DEPTH}
        UNION SELECT o.id, tree.depth FROM tree JOIN ${t} o ON o.merged_into = tree.id
        LIMIT ${MAX_NODES})
      SELECT DISTINCT o.entity FROM tree JOIN ${t} o ON o.id = tree.id WHERE o.live = 1 AND o.id <> ? LIMIT ${CHART_LIMIT}`,

@@ -5,7 +5,7 @@ import { nounByName, nounOfId } from '../domain/nouns';
 import type { Failure } from '../durable-objects/protocol';
 import { compileCount, compileList } from './list-sql';
 import type { ListQuery, Position, Scalar } from './list-query';
-import { SYSTEM_COLUMNS, tableFor, tableName } from './tables';
+import { columnOf, SYSTEM_COLUMNS, tableFor, tableName } from './tables';
 
 /** Merge chains and alias sets are followed this far at most (bad data must not loop). */
 export const MAX_HOPS = 100;
@@ -96,7 +96,7 @@ export class ReadView {
       return target && !('code' in target) ? represent(target) : null;
     }
     if (spec?.kind === 'inverse') {
-      const column = `"f_${spec.field}"`;
+      const column = columnOf(spec.target, spec.field);
       const rows = this.sql.exec(
         `SELECT entity FROM ${this.table(spec.target)} WHERE live = 1 AND ${column} IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`,
         JSON.stringify(this.aliases(entity.type, entity.id)), INCLUDE_LIMIT,

@@ -57,6 +57,13 @@ export function tableFor(noun: string): NounTable {
   return table;
 }
 
+/** The quoted SQL column of a noun's stored field: the one way SQL elsewhere names a field's column. */
+export function columnOf(noun: string, field: string): string {
+  const column = tableFor(noun).byField.get(field);
+  if (!column) throw new Error(`no read-model column for ${noun}.${field}`);
+  return column.sql;
+}
+
 /** The table of a noun in one generation (a rebuild writes the next generation beside the live one). */
 export function tableName(generation: number, noun: string): string {
   return `rm${generation}_${noun.toLowerCase()}`;

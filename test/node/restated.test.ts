@@ -35,3 +35,17 @@ describe('event data', () => {
     expect(hits(/JSON\.parse\(String\(row\['data'\]\)\)/, rowParsers)).toEqual([]);
   });
 });
+
+describe('the schema', () => {
+  it('names read-model columns only through the derived table description', () => {
+    expect(hits(/"f_/, ['projections/tables.ts'])).toEqual([]);
+  });
+
+  it('declares stages, roles and activity types only in the nouns', () => {
+    expect(hits(/'Lead' \| 'Qualified'|'DecisionMaker' \||Meeting: 'activityMeeting'/)).toEqual([]);
+  });
+
+  it('declares enrichable and personal fields only as noun options', () => {
+    expect(hits(/(ENRICHABLE_FIELDS|PERSONAL_FIELDS)[^=]*= \{|(ENRICHABLE_FIELDS|PERSONAL_FIELDS)[^=]*= \[/)).toEqual([]);
+  });
+});
