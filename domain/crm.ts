@@ -1,18 +1,13 @@
 // The nouns as the spec's SDK shows them (`import { Contact } from '@headlessly/crm'`): each schema
 // plus hook registration derived from its verbs (creating/created, …, qualifying/qualified).
 import { gerund, HookRegistry, participle, type AfterHook, type BeforeHook } from './hooks';
-import type { Representation } from './infer';
-import type { Declaration, NounSchema } from './noun';
+import type { IsVerb, Representation } from './infer';
+import { IMPLICIT_VERBS, verbEvents, type Declaration, type NounSchema } from './noun';
 import * as schemas from './nouns';
 import { installDefaultHooks } from './default-hooks';
 
 type Gerund<V extends string> = V extends `${infer S}e` ? `${S}ing` : `${V}ing`;
-type IsVerb<S> = S extends `${string}|${string}` | `${string} ${string}` ? false : S extends `${infer C}${string}` ? (C extends Lowercase<C> ? false : true) : false;
-type VerbEvents<D extends Declaration> = { [K in keyof D as K extends string ? (IsVerb<D[K]> extends true ? K : never) : never]: D[K] } & {
-  create: 'Created';
-  update: 'Updated';
-  delete: 'Deleted';
-};
+type VerbEvents<D extends Declaration> = { [K in keyof D as K extends string ? (IsVerb<D[K]> extends true ? K : never) : never]: D[K] } & typeof IMPLICIT_VERBS;
 
 /** `qualifying(fn)` / `qualified(fn)` for each verb of a noun, typed off its declaration. */
 export type HookMethods<T> = T extends NounSchema<string, infer D>
@@ -25,8 +20,7 @@ export type HookedNoun<T> = T & HookMethods<T>;
 
 export function withHooks<T extends NounSchema>(schema: T, registry: HookRegistry): HookedNoun<T> {
   const methods: Record<string, unknown> = {};
-  const verbs: Record<string, string> = { create: 'Created', update: 'Updated', delete: 'Deleted', ...schema.verbs };
-  for (const [verb, event] of Object.entries(verbs)) {
+  for (const [verb, event] of Object.entries(verbEvents(schema))) {
     const type = `${schema.name}.${event}`;
     methods[gerund(verb)] = (fn: BeforeHook<any>, name?: string) => registry.onBefore(type, fn, name);
     methods[participle(event)] = (fn: AfterHook<any>, name?: string) => registry.onAfter(type, fn, name);

@@ -3,7 +3,7 @@
 // an event's data. Readers never cast `event.data`: they call `changesOf`, `setBy`, `changeOf`, … here.
 // The one place that turns stored text into events (durable-objects/event-store.ts rowToEvent for the
 // SQLite log, domain/export-line.ts for export files) vouches for the shape; everything after trusts it.
-import type { Fields } from './infer';
+import type { Fields, IsVerb } from './infer';
 import type { NounSchema } from './noun';
 import type { Activity, Campaign, Contact, Deal, Lead, Organization } from './nouns';
 
@@ -20,15 +20,6 @@ type Typed<F> = { readonly [K in keyof F]-?: FieldChange<Exclude<F[K], undefined
 /** The changes of one noun's event, typed by its declared fields. */
 export type ChangesOf<T> = Partial<Typed<Fields<T>>>;
 
-// A verb in a declaration is one PascalCase word (`'Qualified'`); anything else is a field type.
-type BaseType = 'string' | 'number' | 'boolean' | 'datetime';
-type IsVerb<S> = S extends `${string}${'|' | '-' | '<' | '!' | '#' | ' '}${string}`
-  ? false
-  : S extends BaseType
-    ? false
-    : S extends Capitalize<S & string>
-      ? true
-      : false;
 /** The event names a declaration's verbs emit, e.g. `'Qualified' | 'Captured' | …` for Contact. */
 export type VerbEventNames<T> =
   T extends NounSchema<string, infer D> ? { [K in keyof D]: IsVerb<D[K]> extends true ? D[K] : never }[keyof D] : never;

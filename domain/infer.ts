@@ -23,6 +23,17 @@ export type FieldValue<S extends string> = S extends `->${string}`
               : never
       : never;
 
+/** Whether a field string declares a verb: one PascalCase word (`'Qualified'`), not a type. */
+export type IsVerb<S> = S extends `${string}|${string}` | `${string} ${string}`
+  ? false
+  : S extends `${infer C}${string}`
+    ? C extends Lowercase<C>
+      ? false
+      : true
+    : false;
+/** The verbs a noun declares (`qualify`, …), without the implicit create, update and delete. */
+export type DeclaredVerbs<T> = T extends NounSchema<string, infer D> ? { [K in keyof D]: IsVerb<D[K]> extends true ? K : never }[keyof D] : never;
+
 type IsRequired<S extends string> = S extends `->${string}` ? (S extends `${string}!${string}` ? true : false) : S extends `${string}!${string}` ? true : false;
 
 type StoredKeys<D extends Declaration> = { [K in keyof D]: FieldValue<D[K]> extends never ? never : K }[keyof D];

@@ -2,7 +2,7 @@
 // MCP tools. It says what domain/validate.ts checks at the edge, so a standard validator agrees with
 // ours on a body (test/node/json-schema.test.ts); rules that need stored state (uniqueness, live
 // references, the stage machine) are decide's and no schema can say them.
-import { DEFAULT_MAX_LENGTH, type FieldSpec, type NounSchema } from './noun';
+import { DEFAULT_MAX_LENGTH, verbEvents, type FieldSpec, type NounSchema } from './noun';
 import { nounByName } from './nouns';
 import { EMAIL_PATTERN } from './formats';
 import { ENRICHABLE_FIELDS } from './verbs/enrich';
@@ -148,5 +148,5 @@ function fieldsObject(noun: NounSchema, keys: readonly string[], required: strin
 
 /** Every verb a noun answers to: the implicit three and the declared ones. */
 export function verbsOf(noun: NounSchema): string[] {
-  return ['create', 'update', 'delete', ...Object.keys(noun.verbs)];
+  return Object.keys(verbEvents(noun));
 }

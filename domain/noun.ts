@@ -52,6 +52,15 @@ export interface NounSchema<N extends string = string, D extends Declaration = D
 
 export type Declaration = Readonly<Record<string, string>>;
 
+/** The verbs every noun has, with the event each emits; a declaration adds its own (`qualify: 'Qualified'`). */
+export const IMPLICIT_VERBS = { create: 'Created', update: 'Updated', delete: 'Deleted' } as const;
+export type ImplicitVerb = keyof typeof IMPLICIT_VERBS;
+
+/** Every verb a noun answers to → the event it emits: the implicit three, then the declared ones. */
+export function verbEvents(noun: NounSchema): Readonly<Record<string, string>> {
+  return { ...IMPLICIT_VERBS, ...noun.verbs };
+}
+
 export const DEFAULT_MAX_LENGTH = 1_000;
 
 export class NounDeclarationError extends Error {
@@ -81,7 +90,7 @@ export function Noun<const N extends string, const D extends Declaration>(
     if (parsed.kind === 'verb') verbs[key] = parsed.event;
     else fields[key] = parsed;
   }
-  for (const reserved of ['create', 'update', 'delete'])
+  for (const reserved of Object.keys(IMPLICIT_VERBS))
     if (reserved in verbs) throw new NounDeclarationError(name, reserved, 'create, update and delete are implicit verbs');
   const computed = new Set(options.computed ?? []);
   const named = [...computed, ...(options.enrichable ?? []), ...(options.personal ?? [])];

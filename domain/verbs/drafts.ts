@@ -3,7 +3,10 @@
 import type { Command } from '../commands';
 import type { FieldError } from '../validate';
 import { isPlainObject, validateFields } from '../validate';
-import type { NounSchema } from '../noun';
+import type { DeclaredVerbs } from '../infer';
+import { verbEvents, type ImplicitVerb, type NounSchema } from '../noun';
+import type * as nouns from '../nouns';
+import { NOUNS } from '../nouns';
 import type { AnyCommand, VerbCommand } from './commands';
 import { ENRICHABLE_FIELDS } from './enrich';
 import { MAX_MERGE_SOURCES } from './merge';
@@ -17,19 +20,24 @@ export type CommandDraft =
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: 400 | 404 | 422; readonly errors: readonly FieldError[] };
 
-export const WRITE_VERBS = ['create', 'update', 'delete', 'qualify', 'capture', 'assign', 'merge', 'enrich'] as const;
-export type WriteVerb = (typeof WRITE_VERBS)[number];
+/** A verb a write may name: the implicit three or one some noun declares (a new one fails the switch below). */
+export type WriteVerb = ImplicitVerb | DeclaredVerbs<Extract<(typeof nouns)[keyof typeof nouns], NounSchema>>;
+/** Every verb of every noun, read off the declarations. */
+export const WRITE_VERBS: readonly string[] = [...new Set(NOUNS.flatMap((noun) => Object.keys(verbEvents(noun))))];
+
+// The noun answers to the verb; the type follows, since WriteVerb is read off the same declarations.
+const answersTo = (noun: NounSchema, verb: string): verb is WriteVerb => Object.hasOwn(verbEvents(noun), verb);
 
 const bad = (status: 400 | 404 | 422, path: string, message: string): Checked<never> => ({ ok: false, status, errors: [{ path, message }] });
 
 /** Checks one write against the noun schema; `id` is needed by every verb but create and capture. */
 export function draftCommand(noun: NounSchema, verb: string, id: string | undefined, body: unknown, base = '', idPath = '/id'): Checked<CommandDraft> {
-  if (!(WRITE_VERBS as readonly string[]).includes(verb) || (!['create', 'update', 'delete'].includes(verb) && !noun.verbs[verb]))
+  if (!answersTo(noun, verb))
     return bad(404, idPath.replace(/id$/, 'verb'), `${noun.name} has no verb ${verb}`);
   if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad(400, idPath, `${verb} needs the id of a ${noun.name}`);
   if ((verb === 'create' || verb === 'capture') && id !== undefined) return bad(400, idPath, `${verb} mints the id; send none`);
   const target = id ?? '';
-  const write = verb as WriteVerb;
+  const write = verb;
   switch (write) {
     case 'create':
     case 'update': {
