@@ -11,6 +11,8 @@ export interface FieldLists {
   readonly refs: readonly (readonly [string, RefSpec])[];
   /** References to the noun itself (a contact's manager, an organization's parent): the ones that can loop. */
   readonly selfRefs: readonly string[];
+  /** References and inverses: what `include` may name, on a single read, a list or an MCP tool. */
+  readonly includable: readonly string[];
   /** Unique fields, references included: what decide checks. */
   readonly uniques: readonly string[];
   /** Unique fields that are not references: what the uniques table holds (references go to refs). */
@@ -26,6 +28,7 @@ export function fieldLists(noun: NounSchema): FieldLists {
     fields = {
       required: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.required ? [key] : [])),
       refs: entries.flatMap(([key, spec]) => (spec.kind === 'ref' ? [[key, spec] as const] : [])),
+      includable: entries.flatMap(([key, spec]) => (spec.kind === 'ref' || spec.kind === 'inverse' ? [key] : [])),
       selfRefs: entries.flatMap(([key, spec]) => (spec.kind === 'ref' && spec.target === noun.name ? [key] : [])),
       uniques: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.unique ? [key] : [])),
       uniqueValues: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.kind !== 'ref' && spec.unique ? [key] : [])),

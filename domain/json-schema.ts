@@ -2,7 +2,7 @@
 // MCP tools. It says what domain/validate.ts checks at the edge, so a standard validator agrees with
 // ours on a body (test/node/json-schema.test.ts); rules that need stored state (uniqueness, live
 // references, the stage machine) are decide's and no schema can say them.
-import { DEFAULT_MAX_LENGTH, verbEvents, type FieldSpec, type NounSchema } from './noun';
+import { DEFAULT_MAX_LENGTH, idPatternOf, verbEvents, type FieldSpec, type NounSchema } from './noun';
 import { nounByName } from './nouns';
 import { EMAIL_PATTERN } from './formats';
 import { ENRICHABLE_FIELDS } from './verbs/enrich';
@@ -13,7 +13,7 @@ export type SchemaMode = 'create' | 'update' | 'representation';
 
 /** `contact_` + a ULID: the shape of an id of a noun. */
 export function idPattern(noun: NounSchema): string {
-  return `^${noun.idPrefix}_[0-9A-HJKMNP-TV-Z]{26}$`;
+  return idPatternOf(noun.idPrefix);
 }
 
 const DATE_TIME = { type: 'string', format: 'date-time' } as const;

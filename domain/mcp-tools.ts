@@ -1,5 +1,6 @@
 // The three MCP tools (search, fetch, do) with input schemas read off the nouns by the one emitter.
 // Pure: the Worker's MCP route serves these and runs each call through the REST routes.
+import { fieldLists } from './field-lists';
 import { jsonSchemaOf, verbBodySchema, verbsOf, type JsonSchema } from './json-schema';
 import type { NounSchema } from './noun';
 import { NOUNS } from './nouns';
@@ -17,7 +18,7 @@ const SYSTEM_FIELDS = ['$id', '$createdAt', '$updatedAt'];
 const nounNames = NOUNS.map((n) => n.name);
 
 const storedFields = (noun: NounSchema) => Object.entries(noun.fields).filter(([, f]) => f.kind !== 'inverse').map(([k]) => k);
-const relatedFields = (noun: NounSchema) => Object.entries(noun.fields).filter(([, f]) => f.kind === 'ref' || f.kind === 'inverse').map(([k]) => k);
+const relatedFields = (noun: NounSchema) => fieldLists(noun).includable;
 
 /** `if type is N then …`: the part of a tool's arguments that depends on the noun. */
 function perNoun(then: (noun: NounSchema) => JsonSchema): JsonSchema[] {

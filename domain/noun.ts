@@ -52,6 +52,19 @@ export interface NounSchema<N extends string = string, D extends Declaration = D
 
 export type Declaration = Readonly<Record<string, string>>;
 
+/** The pattern of an entity id: the noun's prefix, `_`, and a ULID (26 characters of Crockford base 32). */
+export function idPatternOf(prefix: string): string {
+  return `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`;
+}
+
+const idShapes = new Map<string, RegExp>();
+/** idPatternOf as a RegExp, compiled once per prefix. */
+export function idShape(prefix: string): RegExp {
+  let shape = idShapes.get(prefix);
+  if (!shape) idShapes.set(prefix, (shape = new RegExp(idPatternOf(prefix))));
+  return shape;
+}
+
 /** The verbs every noun has, with the event each emits; a declaration adds its own (`qualify: 'Qualified'`). */
 export const IMPLICIT_VERBS = { create: 'Created', update: 'Updated', delete: 'Deleted' } as const;
 export type ImplicitVerb = keyof typeof IMPLICIT_VERBS;

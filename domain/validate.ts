@@ -2,7 +2,7 @@
 // writability). Rules that depend on stored state (uniqueness, live references) belong to decide.
 import { fieldLists } from './field-lists';
 import { checkDatetime, FORMAT_CHECKS } from './formats';
-import { DEFAULT_MAX_LENGTH, type FieldSpec, type NounSchema } from './noun';
+import { DEFAULT_MAX_LENGTH, idShape, type FieldSpec, type NounSchema } from './noun';
 import { nounByName } from './nouns';
 
 export interface FieldError {
@@ -91,12 +91,6 @@ function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { ki
   }
 }
 
-const idShapes = new Map<string, RegExp>();
-function idShape(prefix: string): RegExp {
-  let shape = idShapes.get(prefix);
-  if (!shape) idShapes.set(prefix, (shape = new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`)));
-  return shape;
-}
 
 function checkScalar(noun: NounSchema, key: string, base: string, nonEmpty: boolean, value: unknown): string | undefined {
   switch (base) {

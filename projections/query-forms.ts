@@ -1,4 +1,5 @@
 // The two forms of a list query: the REST query string and the MCP JSON body (`POST /~t/query`).
+import { fieldLists } from '../domain/field-lists';
 import type { NounSchema } from '../domain/noun';
 import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
@@ -102,7 +103,7 @@ function tooMany(path: string): Parsed<never> {
 /** References and inverses may be included, as on a single read. */
 export function includeNames(noun: NounSchema, raw: readonly string[], path: string): Parsed<string[]> {
   const names = [...new Set(raw.map((s) => s.trim()).filter(Boolean))];
-  const allowed = Object.entries(noun.fields).filter(([, f]) => f.kind === 'ref' || f.kind === 'inverse').map(([k]) => k);
+  const allowed = fieldLists(noun).includable;
   const unknown = names.filter((n) => !allowed.includes(n));
   if (unknown.length) return { ok: false, error: { code: 'bad_request', message: `include takes ${allowed.join(', ')}`, errors: unknown.map((n) => ({ path, message: `${n} cannot be included` })) } };
   return { ok: true, value: names };

@@ -1,6 +1,7 @@
 // REST for every noun: create, read, update, delete. Thin: parse and check the request against the
 // noun schema, call the tenant's log once, turn its result into an answer.
 import type { IRequest } from 'itty-router';
+import { fieldLists } from '../domain/field-lists';
 import type { NounSchema } from '../domain/noun';
 import { nounByCollection } from '../domain/nouns';
 import { validateFields } from '../domain/validate';
@@ -93,7 +94,7 @@ export const readEntity: Handler = async (request, env) => {
 export function parseInclude(noun: NounSchema, raw: string | string[] | undefined): string[] | Response {
   if (raw === undefined) return [];
   const names = [raw].flat().flatMap((r) => r.split(',')).map((s) => s.trim()).filter(Boolean);
-  const allowed = Object.entries(noun.fields).filter(([, f]) => f.kind === 'ref' || f.kind === 'inverse').map(([k]) => k);
+  const allowed = fieldLists(noun).includable;
   const unknown = names.filter((n) => !allowed.includes(n));
   if (unknown.length) return badRequest(`include takes ${allowed.join(', ')}`, unknown.map((n) => ({ path: `?include=${n}`, message: 'cannot be included' })));
   return [...new Set(names)];

@@ -4,7 +4,7 @@ import type { Command } from '../commands';
 import type { FieldError } from '../validate';
 import { isPlainObject, validateFields } from '../validate';
 import type { DeclaredVerbs } from '../infer';
-import { verbEvents, type ImplicitVerb, type NounSchema } from '../noun';
+import { idShape, verbEvents, type ImplicitVerb, type NounSchema } from '../noun';
 import type * as nouns from '../nouns';
 import { NOUNS } from '../nouns';
 import type { AnyCommand, VerbCommand } from './commands';
@@ -86,7 +86,7 @@ function checkMerge(noun: NounSchema, id: string, body: unknown, base: string): 
   const extra = Object.keys(body).filter((k) => k !== 'sources');
   if (extra.length) return bad(400, `${base}/${extra[0]}`, 'is not a member of {sources}');
   const sources = body['sources'];
-  const shape = new RegExp(`^${noun.idPrefix}_[0-9A-HJKMNP-TV-Z]{26}$`);
+  const shape = idShape(noun.idPrefix);
   if (!Array.isArray(sources) || sources.length < 1 || sources.length > MAX_MERGE_SOURCES)
     return bad(422, `${base}/sources`, `must list 1 to ${MAX_MERGE_SOURCES} ${noun.name} ids`);
   const wrong = sources.findIndex((s) => typeof s !== 'string' || !shape.test(s));

@@ -45,6 +45,18 @@ describe('the schema', () => {
     expect(hits(/'Lead' \| 'Qualified'|'DecisionMaker' \||Meeting: 'activityMeeting'/)).toEqual([]);
   });
 
+  it('writes the id pattern once, in domain/noun.ts', () => {
+    expect(hits(/\{26\}/, ['domain/noun.ts'])).toEqual([]);
+  });
+
+  it('lists what may be included once, in domain/field-lists.ts', () => {
+    expect(hits(/kind === 'ref' \|\| \w+\.kind === 'inverse'/, ['domain/field-lists.ts'])).toEqual([]);
+  });
+
+  it('names the implicit verbs once, in domain/noun.ts', () => {
+    expect(hits(/'create', 'update', 'delete'/)).toEqual([]);
+  });
+
   it('declares enrichable and personal fields only as noun options', () => {
     expect(hits(/(ENRICHABLE_FIELDS|PERSONAL_FIELDS)[^=]*= \{|(ENRICHABLE_FIELDS|PERSONAL_FIELDS)[^=]*= \[/)).toEqual([]);
   });
