@@ -4,7 +4,7 @@
 import { jsonSchemaOf, verbBodySchema, type JsonSchema } from '../domain/json-schema';
 import { MCP_TOOLS } from '../domain/mcp-tools';
 import type { NounSchema } from '../domain/noun';
-import { Contact, NOUNS } from '../domain/nouns';
+import { Contact, NOUNS, Organization } from '../domain/nouns';
 import { PROBLEMS } from './problems';
 
 type Operation = Record<string, unknown>;
@@ -16,6 +16,9 @@ const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const body = (schema: JsonSchema, required = true) => ({ required, content: json(schema) });
 
 // Which problems an operation may answer, by kind of route.
+// The paths of one Contact or Organization, by their declared collection (as in workers/router.ts).
+const CONTACT = `/~{tenant}/${Contact.collection}/{id}`;
+const ORGANIZATION = `/~{tenant}/${Organization.collection}/{id}`;
 const READ_PROBLEMS = [400, 401, 403, 404, 429];
 const WRITE_PROBLEMS = [400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 429];
 const LIST_PROBLEMS = [400, 401, 403, 404, 422, 429, 503];
@@ -177,7 +180,7 @@ function fixedPaths(): Paths {
         requestBody: { required: true, content: NDJSON },
       }),
     },
-    '/~{tenant}/contacts/{id}/erase': {
+    [`${CONTACT}/erase`]: {
       post: op('GDPR erasure of a contact (admin): redacted everywhere, a chained record names what', 'Audit',
         ok('what was redacted'), WRITE_PROBLEMS, { parameters: tid }),
     },
@@ -189,12 +192,12 @@ function fixedPaths(): Paths {
     },
     '/~{tenant}/projections/status': { get: op('Read-model checkpoint, head and lag', 'Projections', ok('status'), READ_PROBLEMS, { parameters: t }) },
     '/~{tenant}/projections/rebuild': { post: op('Rebuild the read model beside the live one (admin)', 'Projections', ok('started', anything, '202'), READ_PROBLEMS, { parameters: t }) },
-    '/~{tenant}/contacts/{id}/managers': { get: op("A contact's chain of managers", 'Graphs', ok('managers'), LIST_PROBLEMS, { parameters: tid }) },
-    '/~{tenant}/contacts/{id}/reports': {
+    [`${CONTACT}/managers`]: { get: op("A contact's chain of managers", 'Graphs', ok('managers'), LIST_PROBLEMS, { parameters: tid }) },
+    [`${CONTACT}/reports`]: {
       get: op("A contact's reports, to a depth", 'Graphs', ok('reports'), LIST_PROBLEMS, { parameters: [...tid, { name: 'depth', in: 'query', schema: { type: 'string' } }, param('limit'), param('cursor')] }),
     },
-    '/~{tenant}/organizations/{id}/contacts': { get: op("An organization's people, with counts by role and stage", 'Graphs', ok('the committee'), LIST_PROBLEMS, { parameters: tid }) },
-    '/~{tenant}/organizations/{id}/chart': { get: op("An organization's chart", 'Graphs', ok('the chart'), LIST_PROBLEMS, { parameters: tid }) },
+    [`${ORGANIZATION}/contacts`]: { get: op("An organization's people, with counts by role and stage", 'Graphs', ok('the committee'), LIST_PROBLEMS, { parameters: tid }) },
+    [`${ORGANIZATION}/chart`]: { get: op("An organization's chart", 'Graphs', ok('the chart'), LIST_PROBLEMS, { parameters: tid }) },
     '/~{tenant}/settings': {
       get: op('Tenant settings', 'Settings', ok('settings', anything, '200', ['ETag', 'X-Event-Seq']), READ_PROBLEMS, { parameters: t }),
       patch: op('Change tenant settings (admin)', 'Settings', ok('settings', anything, '200', ['ETag', 'X-Event-Seq']), WRITE_PROBLEMS, { parameters: [...t, param('Idempotency-Key')], requestBody: body(anything) }),
@@ -213,8 +216,8 @@ function fixedPaths(): Paths {
       }),
     },
     '/~{tenant}/hooks': { get: op('After-hook jobs by status', 'Settings', ok('counts'), READ_PROBLEMS, { parameters: t }) },
-    '/~{tenant}/contacts/{id}/score': { get: op("The lead score's breakdown", Contact.name, ok('the score'), [...READ_PROBLEMS, 410], { parameters: tid }) },
-    '/~{tenant}/contacts/{id}/provenance': { get: op('Where each enriched field came from', Contact.name, ok('provenance'), [...READ_PROBLEMS, 410], { parameters: tid }) },
+    [`${CONTACT}/score`]: { get: op("The lead score's breakdown", Contact.name, ok('the score'), [...READ_PROBLEMS, 410], { parameters: tid }) },
+    [`${CONTACT}/provenance`]: { get: op('Where each enriched field came from', Contact.name, ok('provenance'), [...READ_PROBLEMS, 410], { parameters: tid }) },
   };
 }
 

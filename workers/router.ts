@@ -1,6 +1,7 @@
 // Every route of the API in one table, each method with the scope it needs (public: no credential;
 // read < write < admin, as a key's scopes imply). A path that exists with another method answers 405 with Allow.
 import { Router, type IRequest } from 'itty-router';
+import { Contact, Organization } from '../domain/nouns';
 import { auditVerify, entityEvents } from './audit-routes';
 import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-routes';
 import type { Env } from './env';
@@ -34,6 +35,10 @@ export type RouteTable = readonly [path: string, methods: Readonly<Record<string
 const scoped = (scope: RouteScope, routes: [string, Record<string, Route>][]): RouteTable =>
   routes.map(([path, methods]) => [path, Object.fromEntries(Object.entries(methods).map(([m, r]) => [m, [scope, r]]))]);
 
+// The routes of one Contact or Organization (graphs, score, provenance, erasure), by their declared collection.
+const CONTACT = `/~:tenant/${Contact.collection}/:id`;
+const ORGANIZATION = `/~:tenant/${Organization.collection}/:id`;
+
 // Order matters: fixed segments (keys, events) before the :collection catch-all.
 export const ROUTES: RouteTable = [
   ['/', { GET: ['public', serviceRoot] }],
@@ -46,7 +51,7 @@ export const ROUTES: RouteTable = [
   ['/~:tenant/export', { GET: ['admin', exportLog] }],
   ['/~:tenant/import', { POST: ['admin', importLog] }],
   ['/~:tenant/audit/checkpoint', { GET: ['admin', auditCheckpoint] }],
-  ['/~:tenant/contacts/:id/erase', { POST: ['admin', eraseContactRoute] }],
+  [`${CONTACT}/erase`, { POST: ['admin', eraseContactRoute] }],
   ['/~:tenant/keys', { GET: ['admin', listKeys], POST: ['admin', createKey] }],
   ['/~:tenant/keys/:id', { DELETE: ['admin', revokeKey] }],
   ['/~:tenant/events', { GET: ['read', listEvents] }],
@@ -60,17 +65,17 @@ export const ROUTES: RouteTable = [
   ['/~:tenant/query', { POST: ['read', queryEntities] }],
   ['/~:tenant/projections/status', { GET: ['read', projectionStatus] }],
   ['/~:tenant/projections/rebuild', { POST: ['admin', projectionRebuild] }],
-  ['/~:tenant/contacts/:id/managers', { GET: ['read', contactManagers] }],
-  ['/~:tenant/contacts/:id/reports', { GET: ['read', contactReports] }],
-  ['/~:tenant/organizations/:id/contacts', { GET: ['read', organizationContacts] }],
-  ['/~:tenant/organizations/:id/chart', { GET: ['read', organizationChart] }],
+  [`${CONTACT}/managers`, { GET: ['read', contactManagers] }],
+  [`${CONTACT}/reports`, { GET: ['read', contactReports] }],
+  [`${ORGANIZATION}/contacts`, { GET: ['read', organizationContacts] }],
+  [`${ORGANIZATION}/chart`, { GET: ['read', organizationChart] }],
   ['/~:tenant/settings', { GET: ['read', readSettings], PATCH: ['admin', patchSettings] }],
   ['/~:tenant/batch', { POST: ['write', postBatch] }],
   // Each tool call is checked again at the scope of the REST route it stands for (search, fetch: read; do: write).
   ['/~:tenant/mcp', { POST: ['read', mcpRoute] }],
   ['/~:tenant/hooks', { GET: ['read', readHookStatus] }],
-  ['/~:tenant/contacts/:id/score', { GET: ['read', readScore] }],
-  ['/~:tenant/contacts/:id/provenance', { GET: ['read', readProvenance] }],
+  [`${CONTACT}/score`, { GET: ['read', readScore] }],
+  [`${CONTACT}/provenance`, { GET: ['read', readProvenance] }],
   ...scoped('write', verbRoutes()),
   ['/~:tenant/:collection/:id/events', { GET: ['read', entityEvents] }],
   ['/~:tenant/:collection', { GET: ['read', listEntities], POST: ['write', createEntity] }],
