@@ -1,7 +1,7 @@
 // evolve(state, event) → state: how each event changes one entity. Pure and total: it never throws,
 // so a log that was accepted once always folds again.
 import type { Entity } from './entity';
-import type { Changes } from './event-types';
+import { stringIn, type Changes } from './event-types';
 import type { StoredEvent } from './events';
 import { withDefaults } from './stage-machine';
 
@@ -27,7 +27,8 @@ export function evolve(entity: Entity | undefined, event: StoredEvent): Entity {
       return { ...next, deletedAt: event.time };
     case 'Merged':
       // A merge source becomes a tombstone aliasing the target; the target's Merged fills fields.
-      if (typeof event.data['into'] === 'string') return { ...next, mergedInto: event.data['into'] };
+      const into = stringIn(event, 'into');
+      if (into !== undefined) return { ...next, mergedInto: into };
       return event.data.changes ? { ...next, fields: applyChanges(base.fields, event.data.changes) } : next;
     default:
       // Every other verb records its field changes the same way as Updated.
