@@ -7,7 +7,9 @@ import * as schemas from './nouns';
 import { installDefaultHooks } from './default-hooks';
 
 type Gerund<V extends string> = V extends `${infer S}e` ? `${S}ing` : `${V}ing`;
-type VerbEvents<D extends Declaration> = { [K in keyof D as K extends string ? (IsVerb<D[K]> extends true ? K : never) : never]: D[K] } & typeof IMPLICIT_VERBS;
+type VerbEvents<D extends Declaration> = {
+  [K in keyof D as K extends string ? (IsVerb<D[K]> extends true ? K : never) : never]: D[K];
+} & typeof IMPLICIT_VERBS;
 
 /** `qualifying(fn)` / `qualified(fn)` for each verb of a noun, typed off its declaration. */
 export type HookMethods<T> = T extends NounSchema<string, infer D>

@@ -40,7 +40,12 @@ type ExtrasOf<T extends string> = T extends keyof VerbExtras ? VerbExtras[T] : u
 // A verb's changes come from a diff against the entity (checked against the schema at the edge), so they
 // are typed per field only where the verb writes them out (Qualified, Assigned, Scored).
 
-type Event<T extends string, E extends string, D> = { readonly type: T; readonly entityType: E; readonly entityId: string; readonly data: D };
+type Event<T extends string, E extends string, D> = {
+  readonly type: T;
+  readonly entityType: E;
+  readonly entityId: string;
+  readonly data: D;
+};
 
 /** Every event one noun emits: Created, Updated, Deleted and one per declared verb. */
 export type NounEvent<T> =
@@ -112,7 +117,8 @@ export function setBy(event: AnyEvent): string[] {
 export function provenanceOf(event: AnyEvent): Readonly<Record<string, string>> {
   const list = event.data['provenance'];
   if (list === null || typeof list !== 'object') return {};
-  return Object.fromEntries(Object.entries(list).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const strings = Object.entries(list).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return Object.fromEntries(strings);
 }
 
 /** A string member of an event's data (e.g. a Merged source's `into`), if it is one. */

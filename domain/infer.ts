@@ -32,7 +32,8 @@ export type IsVerb<S> = S extends `${string}|${string}` | `${string} ${string}`
       : true
     : false;
 /** The verbs a noun declares (`qualify`, …), without the implicit create, update and delete. */
-export type DeclaredVerbs<T> = T extends NounSchema<string, infer D> ? { [K in keyof D]: IsVerb<D[K]> extends true ? K : never }[keyof D] : never;
+export type DeclaredVerbs<T> =
+  T extends NounSchema<string, infer D> ? { [K in keyof D]: IsVerb<D[K]> extends true ? K : never }[keyof D] : never;
 
 type IsRequired<S extends string> = S extends `->${string}` ? (S extends `${string}!${string}` ? true : false) : S extends `${string}!${string}` ? true : false;
 

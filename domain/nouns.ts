@@ -43,8 +43,8 @@ export const Contact = Noun(
     formats: { email: 'email', avatar: 'url', linkedinUrl: 'url', timezone: 'timezone', language: 'language' },
     maxLength: { name: 200, email: 254, avatar: 2048, linkedinUrl: 2048 },
     enrichable: [
-      'name', 'firstName', 'lastName', 'email', 'phone', 'mobile', 'avatar', 'title', 'department', 'organization', 'role',
-      'preferredChannel', 'timezone', 'language', 'linkedinUrl', 'twitterHandle',
+      'name', 'firstName', 'lastName', 'email', 'phone', 'mobile', 'avatar', 'title', 'department', 'organization',
+      'role', 'preferredChannel', 'timezone', 'language', 'linkedinUrl', 'twitterHandle',
     ],
     personal: ['name', 'firstName', 'lastName', 'email', 'phone', 'mobile', 'avatar', 'linkedinUrl', 'twitterHandle'],
   },

@@ -1,4 +1,5 @@
-// Personal data, declared once in the nouns (the `personal` option): which fields of which noun hold a person's values. An
+// Personal data, declared once in the nouns (the `personal` option): which fields of which noun hold a
+// person's values. An
 // erasure finds every value those fields ever held (in the person's own events) and redacts each one
 // wherever it occurs in stored strings, so derived strings ("Follow up with Alice Chen") go too.
 

@@ -46,7 +46,12 @@ DEFAULT_WEIGHTS satisfies Record<`role${Role}` | `activity${ActivityType}`, numb
 
 function weightsByValue(values: readonly string[], prefix: string): ReadonlyMap<string, WeightName> {
   const isWeight = (name: string): name is WeightName => name in DEFAULT_WEIGHTS;
-  return new Map(values.flatMap((value) => { const name = `${prefix}${value}`; return isWeight(name) ? [[value, name] as const] : []; }));
+  return new Map(
+    values.flatMap((value) => {
+      const name = `${prefix}${value}`;
+      return isWeight(name) ? [[value, name] as const] : [];
+    }),
+  );
 }
 const ROLE_WEIGHT = weightsByValue(enumValues(Contact, 'role'), 'role');
 const ACTIVITY_WEIGHT = weightsByValue(enumValues(Activity, 'type'), 'activity');

@@ -98,5 +98,6 @@ export function decideSettings(patch: SettingsPatch, current: Entity | undefined
     if (canonicalJson(after) !== canonicalJson(before)) changes['weights'] = { from: fields['weights'] ?? null, to: after };
   }
   if (Object.keys(changes).length === 0) return [];
-  return [typedEvent({ type: `${SETTINGS_TYPE}.Updated`, entityType: SETTINGS_TYPE, entityId: SETTINGS_ID, data: { changes } })];
+  const type = `${SETTINGS_TYPE}.Updated` as const;
+  return [typedEvent({ type, entityType: SETTINGS_TYPE, entityId: SETTINGS_ID, data: { changes } })];
 }

@@ -181,7 +181,8 @@ export class LifecycleRpc {
     const fields: Record<string, ProvenanceOutcome['fields'][string]> = {};
     for (const event of this.store.eventsOf(id)) {
       const sources = provenanceOf(event);
-      for (const field of setBy(event)) fields[field] = { source: sources[field] ?? event.type, event: event.id, seq: event.seq, time: event.time, actor: event.actor };
+      const { id: eventId, seq, time, actor } = event;
+      for (const field of setBy(event)) fields[field] = { source: sources[field] ?? event.type, event: eventId, seq, time, actor };
     }
     for (const field of Object.keys(fields)) if (contact.fields[field] === undefined) delete fields[field];
     return ok({ $id: id, fields });

@@ -30,7 +30,9 @@ export class RescoreJob implements MemoryMirror {
   noteEvents(events: readonly StoredEvent[]): void {
     const change = events.findLast((e) => e.type === 'Settings.Updated' && changesOf(e)['weights']);
     if (change) this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', CURSOR, '', CAUSE, change.id);
-    const engaged = events.find((e) => e.entityType === 'Contact' && (changesOf(e)['lastEngagement'] || e.data['lastEngagement']));
+    const engaged = events.find(
+      (e) => e.entityType === 'Contact' && (changesOf(e)['lastEngagement'] || e.data['lastEngagement']),
+    );
     if (engaged && this.sql.exec('SELECT 1 FROM meta WHERE key = ?', DAILY).toArray().length === 0) {
       this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?)', DAILY, String(Date.parse(engaged.time) + DAY_MS));
       this.staged = true;

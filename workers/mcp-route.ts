@@ -4,7 +4,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { IRequest } from 'itty-router';
 import { MCP_TOOLS } from '../domain/mcp-tools';
-import { nounByCollection, nounByName } from '../domain/nouns';
+import { NOUNS, nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
 import type { Env } from './env';
 import { problem } from './problems';
@@ -50,10 +50,15 @@ const sdk = async () => ({
   ...(await import('@modelcontextprotocol/sdk/types.js')),
 });
 
+// `Contact: qualify, capture, …`, read off the declarations.
+const DECLARED_VERBS = NOUNS.flatMap((n) => {
+  const verbs = Object.keys(n.verbs);
+  return verbs.length ? [`${n.name}: ${verbs.join(', ')}`] : [];
+}).join('; ');
 const INSTRUCTIONS =
   'A CRM of Contacts, Organizations, Leads, Activities, Deals and Campaigns. Use search to list and find ' +
   '(filters, sort, full-text query), fetch to read one entity by id, do to create, update, delete and run verbs ' +
-  '(Contact: qualify, capture, assign, merge, enrich) or a batch.';
+  `(${DECLARED_VERBS}) or a batch.`;
 
 type Refusal = { error: { code: 'bad_request' | 'not_found'; message: string; errors?: { path: string; message: string }[] } };
 

@@ -10,5 +10,6 @@ export function decideAssign(id: string, owner: string, view: StateView): Domain
   const previous = (contact.fields['owner'] as string | undefined) ?? null;
   if (previous === owner) return [];
   const changes = { owner: { from: previous, to: owner } };
-  return [typedEvent({ type: 'Contact.Assigned', entityType: 'Contact', entityId: id, data: { owner, previousOwner: previous, changes } })];
+  const data = { owner, previousOwner: previous, changes };
+  return [typedEvent({ type: 'Contact.Assigned', entityType: 'Contact', entityId: id, data })];
 }

@@ -27,7 +27,8 @@ export function decideEnrich(id: string, data: Readonly<Record<string, unknown>>
   if (Object.keys(changes).length === 0) return [];
   checkUnique(Contact, id, resolved, view);
   const kept = Object.fromEntries(Object.entries(provenance).filter(([field]) => field in changes));
-  return [typedEvent({ type: 'Contact.Enriched', entityType: 'Contact', entityId: id, data: { source, provenance: kept, changes } })];
+  const enriched = { source, provenance: kept, changes };
+  return [typedEvent({ type: 'Contact.Enriched', entityType: 'Contact', entityId: id, data: enriched })];
 }
 
 // Derivations fill only what is still empty, except normalisation, which rewrites a value in place.

@@ -11,13 +11,16 @@ import {
   type EventOfType,
   type VerbEventNames,
 } from '../../domain/event-types';
+import type { NounActions } from '../../domain/hooks';
 import type { Contact, Organization } from '../../domain/nouns';
+import type { WriteVerb } from '../../domain/verbs/drafts';
 
 const id = 'contact_01';
 
 describe('the event union', () => {
   it('has one member per noun and declared verb', () => {
-    expectTypeOf<VerbEventNames<typeof Contact>>().toEqualTypeOf<'Qualified' | 'Captured' | 'Assigned' | 'Merged' | 'Enriched'>();
+    type ContactVerbs = 'Qualified' | 'Captured' | 'Assigned' | 'Merged' | 'Enriched';
+    expectTypeOf<VerbEventNames<typeof Contact>>().toEqualTypeOf<ContactVerbs>();
     expectTypeOf<VerbEventNames<typeof Organization>>().toEqualTypeOf<never>();
     expectTypeOf<'Contact.Qualified'>().toExtend<CrmEventType>();
     expectTypeOf<'Organization.Updated'>().toExtend<CrmEventType>();
@@ -35,11 +38,19 @@ describe('the event union', () => {
       data: { owner: 'sam', previousOwner: null, changes: { owner: { from: null, to: 'sam' } } },
     });
     expectTypeOf(assigned.data.owner).toEqualTypeOf<string>();
+    const won = { changes: { stage: { from: 'Lead', to: 'Won' } } } as const;
     // @ts-expect-error a qualify moves the stage to a declared stage only
-    typedEvent({ type: 'Contact.Qualified', entityType: 'Contact', entityId: id, data: { changes: { stage: { from: 'Lead', to: 'Won' } } } });
+    typedEvent({ type: 'Contact.Qualified', entityType: 'Contact', entityId: id, data: won });
+    const ownerless = { changes: { owner: { from: null, to: 'x' } } };
     // @ts-expect-error an assign names its owner
-    typedEvent({ type: 'Contact.Assigned', entityType: 'Contact', entityId: id, data: { changes: { owner: { from: null, to: 'x' } } } });
+    typedEvent({ type: 'Contact.Assigned', entityType: 'Contact', entityId: id, data: ownerless });
     expect(assigned.data.owner).toBe('sam');
+  });
+});
+
+describe('the verbs', () => {
+  it('are the same set in the declarations and in what after-hooks may call', () => {
+    expectTypeOf<keyof NounActions>().toEqualTypeOf<WriteVerb>();
   });
 });
 
@@ -48,7 +59,11 @@ describe('the accessors', () => {
   const updated = { type: 'Contact.Updated', data: { changes: { title: { from: null, to: 'CTO' } } } };
   const enriched = {
     type: 'Contact.Enriched',
-    data: { source: 'clearbit', provenance: { title: 'clearbit', bogus: 3 }, changes: { title: { from: 'CTO', to: 'CEO' } } },
+    data: {
+      source: 'clearbit',
+      provenance: { title: 'clearbit', bogus: 3 },
+      changes: { title: { from: 'CTO', to: 'CEO' } },
+    },
   };
 
   it('reads what an event set: a Created its fields, any other event its changes', () => {
