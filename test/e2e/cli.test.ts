@@ -265,13 +265,16 @@ describe('crm tail', () => {
     }
   });
 
-  it('exits 1 on a refused token, 1 on a bad type pattern', async () => {
+  it('exits 1 on a refused token or a bad type pattern, 2 on an unreachable server', async () => {
     const wrong = await crm(['tail'], { ...env, CRM_TOKEN: 'not-a-token' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/refused the token \(401\)/);
     const bad = await crm(['tail', '--types', 'not a pattern'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^crm: 400 .*type pattern/);
+    const unreachable = await crm(['tail'], { ...env, CRM_URL: 'http://127.0.0.1:9' });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
   });
 });
 
