@@ -141,7 +141,8 @@ export async function followEventStream(options) {
     let idle;
     let wait = retryMs;
     try {
-      const headers = { accept: 'text/event-stream', 'cache-control': 'no-cache', ...options.headers };
+      // No Cache-Control: a browser would have to ask a cross-origin server's CORS preflight for it.
+      const headers = { accept: 'text/event-stream', ...options.headers };
       if (lastEventId !== '') headers['last-event-id'] = lastEventId;
       const response = await lost(doFetch(options.url, { headers, signal: attempt.signal }));
       if (response.status !== 200 || !/^text\/event-stream\b/i.test(response.headers.get('content-type') ?? '')) {
@@ -155,6 +156,7 @@ export async function followEventStream(options) {
       } else {
         failures = 0;
         options.onOpen?.(response);
+        if (!response.body) throw new Lost(new Error('the stream has no body'));
         const reader = response.body.getReader();
         // Cancelling the body ends the stream in every runtime, whether or not the fetch heeds its signal.
         const cancel = () => void reader.cancel(attempt.signal.reason).catch(() => undefined);
