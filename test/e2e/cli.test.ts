@@ -181,7 +181,9 @@ describe('crm load', () => {
 describe('crm tail', () => {
   /** Runs `crm tail` in the background; `out` is what it printed so far. */
   function tailing(args: string[], extra: Record<string, string> = {}) {
-    const child = spawn(process.execPath, ['cli/crm.mjs', 'tail', ...args], { env: { ...process.env, ...env, ...extra } });
+    const child = spawn(process.execPath, ['cli/crm.mjs', 'tail', ...args], {
+      env: { ...process.env, ...env, ...extra },
+    });
     const run = { out: '', err: '', child, exited: new Promise<number | null>((r) => child.once('exit', r)) };
     child.stdout.on('data', (chunk: Buffer) => (run.out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (run.err += chunk.toString()));
@@ -207,7 +209,8 @@ describe('crm tail', () => {
     // A proxy in front of wrangler dev that breaks the first stream off in the middle of its third event.
     const lastEventIds: (string | undefined)[] = [];
     const proxy = createServer(async (request, response) => {
-      if (request.url?.includes('/events/stream')) lastEventIds.push(request.headers['last-event-id'] as string | undefined);
+      if (request.url?.includes('/events/stream'))
+        lastEventIds.push(request.headers['last-event-id'] as string | undefined);
       const cut = lastEventIds.length === 1;
       const gone = new AbortController();
       response.once('close', () => gone.abort());
@@ -244,7 +247,8 @@ describe('crm tail', () => {
       await waitFor(() => lastEventIds.length === 1);
       const names = ['Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen'];
       for (const name of names) {
-        const made = await send(dev.url, '/~acme/contacts', { name, email: `${name.split(' ')[0]!.toLowerCase()}@tail.example` });
+        const email = `${name.split(' ')[0]!.toLowerCase()}@tail.example`;
+        const made = await send(dev.url, '/~acme/contacts', { name, email });
         expect(made.status).toBe(201);
         await new Promise((r) => setTimeout(r, 150));
       }

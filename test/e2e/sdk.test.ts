@@ -81,7 +81,7 @@ describe('the SDK against wrangler dev', () => {
     expect(fired).toEqual(ids);
   });
 
-  it('sees every event exactly once, in seq order, across a connection cut mid-frame under concurrent writes', async () => {
+  it('sees every event once, in seq order, across a connection cut mid-frame under concurrent writes', async () => {
     const tenant = `sdk-cut-${Date.now().toString(36)}`;
     const lastEventIds: (string | null)[] = [];
     // Node's fetch, with the first stream connection broken off halfway through its sixth event.
@@ -115,7 +115,9 @@ describe('the SDK against wrangler dev', () => {
     const seen: number[] = [];
     const errors: unknown[] = [];
     const sub = $.events.subscribe({ after: 0, onError: (e) => void errors.push(e) }, (e) => void seen.push(e.seq));
-    await Promise.all(Array.from({ length: 40 }, (_, i) => $.Contact.create({ name: `Concurrent ${i}`, email: `c${i}@acme.dev` })));
+    const create = (i: number) => $.Contact.create({ name: `Concurrent ${i}`, email: `c${i}@acme.dev` });
+    const creates = Array.from({ length: 40 }, (_, i) => create(i));
+    await Promise.all(creates);
     const pulled = await fetch(`${server.url}/~${tenant}/events?after=0&limit=1000`, {
       headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` },
     });

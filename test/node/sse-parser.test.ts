@@ -67,7 +67,11 @@ const cases: [string, string, { events: SseEvent[]; comments?: string[]; retry?:
   [
     'heartbeat comments between events, an id-only block moves the last event id',
     ': heartbeat 2026-12-02T00:00:00Z\n\nid: 3\nevent: A.B\ndata: 3\n\n:\n\nid: 9\n\n',
-    { events: [{ type: 'A.B', data: '3', lastEventId: '3' }], comments: ['heartbeat 2026-12-02T00:00:00Z', ''], id: '9' },
+    {
+      events: [{ type: 'A.B', data: '3', lastEventId: '3' }],
+      comments: ['heartbeat 2026-12-02T00:00:00Z', ''],
+      id: '9',
+    },
   ],
   [
     'an unfinished event at the end is not dispatched',
@@ -93,7 +97,7 @@ describe('SseParser', () => {
       }
     });
 
-  it('keeps a CR at the end of one chunk and an LF at the start of the next as one line end, across empty chunks', () => {
+  it('takes a CR ending one chunk and an LF starting the next as one line end, across empty chunks', () => {
     const got = parse(['data: a\r', '', '\n', '\r', '\n']);
     expect(got.events).toEqual([{ type: 'message', data: 'a', lastEventId: '' }]);
   });
@@ -106,7 +110,8 @@ describe('followEventStream over a real HTTP server', () => {
   let url: string;
   beforeAll(async () => {
     server = createServer((request, response) => {
-      seen.push({ lastEventId: request.headers['last-event-id'] as string | undefined, authorization: request.headers.authorization });
+      const lastEventId = request.headers['last-event-id'] as string | undefined;
+      seen.push({ lastEventId, authorization: request.headers.authorization });
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       if (seen.length === 1) {
         const bytes = Buffer.from('\uFEFFretry: 20\r\nid: 1\r\ndata: é1\r\n\r\nid: 2\ndata: é2\n\nid: 3\ndata: é3');
