@@ -151,8 +151,11 @@ export async function followEventStream(options) {
           await response.body?.cancel().catch(() => undefined);
           throw new EventStreamRefused(response);
         }
-        wait = await options.onRefused(response);
-        await response.body?.cancel().catch(() => undefined);
+        try {
+          wait = await options.onRefused(response);
+        } finally {
+          await response.body?.cancel().catch(() => undefined);
+        }
       } else {
         failures = 0;
         options.onOpen?.(response);
