@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The bundle is keyed by the sources' sizes and times, so an edit rebuilds it and a rerun does not.
 const stamp = createHash('sha256');
-for (const dir of ['cli', 'domain']) {
+for (const dir of ['cli', 'client', 'domain']) {
   for (const name of readdirSync(join(root, dir), { recursive: true })) {
     const path = join(root, dir, String(name));
     const stat = statSync(path);

@@ -49,7 +49,8 @@ const HELP: Readonly<Record<string, string>> = {
   ),
   tail: help(
     'crm tail [--types Contact.Created,Contact.Qualified] [--after seq]',
-    '  Follows the log, one CloudEvent per line, by polling GET /~t/events?after= (until interrupted).',
+    '  Follows the log live over SSE (GET /~t/events/stream), one CloudEvent per line, until interrupted;',
+    '  a lost connection resumes after the last event printed. --types takes patterns: Contact.*, *.Created.',
     CONNECTION,
   ),
 };

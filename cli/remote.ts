@@ -3,6 +3,7 @@
 import { createReadStream, createWriteStream, statSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { followEventStream } from '../client/sse.js';
 import { Progress } from './progress';
 
 export interface Server {
@@ -36,6 +37,11 @@ export async function call(server: Server, path: string, init: RequestInit = {})
     );
   }
   if (answer.ok) return answer;
+  throw await refusal(answer);
+}
+
+/** The error a person can act on for a refused request (401, 403, or the problem's detail). */
+async function refusal(answer: Response): Promise<CliError> {
   const text = await answer.text();
   let detail = text;
   try {
@@ -44,9 +50,9 @@ export async function call(server: Server, path: string, init: RequestInit = {})
   } catch {
     // not a problem+json: the text as it came
   }
-  if (answer.status === 401) throw new CliError(`the server refused the token (401): ${detail}`);
-  if (answer.status === 403) throw new CliError(`the token lacks the scope for this (403): ${detail}`);
-  throw new CliError(`${answer.status} ${detail}`);
+  if (answer.status === 401) return new CliError(`the server refused the token (401): ${detail}`);
+  if (answer.status === 403) return new CliError(`the token lacks the scope for this (403): ${detail}`);
+  return new CliError(`${answer.status} ${detail}`);
 }
 
 export async function exportTo(
@@ -103,23 +109,45 @@ export async function saveCheckpoint(server: Server, output: string | undefined)
   return saved;
 }
 
-/** Follows the log by polling the pull API (GET /~t/events?after=), printing each event as a line. */
+/**
+ * Follows the log over SSE (GET /~t/events/stream, client/sse.js), printing each CloudEvent as a line. A
+ * lost connection reconnects with Last-Event-ID (the seq of the last event printed), so nothing is printed
+ * twice or skipped; 429 and 5xx are retried; any other refusal, or a server unreachable at the start, ends it.
+ */
 export async function tail(
   server: Server,
   types: readonly string[] | undefined,
   after: number,
   signal: AbortSignal,
 ): Promise<void> {
-  let cursor = after;
-  while (!signal.aborted) {
-    const page = (await (await call(server, `/events?after=${cursor}&limit=1000`)).json()) as {
-      data: { seq: number; type: string }[];
-      next: string | null;
-    };
-    for (const event of page.data) {
-      if (!types || types.includes(event.type)) process.stdout.write(JSON.stringify(event) + '\n');
-      cursor = event.seq;
-    }
-    if (page.next === null) await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  const url = new URL(`${server.url.replace(/\/$/, '')}/~${server.tenant}/events/stream`);
+  url.searchParams.set('after', String(after));
+  if (types?.length) url.searchParams.set('types', types.join(','));
+  let last = after;
+  let connected = false;
+  await followEventStream({
+    url,
+    signal,
+    headers: { authorization: `Bearer ${server.token}` },
+    onOpen: () => void (connected = true),
+    onEvent(event) {
+      const seq = Number(event.lastEventId);
+      if (Number.isSafeInteger(seq) && seq <= last) return;
+      process.stdout.write(event.data + '\n');
+      if (Number.isSafeInteger(seq)) last = seq;
+    },
+    onError(error) {
+      const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      if (!connected) throw new CliError(`cannot reach ${server.url}: ${reason}`, 2);
+      process.stderr.write(`crm tail: connection lost (${reason}); resuming after seq ${last}\n`);
+    },
+    async onRefused(answer) {
+      if (answer.status === 429 || answer.status >= 500) {
+        const after = Number(answer.headers.get('retry-after') ?? NaN);
+        return Number.isFinite(after) && after >= 0 ? after * 1000 : undefined;
+      }
+      if (!answer.ok) throw await refusal(answer);
+      throw new CliError(`${server.url} has no event stream (${answer.headers.get('content-type')})`);
+    },
+  });
 }

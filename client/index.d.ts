@@ -69,6 +69,9 @@ export interface Subscription {
   readonly lastSeq: number | undefined;
   /** Resolves once the starting point is known. */
   readonly ready: Promise<void>;
+  /** How it reads the log: `sse` (GET /~t/events/stream), or `poll` (asked for, or the stream route is absent). */
+  readonly transport: 'sse' | 'poll' | undefined;
+  /** Resolves once closed, or once the server refused it for good (400, 401, 403, 422: told to `onError`). */
   readonly done: Promise<void>;
   close(): void;
 }
@@ -76,8 +79,10 @@ export interface Subscription {
 export interface SubscribeOptions {
   /** Events after this seq; `'now'` (the default) for new ones only. */
   readonly after?: number | 'now';
-  /** Event types, like `Contact.Qualified`, or `Contact.*`; all when absent. */
+  /** Event types, like `Contact.Qualified`, `Contact.*` or `*.Created`; all when absent. */
   readonly types?: readonly string[];
+  /** `sse` (the default: the client's `transport`) or `poll`. */
+  readonly transport?: 'sse' | 'poll';
   readonly onError?: (error: unknown, event?: CloudEvent) => void;
 }
 
@@ -118,6 +123,14 @@ export type NounClient<N extends NounName> = {
 export interface EventSource {
   head(): Promise<number>;
   next(after: number, limit: number): Promise<CloudEvent[]>;
+  /** Calls `onEvent` for each event after `after`, in seq order, until `signal` aborts (polls `next` when absent). */
+  follow?(subscription: {
+    after: number;
+    types: readonly string[] | undefined;
+    signal: AbortSignal;
+    onEvent: (event: CloudEvent) => Promise<void>;
+    onError: (error: unknown) => void;
+  }): Promise<void>;
 }
 
 export type Client = { [N in NounName]: NounClient<N> } & {
@@ -137,11 +150,22 @@ export interface ClientOptions {
   /** Retries of a 429, a 503 or a network failure (writes carry one Idempotency-Key across them). Default 3. */
   readonly retries?: number;
   readonly maxRetryWaitMs?: number;
+  /** How subscriptions read the log: `sse` (the default; polls when the stream route answers 404 or 405) or `poll`. */
+  readonly transport?: 'sse' | 'poll';
+  /** Polling: the wait after a page with events (default 250 ms), doubling while idle up to the max (5,000). */
   readonly pollIntervalMs?: number;
   readonly maxPollIntervalMs?: number;
-  /** Where subscriptions read events from; polling GET /~t/events by default. */
+  /** SSE: the reconnection wait until the server sends `retry:` (1,000 ms), doubling while it fails up to the max. */
+  readonly streamRetryMs?: number;
+  readonly maxStreamRetryMs?: number;
+  /** SSE: a stream with no byte for this long (heartbeats come every 15 s) is reconnected. Default 45,000 ms. */
+  readonly streamIdleTimeoutMs?: number;
+  /** Where subscriptions read events from instead (a custom source; it polls unless it has `follow`). */
   readonly events?: EventSource;
 }
 
 export declare function createClient(options: ClientOptions): Client;
-export declare function pollingEvents(request: unknown): EventSource;
+export declare function pollingEvents(
+  request: unknown,
+  options?: ClientOptions,
+): EventSource & Required<Pick<EventSource, 'follow'>>;

@@ -1,8 +1,10 @@
 // headless-crm/client: a typed client of the CRM's HTTP API for Node ≥ 20, browsers and Workers.
 // Plain ESM JavaScript (no build step for anyone); the types are in index.d.ts, read off the Noun
 // declarations. `const $ = createClient({url, tenant, token})`, then `$.Contact.create({...})`,
-// `$.Contact.qualify(id)`, `$.Contact.qualified((contact, $) => …)`, `$.events.subscribe(…)`.
+// `$.Contact.qualify(id)`, `$.Contact.qualified((contact, $) => …)`, `$.events.subscribe(…)` (over SSE,
+// client/sse.js, or by polling).
 import { NOUN_MANIFEST } from './nouns.js';
+import { followEventStream } from './sse.js';
 
 /** A refused request: the RFC 9457 problem the API answered, with its status. */
 export class CrmError extends Error {
@@ -30,7 +32,7 @@ function transportOf(options) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const retries = options.retries ?? 3;
   const maxWaitMs = options.maxRetryWaitMs ?? 30_000;
-  return async function request(method, path, { body, query, headers = {}, raw = false } = {}) {
+  async function request(method, path, { body, query, headers = {}, raw = false } = {}) {
     const url = new URL(`${base}/~${options.tenant}${path}`);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
     const sent = { accept: 'application/json', authorization: `Bearer ${options.token}`, ...headers };
@@ -58,7 +60,11 @@ function transportOf(options) {
       if (response.status >= 300) throw new CrmError(response.status, parsed ?? { status: response.status, title: response.statusText });
       return { body: parsed, headers: response.headers, status: response.status };
     }
-  };
+  }
+  // What the stream transport needs to open its own long request.
+  const url = (path) => new URL(`${base}/~${options.tenant}${path}`);
+  request.stream = { url, fetch: doFetch, token: options.token };
+  return request;
 }
 
 /** A page of a list: the entities, and the cursor of the next page (null at the end). */
@@ -126,9 +132,18 @@ function nounClient(noun, request, client) {
   return api;
 }
 
-/** Reads the log after a seq by polling GET /~t/events; the stream transport can take its place. */
-export function pollingEvents(request) {
-  return {
+/** A refusal that will not change by asking again (a bad filter, a wrong or revoked key, a lacking scope). */
+const FINAL = new Set([400, 401, 403, 422]);
+const isFinal = (error) => error instanceof CrmError && FINAL.has(error.status);
+
+/**
+ * Reads the log after a seq by polling GET /~t/events: 250 ms, backing off to 5 s while idle, at once while
+ * pages are full. `follow` calls `onEvent` for each event after `after`, in seq order, until `signal` aborts.
+ */
+export function pollingEvents(request, options = {}) {
+  const minWait = options.pollIntervalMs ?? 250;
+  const maxWait = options.maxPollIntervalMs ?? 5_000;
+  const source = {
     async head() {
       const { headers } = await request('GET', '/events', { query: { after: 0, limit: 1 } });
       return Number(headers.get('x-event-seq') ?? 0);
@@ -138,54 +153,156 @@ export function pollingEvents(request) {
       return body.data;
     },
   };
+  source.follow = pollingFollow(source, minWait, maxWait);
+  return source;
 }
 
-const matches = (types, type) => !types || types.some((t) => t === type || (t.endsWith('*') && type.startsWith(t.slice(0, -1))));
+function pollingFollow(source, minWait, maxWait) {
+  return async function follow({ after, signal, onEvent, onError }) {
+    let cursor = after;
+    let wait = minWait;
+    while (!signal.aborted) {
+      let events = [];
+      try {
+        events = await source.next(cursor, 100);
+      } catch (error) {
+        onError(error);
+        if (isFinal(error)) return;
+      }
+      for (const event of events) {
+        if (signal.aborted) return;
+        await onEvent(event);
+        cursor = event.seq;
+      }
+      if (events.length === 100) continue;
+      wait = events.length ? minWait : Math.min(maxWait, wait * 2);
+      await sleep(wait, signal);
+    }
+  };
+}
+
+/** The stream route is not there (404, 405, not `text/event-stream`): the subscription polls instead. */
+class StreamUnsupported extends Error {}
+
+/**
+ * Follows GET /~t/events/stream (SSE): `id:` is the seq, so a reconnect sends `Last-Event-ID` and the stream
+ * resumes right after the last event seen; `types` are filtered by the server. 429 and 503 wait `Retry-After`;
+ * a lost connection reconnects after the stream's `retry:`, doubling while it fails.
+ */
+export function streamingEvents(request, options = {}) {
+  const { url, fetch, token } = request.stream;
+  return {
+    async follow({ after, types, signal, onEvent, onError }) {
+      const target = url('/events/stream');
+      target.searchParams.set('after', String(after));
+      if (types?.length) target.searchParams.set('types', types.join(','));
+      let final;
+      await followEventStream({
+        url: target,
+        fetch,
+        signal,
+        headers: { authorization: `Bearer ${token}` },
+        retryMs: options.streamRetryMs ?? 1_000,
+        maxRetryMs: options.maxStreamRetryMs ?? 30_000,
+        idleTimeoutMs: options.streamIdleTimeoutMs ?? 45_000,
+        onError,
+        async onEvent(message) {
+          let event;
+          try {
+            event = JSON.parse(message.data);
+          } catch (error) {
+            return onError(error);
+          }
+          await onEvent(event);
+        },
+        async onRefused(response) {
+          const stream = /^text\/event-stream\b/i.test(response.headers.get('content-type') ?? '');
+          if (response.status === 404 || response.status === 405 || (response.ok && !stream))
+            throw new StreamUnsupported();
+          const text = await response.text().catch(() => '');
+          let problem;
+          try {
+            problem = JSON.parse(text);
+          } catch {
+            problem = { status: response.status, title: response.statusText, detail: text };
+          }
+          const error = new CrmError(response.status, problem);
+          onError(error);
+          if (isFinal(error)) {
+            final = error;
+            throw error;
+          }
+          const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
+          const waits = RETRIED.has(response.status) && Number.isFinite(retryAfter) && retryAfter >= 0;
+          return waits ? retryAfter * 1000 : undefined;
+        },
+      }).catch((error) => {
+        if (error !== final) throw error;
+      });
+    },
+  };
+}
+
+// The server's patterns: `Contact.Created`, `Contact.*`, `*.Created`, `*` (domain/type-patterns.ts).
+const matches = (types, type) =>
+  !types?.length ||
+  types.some((pattern) => {
+    if (pattern === '*') return true;
+    const [noun, verb] = pattern.split('.');
+    const [n, v] = [type.slice(0, type.indexOf('.')), type.slice(type.indexOf('.') + 1)];
+    return (noun === '*' || noun === n) && (verb === '*' || verb === v);
+  });
 
 function eventsClient(request, options) {
-  const source = options.events ?? pollingEvents(request);
-  const minWait = options.pollIntervalMs ?? 250;
-  const maxWait = options.maxPollIntervalMs ?? 5_000;
+  const custom = options.events;
+  const poll = (source) => pollingFollow(source, options.pollIntervalMs ?? 250, options.maxPollIntervalMs ?? 5_000);
+  const polling = custom ? { ...custom, follow: custom.follow ?? poll(custom) } : pollingEvents(request, options);
+  const streaming = custom ? undefined : streamingEvents(request, options);
+  // Once the server has shown it has no stream route, later subscriptions poll straight away.
+  let streamUnsupported = false;
   return {
     async list({ after = 0, limit = 100 } = {}) {
-      return source.next(after, limit);
+      return polling.next(after, limit);
     },
     /**
      * Calls `handler(event)` for every event after `after` (a seq; default: from now on) whose type is in
-     * `types` (`Contact.Qualified`, or `Contact.*`), in seq order, one at a time. `lastSeq` is where to
-     * resume; `close()` stops it.
+     * `types` (`Contact.Qualified`, `Contact.*`, `*.Created`), in seq order, one at a time, each once.
+     * Over SSE by default; `transport: 'poll'` polls. `lastSeq` is where to resume; `close()` stops it.
      */
     subscribe(filter, handler) {
       const controller = new AbortController();
-      const state = { lastSeq: undefined, close: () => controller.abort() };
+      const state = { lastSeq: undefined, transport: undefined, close: () => controller.abort() };
       const onError = filter.onError ?? ((error) => console.error('headless-crm: subscriber', error));
+      const wanted = filter.transport ?? options.transport ?? 'sse';
       state.ready = (async () => {
-        state.lastSeq = filter.after === undefined || filter.after === 'now' ? await source.head() : filter.after;
+        state.lastSeq = filter.after === undefined || filter.after === 'now' ? await polling.head() : filter.after;
       })();
+      // Exactly once, in seq order, whatever the transport replays after a reconnect.
+      const onEvent = async (event) => {
+        if (controller.signal.aborted || event.seq <= state.lastSeq) return;
+        if (matches(filter.types, event.type))
+          try {
+            await handler(event);
+          } catch (error) {
+            onError(error, event);
+          }
+        state.lastSeq = event.seq;
+      };
       state.done = (async () => {
         await state.ready;
-        let wait = minWait;
-        while (!controller.signal.aborted) {
-          let events = [];
+        const follow = (source) =>
+          source.follow({ after: state.lastSeq, types: filter.types, signal: controller.signal, onEvent, onError });
+        if (streaming && wanted === 'sse' && !streamUnsupported) {
+          state.transport = 'sse';
           try {
-            events = await source.next(state.lastSeq, 100);
+            return await follow(streaming);
           } catch (error) {
-            onError(error);
+            if (!(error instanceof StreamUnsupported)) throw error;
+            streamUnsupported = true;
           }
-          for (const event of events) {
-            if (controller.signal.aborted) break;
-            if (matches(filter.types, event.type))
-              try {
-                await handler(event);
-              } catch (error) {
-                onError(error, event);
-              }
-            state.lastSeq = event.seq;
-          }
-          if (events.length === 100) continue;
-          wait = events.length ? minWait : Math.min(maxWait, wait * 2);
-          await sleep(wait, controller.signal);
         }
+        state.transport = 'poll';
+        await follow(polling);
       })();
       return state;
     },

@@ -1,7 +1,10 @@
 // The `crm` CLI against files and a local server (wrangler dev): export, verify (with a checkpoint),
-// replay, import, load, and the exit codes of a broken file, a wrong token and an unreachable server.
+// replay, import, load, tail (live over SSE, resuming across a cut connection), and the exit codes of a
+// broken file, a wrong token and an unreachable server.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,19 +179,107 @@ describe('crm load', () => {
 });
 
 describe('crm tail', () => {
-  it('follows the log, filtered by type, until interrupted', async () => {
-    const child = spawn(process.execPath, ['cli/crm.mjs', 'tail', '--types', 'Contact.Created'], {
-      env: { ...process.env, ...env },
+  /** Runs `crm tail` in the background; `out` is what it printed so far. */
+  function tailing(args: string[], extra: Record<string, string> = {}) {
+    const child = spawn(process.execPath, ['cli/crm.mjs', 'tail', ...args], {
+      env: { ...process.env, ...env, ...extra },
     });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const run = { out: '', err: '', child, exited: new Promise<number | null>((r) => child.once('exit', r)) };
+    child.stdout.on('data', (chunk: Buffer) => (run.out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (run.err += chunk.toString()));
+    return run;
+  }
+  const waitFor = async (check: () => boolean, ms = 20_000) => {
+    const deadline = Date.now() + ms;
+    while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  it('follows the log over SSE, filtered by type, until interrupted', async () => {
+    const run = tailing(['--types', 'Contact.Created']);
     await send(dev.url, '/~acme/contacts', { name: 'Alan Turing', email: 'alan@example.com' });
-    const deadline = Date.now() + 20_000;
-    while (!out.includes('Alan Turing') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    child.kill('SIGINT');
-    const events = lines(out).map((l) => JSON.parse(l) as { type: string; data: { name: string } });
+    await waitFor(() => run.out.includes('Alan Turing'));
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    const events = lines(run.out).map((l) => JSON.parse(l) as { type: string; data: { name: string } });
     expect(events.map((e) => e.data.name)).toContain('Alan Turing');
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(['Contact.Created']));
+  });
+
+  it('prints live events as they commit, once each, resuming with Last-Event-ID after a cut connection', async () => {
+    // A proxy in front of wrangler dev that breaks the first stream off in the middle of its third event.
+    const lastEventIds: (string | undefined)[] = [];
+    const proxy = createServer(async (request, response) => {
+      if (request.url?.includes('/events/stream'))
+        lastEventIds.push(request.headers['last-event-id'] as string | undefined);
+      const cut = lastEventIds.length === 1;
+      const gone = new AbortController();
+      response.once('close', () => gone.abort());
+      try {
+        const upstream = await fetch(`${dev.url}${request.url}`, {
+          signal: gone.signal,
+          headers: Object.fromEntries(
+            Object.entries(request.headers).filter(([k]) => ['authorization', 'accept', 'last-event-id'].includes(k)),
+          ) as Record<string, string>,
+        });
+        response.writeHead(upstream.status, Object.fromEntries(upstream.headers));
+        let text = '';
+        for await (const chunk of upstream.body as unknown as AsyncIterable<Uint8Array>) {
+          const piece = Buffer.from(chunk).toString();
+          text += piece;
+          const third = [...text.matchAll(/^id: /gm)][2];
+          if (cut && third) {
+            response.write(text.slice(text.length - piece.length, third.index + 8));
+            response.destroy();
+            return;
+          }
+          response.write(chunk);
+        }
+        response.end();
+      } catch {
+        response.destroy();
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const from = Number((await send(dev.url, '/~acme/events?after=0')).headers.get('x-event-seq'));
+      const run = tailing(['--after', String(from), '--types', 'Contact.*'], { CRM_URL: proxyUrl });
+      await waitFor(() => lastEventIds.length === 1);
+      const names = ['Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen'];
+      for (const name of names) {
+        const email = `${name.split(' ')[0]!.toLowerCase()}@tail.example`;
+        const made = await send(dev.url, '/~acme/contacts', { name, email });
+        expect(made.status).toBe(201);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      await waitFor(() => names.every((n) => run.out.includes(n)));
+      await new Promise((r) => setTimeout(r, 300));
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+      const events = lines(run.out).map((l) => JSON.parse(l) as { seq: number; type: string; data: { name: string } });
+      const seqs = events.map((e) => e.seq);
+      expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+      expect(seqs[0]).toBeGreaterThan(from);
+      expect(events.filter((e) => e.type === 'Contact.Created').map((e) => e.data.name)).toEqual(names);
+      expect(lastEventIds.length).toBeGreaterThanOrEqual(2);
+      expect(lastEventIds[0]).toBeUndefined();
+      expect(lastEventIds[1]).toBe(String(seqs[1]));
+      expect(run.err).toMatch(/connection lost .*; resuming after seq/);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+
+  it('exits 1 on a refused token or a bad type pattern, 2 on an unreachable server', async () => {
+    const wrong = await crm(['tail'], { ...env, CRM_TOKEN: 'not-a-token' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/refused the token \(401\)/);
+    const bad = await crm(['tail', '--types', 'not a pattern'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^crm: 400 .*type pattern/);
+    const unreachable = await crm(['tail'], { ...env, CRM_URL: 'http://127.0.0.1:9' });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
   });
 });
 

@@ -57,7 +57,8 @@ export function openApiChecker(doc: Doc) {
         let errors: string | undefined;
         let validated = false;
         if (typeof found === 'string') errors = found;
-        else if (found.schema && response.status !== 204) {
+        // Only JSON bodies are read: an SSE stream (text/event-stream) would never end.
+        else if (found.schema && response.status !== 204 && /json/.test(response.headers.get('content-type') ?? '')) {
           validated = true;
           let validate = compiled.get(found.key);
           if (!validate) compiled.set(found.key, (validate = ajv.compile(JSON.parse(JSON.stringify(found.schema).replaceAll('"#/components', '"openapi.json#/components')))));

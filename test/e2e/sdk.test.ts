@@ -1,6 +1,7 @@
 // headless-crm/client against `wrangler dev`, imported by its package name: the spec's SDK examples as
-// written once `$` is created, `qualified(handler)` firing once per qualify. Every answer the SDK
-// receives is checked against the response schema of the served OpenAPI document.
+// written once `$` is created, `qualified(handler)` firing once per qualify over the SSE stream, and a
+// subscription that sees every event once, in seq order, across a connection cut mid-frame. Every answer
+// the SDK receives is checked against the response schema of the served OpenAPI document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, CrmError, type Client } from 'headless-crm/client';
 import { openApiChecker } from './openapi-check';
@@ -75,7 +76,60 @@ describe('the SDK against wrangler dev', () => {
     await until(() => fired.length >= 3);
     await new Promise((r) => setTimeout(r, 500));
     hook.close();
+    await hook.done;
+    expect(hook.transport).toBe('sse');
     expect(fired).toEqual(ids);
+  });
+
+  it('sees every event once, in seq order, across a connection cut mid-frame under concurrent writes', async () => {
+    const tenant = `sdk-cut-${Date.now().toString(36)}`;
+    const lastEventIds: (string | null)[] = [];
+    // Node's fetch, with the first stream connection broken off halfway through its sixth event.
+    const cutting = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      const response = await fetch(request);
+      if (!request.url.includes('/events/stream')) return response;
+      lastEventIds.push(request.headers.get('last-event-id'));
+      if (lastEventIds.length > 1) return response;
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const read = await reader.read();
+          if (read.done) return controller.close();
+          text += decoder.decode(read.value, { stream: true });
+          const at = [...text.matchAll(/^id: /gm)][5];
+          controller.enqueue(new TextEncoder().encode(text.slice(sent, at ? at.index + 10 : text.length)));
+          sent = text.length;
+          if (!at) return;
+          await reader.cancel();
+          controller.error(new TypeError('terminated'));
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      return new Response(body, response);
+    }) as typeof fetch;
+    const $ = createClient({ url: server.url, tenant, token: E2E_ADMIN_TOKEN, fetch: checker.wrap(cutting) });
+    const seen: number[] = [];
+    const errors: unknown[] = [];
+    const sub = $.events.subscribe({ after: 0, onError: (e) => void errors.push(e) }, (e) => void seen.push(e.seq));
+    const create = (i: number) => $.Contact.create({ name: `Concurrent ${i}`, email: `c${i}@acme.dev` });
+    const creates = Array.from({ length: 40 }, (_, i) => create(i));
+    await Promise.all(creates);
+    const pulled = await fetch(`${server.url}/~${tenant}/events?after=0&limit=1000`, {
+      headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` },
+    });
+    const log = ((await pulled.json()) as { data: { seq: number }[] }).data;
+    await until(() => seen.length >= log.length);
+    await new Promise((r) => setTimeout(r, 300));
+    sub.close();
+    await sub.done;
+    expect(sub.transport).toBe('sse');
+    expect(seen).toEqual(log.map((e) => e.seq));
+    expect(errors).toHaveLength(1);
+    expect(lastEventIds.slice(0, 2)).toEqual([null, '5']);
   });
 
   it('throws a typed error carrying the problem', async () => {
