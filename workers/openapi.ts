@@ -126,7 +126,7 @@ function fixedPaths(): Paths {
       }),
     },
     '/~{tenant}/events/stream': {
-      get: op('Live events as Server-Sent Events (backlog after ?after or Last-Event-ID, then live)', 'Events', { '200': answer('text/event-stream: id = seq, event = type, data = the CloudEvent', { type: 'string' }) }, READ_PROBLEMS, {
+      get: op('Live events as Server-Sent Events (backlog after ?after or Last-Event-ID, then live)', 'Events', { '200': { description: 'id = seq, event = type, data = the CloudEvent; a heartbeat comment every 15 s', content: { 'text/event-stream': { schema: { type: 'string' } } } } }, READ_PROBLEMS, {
         parameters: [...t, param('after'), param('types'), { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
       }),
     },
