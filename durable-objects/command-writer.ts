@@ -7,7 +7,7 @@ import { OperationFailed, type CommandShell, type TxMeta } from './command-shell
 import type { CommandOutcome } from '../domain/pipeline';
 import type { EventStore } from './event-store';
 import { refusingTooLarge, type Answer, type IdempotencyStore } from './idempotency-store';
-import { ok, type Idempotency, type Result } from './protocol';
+import { ok, type Idempotency, type Result } from '../shared/protocol';
 import type { Transactions } from './unit-of-work';
 
 /** A command as the edge sends it: ids (a create's, a capture's) are minted here, in the log. */

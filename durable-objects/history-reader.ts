@@ -3,7 +3,7 @@
 import type { StoredEvent } from '../domain/events';
 import { nounByName } from '../domain/nouns';
 import { rowToEvent } from './event-store';
-import { failure, ok, type Result } from './protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 
 export interface HistoryQuery {
   readonly noun: string;

@@ -12,7 +12,7 @@ import { OperationFailed } from './command-shell';
 import type { EventStore } from './event-store';
 import type { HookJobs } from './hook-jobs';
 import { refusingTooLarge, type Answer, type IdempotencyStore } from './idempotency-store';
-import { failure, ok, type Failure, type Idempotency, type Result } from './protocol';
+import { failure, ok, type Failure, type Idempotency, type Result } from '../shared/protocol';
 import type { RescoreJob } from './rescore-job';
 import type { Transactions } from './unit-of-work';
 

@@ -11,10 +11,10 @@ import { answerGraph, type GraphAnswer, type GraphQuery } from '../projections/g
 import type { ListQuery } from '../projections/list-query';
 import { Generations, messageOf, type Generation, type Stuck, type StuckAt } from '../projections/generations';
 import { ReadView, type Page } from '../projections/read-view';
-import type { Env } from '../workers/env';
-import { failure, ok, type Failure, type Result } from './protocol';
+import type { Env } from '../shared/env';
+import { failure, ok, type Failure, type Result } from '../shared/protocol';
 import type { TenantLog } from './tenant-log';
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 export const PULL_PAGE = 2_000;
 /** How long a read with X-Min-Seq waits for the projection before answering 503. */

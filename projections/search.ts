@@ -1,6 +1,6 @@
 // Full-text search words to an FTS5 match expression: each word a quoted prefix (`ali` finds Alice),
 // all of them required. Quoting makes every word a plain string, so no FTS5 syntax reaches the index.
-import type { Parsed } from './query-parse';
+import type { Parsed } from '../workers/query-parse';
 
 export const MAX_SEARCH_LENGTH = 200;
 export const MAX_SEARCH_WORDS = 8;

@@ -2,7 +2,7 @@
 // read. The admin token is compared here through digests. A tenant key carries a MAC of its tenant and
 // random part, checked here with the key secret: a key-shaped string never issued is refused without a
 // hop. Only an authentic key goes on to its tenant's log, which checks revocation, scope and rate.
-import type { Principal } from '../durable-objects/protocol';
+import type { Principal } from '../shared/protocol';
 import { sha256 } from './digest';
 
 /** `crm_{tenant}_{random: 32 hex}_{mac: 32 hex}`; the tenant in the key refuses it on another tenant. */

@@ -5,7 +5,7 @@ import { Contact } from '../domain/nouns';
 import { isPlainObject, validateFields } from '../domain/validate';
 import { ENRICHABLE_FIELDS } from '../domain/verbs/enrich';
 import type { CommandDraft } from '../domain/verbs/drafts';
-import type { CallContext, Idempotency } from '../durable-objects/protocol';
+import type { CallContext, Idempotency } from '../shared/protocol';
 import { entityAnswer, failureAnswer } from './answers';
 import type { LogClient } from './tenant-call';
 import { problem } from './problems';

@@ -6,7 +6,7 @@ import { nounByCollection } from '../domain/nouns';
 import { validateFields } from '../domain/validate';
 import type { CommandInput } from '../durable-objects/tenant-log';
 import { entityAnswer, failureAnswer, parseIfMatch } from './answers';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { badRequest, invalidBody, problem } from './problems';
 import { readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';

@@ -3,7 +3,7 @@
 import type { IRequest } from 'itty-router';
 import { toCloudEvent } from '../domain/cloudevent';
 import { parseTypeList } from '../domain/type-patterns';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { badRequest, problem } from './problems';
 import { json } from './request-body';
 import { tenantCall } from './tenant-call';

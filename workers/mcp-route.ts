@@ -6,7 +6,7 @@ import type { IRequest } from 'itty-router';
 import { MCP_TOOLS } from '../domain/mcp-tools';
 import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
 import { buildRouter } from './router';
 import { tenantCall } from './tenant-call';

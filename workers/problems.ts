@@ -1,6 +1,6 @@
 // The one table from error codes to HTTP statuses and RFC 9457 problem types, and the builders of
 // application/problem+json answers.
-import type { ErrorCode, Failure } from '../durable-objects/protocol';
+import type { ErrorCode, Failure } from '../shared/protocol';
 
 const PROBLEM_BASE = 'https://crm.headless.ly/problems/';
 

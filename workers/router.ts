@@ -3,7 +3,7 @@
 import { Router, type IRequest } from 'itty-router';
 import { auditVerify, entityEvents } from './audit-routes';
 import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-routes';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { listEvents } from './event-routes';
 import { eventSocket, eventStream } from './stream-routes';
 import {
@@ -23,7 +23,7 @@ import { health, serviceRoot } from './service-routes';
 import { patchSettings, readHookStatus, readSettings } from './settings-routes';
 import { readProvenance, readScore, verbRoutes } from './verb-routes';
 import { auditCheckpoint, auditKeys, eraseContactRoute, exportLog, importLog } from './replay-routes';
-import { log } from './log';
+import { log } from '../shared/log';
 
 type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
 

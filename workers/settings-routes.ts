@@ -3,8 +3,8 @@
 import type { IRequest } from 'itty-router';
 import { validateSettingsPatch } from '../domain/settings';
 import type { SettingsOutcome } from '../durable-objects/lifecycle-rpc';
-import type { Result } from '../durable-objects/protocol';
-import type { Env } from './env';
+import type { Result } from '../shared/protocol';
+import type { Env } from '../shared/env';
 import { invalidBody, problem } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';

@@ -4,8 +4,8 @@
 import type { IRequest } from 'itty-router';
 import { parseTypeList } from '../domain/type-patterns';
 import type { Subscription } from '../durable-objects/stream-hub';
-import { hubOf } from '../projections/webhook-consumer';
-import type { Env } from './env';
+import { hubOf } from './webhook-consumer';
+import type { Env } from '../shared/env';
 import { badRequest, problem } from './problems';
 import { tenantCall } from './tenant-call';
 

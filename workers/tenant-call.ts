@@ -1,11 +1,11 @@
 // The per-request context every tenant route starts from: a valid tenant name, a known caller, and the
 // stub of that tenant's log. Nothing else of the request is read before the caller is known.
-import type { CallContext, Idempotency, RateState } from '../durable-objects/protocol';
+import type { CallContext, Idempotency, RateState } from '../shared/protocol';
 import type { TenantLog } from '../durable-objects/tenant-log';
 
 import { identify } from './auth';
 import { sha256 } from './digest';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { noteRate } from './rate-headers';
 import { badRequest, problem } from './problems';
 

@@ -7,7 +7,7 @@ import { Contact, NOUNS } from '../domain/nouns';
 import { draftCommand, type CommandDraft } from '../domain/verbs/drafts';
 import { entityAnswer, failureAnswer } from './answers';
 import { enrichWithProvider } from './enrichment-provider';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';

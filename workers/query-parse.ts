@@ -3,10 +3,10 @@
 // Unknown fields, operators and shapes are 400; values a field cannot hold are 422.
 import { checkDatetime } from '../domain/formats';
 import type { NounSchema } from '../domain/noun';
-import type { Failure } from '../durable-objects/protocol';
+import type { Failure } from '../shared/protocol';
 import { decodeCursor } from './cursor';
-import { FILTER_OPS, MAX_IN_VALUES, MAX_SORT_KEYS, type Condition, type FilterOp, type Scalar, type SortKey } from './list-query';
-import { SYSTEM_COLUMNS, tableFor, type StoredSpec } from './tables';
+import { FILTER_OPS, MAX_IN_VALUES, MAX_SORT_KEYS, type Condition, type FilterOp, type Scalar, type SortKey } from '../projections/list-query';
+import { SYSTEM_COLUMNS, tableFor, type StoredSpec } from '../projections/tables';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
 

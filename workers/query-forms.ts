@@ -2,9 +2,9 @@
 import type { NounSchema } from '../domain/noun';
 import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
-import { DEFAULT_LIMIT, MAX_LIMIT, RANK, type Condition, type ListQuery, type SortKey } from './list-query';
+import { DEFAULT_LIMIT, MAX_LIMIT, RANK, type Condition, type ListQuery, type SortKey } from '../projections/list-query';
 import { condition, parseCursor, parseLimit, parseSortJson, parseSortText, type Parsed } from './query-parse';
-import { searchExpression } from './search';
+import { searchExpression } from '../projections/search';
 
 const RESERVED = new Set(['limit', 'cursor', 'sort', 'include', 'q']);
 const BRACKETED = /^([^[\]]+)\[([a-z]+)\]$/;
