@@ -263,8 +263,8 @@ function parseSubscribe(message: string | ArrayBuffer): SubscribeRequest {
   if (types !== undefined && !Array.isArray(types))
     return { ok: false, error: 'types must be a list of type patterns' };
   const parsed = parseTypePatterns((types as unknown[] | undefined) ?? []);
-  if (!parsed.ok) return { ok: false, error: parsed.message };
-  return { ok: true, after: (after as number | null | undefined) ?? null, types: parsed.patterns };
+  if (!parsed.ok) return parsed;
+  return { ok: true, after: (after as number | null | undefined) ?? null, types: parsed.value };
 }
 
 function refuse(socket: WebSocket, detail: string): void {

@@ -46,7 +46,7 @@ async function ask(provider: Fetcher, contact: Record<string, unknown>): Promise
     const source = typeof body['source'] === 'string' && body['source'].trim() ? `provider:${body['source'].trim().slice(0, 100)}` : 'provider';
     const fields = Object.fromEntries(Object.entries(body['data']).filter(([k, v]) => ENRICHABLE_FIELDS.includes(k) && v !== null));
     const checked = validateFields(Contact, fields, 'update');
-    return checked.ok && Object.keys(checked.data).length ? { data: checked.data, source } : undefined;
+    return checked.ok && Object.keys(checked.value.data).length ? { data: checked.value.data, source } : undefined;
   } catch {
     return undefined;
   }

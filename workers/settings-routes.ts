@@ -22,8 +22,8 @@ export async function patchSettings(request: IRequest, env: Env): Promise<Respon
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateSettingsPatch(body.value);
-  if (!checked.ok) return invalidBody(checked.status, 'invalid settings', checked.errors);
-  const result = await ctx.log.updateSettings(ctx.call, checked.patch, await idempotencyOf(request, body.text));
+  if (!checked.ok) return invalidBody(checked.error, 'invalid settings');
+  const result = await ctx.log.updateSettings(ctx.call, checked.value, await idempotencyOf(request, body.text));
   return settingsAnswer(result);
 }
 

@@ -21,11 +21,11 @@ export async function eventStream(request: IRequest, env: Env): Promise<Response
       { path: '?after', message: 'invalid' },
     ]);
   const types = parseTypeList(url.searchParams.get('types'));
-  if (!types.ok) return badRequest(types.message, [{ path: '?types', message: 'invalid' }]);
+  if (!types.ok) return badRequest(types.error, [{ path: '?types', message: 'invalid' }]);
   // HEAD answers the headers without holding a subscriber in the hub.
   if (request.method === 'HEAD')
     return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
-  return forward(env, 'sse', { tenant: who.tenant, actor: who.actor, after, types: types.patterns }, request);
+  return forward(env, 'sse', { tenant: who.tenant, actor: who.actor, after, types: types.value }, request);
 }
 
 export async function eventSocket(request: IRequest, env: Env): Promise<Response> {
