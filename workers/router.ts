@@ -34,6 +34,11 @@ export type RouteTable = readonly [path: string, methods: Readonly<Record<string
 const scoped = (scope: RouteScope, routes: [string, Record<string, Route>][]): RouteTable =>
   routes.map(([path, methods]) => [path, Object.fromEntries(Object.entries(methods).map(([m, r]) => [m, [scope, r]]))]);
 
+// MCP tool calls are answered by the REST routes of this same table (one router, built on first use).
+let inner: ReturnType<typeof buildRouter> | undefined;
+const mcp: Route = (request, env, ctx) =>
+  mcpRoute(request, env, (rest) => (inner ??= buildRouter()).fetch(rest, env, ctx) as Promise<Response>);
+
 // Order matters: fixed segments (keys, events) before the :collection catch-all.
 export const ROUTES: RouteTable = [
   ['/', { GET: ['public', serviceRoot] }],
@@ -67,7 +72,7 @@ export const ROUTES: RouteTable = [
   ['/~:tenant/settings', { GET: ['read', readSettings], PATCH: ['admin', patchSettings] }],
   ['/~:tenant/batch', { POST: ['write', postBatch] }],
   // Each tool call is checked again at the scope of the REST route it stands for (search, fetch: read; do: write).
-  ['/~:tenant/mcp', { POST: ['read', mcpRoute] }],
+  ['/~:tenant/mcp', { POST: ['read', mcp] }],
   ['/~:tenant/hooks', { GET: ['read', readHookStatus] }],
   ['/~:tenant/contacts/:id/score', { GET: ['read', readScore] }],
   ['/~:tenant/contacts/:id/provenance', { GET: ['read', readProvenance] }],
