@@ -117,11 +117,12 @@ describe('an answer too large to keep under its key', () => {
     const tenant = aTenant();
     await created(tenant, 'contacts', aContact());
     const outcome = await runInDurableObject(logStub(tenant), (instance, state) => {
-      const inside = instance as unknown as {
+      const reached = instance as unknown as {
         tx: Transactions;
         store: EventStore;
-        idempotency: IdempotencyStore;
+        commands: { parts: { idempotency: IdempotencyStore } };
       };
+      const inside = { ...reached, idempotency: reached.commands.parts.idempotency };
       const event = {
         type: 'Campaign.Created',
         entityType: 'Campaign',

@@ -6,7 +6,7 @@ import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
 import { draftCommand, type CommandDraft } from '../domain/verbs/drafts';
 import type { Failure } from '../shared/protocol';
-import type { OperationResult } from '../durable-objects/lifecycle-rpc';
+import type { OperationResult } from '../durable-objects/command-service';
 import type { Env } from '../shared/env';
 import { badRequest, listedErrors, problem, PROBLEMS } from './problems';
 import { json, readJson } from './request-body';
