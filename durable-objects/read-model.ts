@@ -75,17 +75,24 @@ export class ReadModel extends DurableObject<Env> {
 
   /** A list query, answered once the projection reached minSeq (or 503 after MIN_SEQ_WAIT_MS). */
   async list(tenant: string, query: ListQuery, minSeq = 0): Promise<Result<Answer<Page>>> {
-    const waited = await this.ready(tenant, minSeq);
-    if (waited) return { ok: false, error: waited };
-    const live = this.live();
-    return ok({ value: new ReadView(this.sql, live.generation).list(query), seq: live.checkpoint });
+    return this.fresh(tenant, minSeq, (view) => ok(view.list(query)));
   }
 
+  /** A graph walk (managers, reports, an organization's contacts or chart), once minSeq is reached. */
   async graph(tenant: string, query: GraphQuery, minSeq = 0): Promise<Result<Answer<GraphAnswer>>> {
+    return this.fresh(tenant, minSeq, (view) => answerGraph(view, query));
+  }
+
+  // A query on the live generation once it has reached minSeq, answered with the seq it reflects.
+  private async fresh<T>(
+    tenant: string,
+    minSeq: number,
+    query: (view: ReadView) => Result<T>,
+  ): Promise<Result<Answer<T>>> {
     const waited = await this.ready(tenant, minSeq);
     if (waited) return { ok: false, error: waited };
     const live = this.live();
-    const answer = answerGraph(new ReadView(this.sql, live.generation), query);
+    const answer = query(new ReadView(this.sql, live.generation));
     return answer.ok ? ok({ value: answer.value, seq: live.checkpoint }) : answer;
   }
 
