@@ -1,7 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
-// Expected failures that the code retries log one JSON line at level warn (workers/log.ts); tests provoke
+// Expected failures that the code retries log one JSON line at level warn (shared/log.ts); tests provoke
 // them on purpose, so they are not shown unless CRM_TEST_LOGS=1. Errors always are.
 const expectedFailure = /^\{"level":"warn"/;
 // wrangler's own chatter while the plugin reads wrangler.toml (e.g. "Using secrets defined in .dev.vars",

@@ -1,7 +1,7 @@
 // Bench loops for the Contact lifecycle (issue 3), inside the Durable Object: a qualify-heavy mix and
 // atomic batches. Never deployed: only bench/worker.ts exports it, as TenantLog.
 import type { CommandDraft } from '../domain/verbs/drafts';
-import type { CallContext } from '../durable-objects/protocol';
+import type { CallContext } from '../shared/protocol';
 import { BenchTenantLog, type LoopOutcome } from './bench-tenant-log';
 
 const ADMIN_CALL: CallContext = { tenant: 'bench', principal: { kind: 'admin' } };

@@ -1,6 +1,6 @@
 // TenantLog plus bench-only loops that run inside the Durable Object, so a figure counts our code and
 // not one HTTP/RPC hop per command. Never deployed: only bench/worker.ts exports it.
-import type { CallContext } from '../durable-objects/protocol';
+import type { CallContext } from '../shared/protocol';
 import { TenantLog } from '../durable-objects/tenant-log';
 
 /** What a bench loop answers; the runner times the call from outside (Date.now() here stands still). */

@@ -1,7 +1,7 @@
 // The bench's Worker: the real Worker (workers/index.ts) unchanged, plus bench-only routes under
 // /__bench/ and a TenantLog with in-DO loops. Built and served only by scripts/bench.mjs.
 import worker from '../workers/index';
-import type { Env } from '../workers/env';
+import type { Env } from '../shared/env';
 import { BenchLifecycleLog } from './bench-lifecycle-log';
 import { BenchReadModel } from './bench-read-model';
 

@@ -27,7 +27,7 @@ function actionsOf(noun: string, commands: AnyCommand[], mint: (noun: string) =>
   const record = (verb: string, id: string | undefined, body: unknown): AnyCommand => {
     const schema = NOUNS.find((n) => n.name === noun)!;
     const checked = draftCommand(schema, verb, id, body === undefined ? undefined : withoutUndefined(body as Record<string, unknown>));
-    if (!checked.ok) throw new HookWriteError(`$.${noun}.${verb}: ${checked.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+    if (!checked.ok) throw new HookWriteError(`$.${noun}.${verb}: ${checked.error.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
     const command = completeCommand(checked.value, mint, time);
     commands.push(command);
     return command;

@@ -5,7 +5,7 @@ import type { DomainEvent } from './events';
 import type { Entity } from './entity';
 import { canonicalJson } from './canonical';
 import { isPlainObject } from './validate';
-import type { FieldError } from './validate';
+import { refused, type Checked, type FieldError } from './result';
 
 export const SETTINGS_ID = 'settings';
 export const SETTINGS_TYPE = 'Settings';
@@ -66,24 +66,24 @@ export function settingsOf(entity: Entity | undefined): Settings {
 export type SettingsPatch = { readonly qualifyThreshold?: number; readonly weights?: Partial<Weights> };
 
 /** Edge check of `PATCH /settings`: known members, numbers in range. */
-export function validateSettingsPatch(body: unknown): { ok: true; patch: SettingsPatch } | { ok: false; status: 400 | 422; errors: FieldError[] } {
-  if (!isPlainObject(body)) return { ok: false, status: 400, errors: [{ path: '/', message: 'must be a JSON object' }] };
+export function validateSettingsPatch(body: unknown): Checked<SettingsPatch> {
+  if (!isPlainObject(body)) return refused('bad_request', [{ path: '/', message: 'must be a JSON object' }]);
   const unknown = Object.keys(body).filter((k) => k !== 'qualifyThreshold' && k !== 'weights').map((k) => ({ path: `/${k}`, message: 'is not a setting' }));
   const weights = body['weights'];
-  if (weights !== undefined && !isPlainObject(weights)) return { ok: false, status: 422, errors: [{ path: '/weights', message: 'must be an object of weight name → points' }] };
+  if (weights !== undefined && !isPlainObject(weights)) return refused('invalid', [{ path: '/weights', message: 'must be an object of weight name → points' }]);
   // Own keys only: `toString`, `constructor` or `__proto__` are no weights, though `in` would say so.
   for (const key of Object.keys(weights ?? {}))
     if (!Object.hasOwn(DEFAULT_WEIGHTS, key))
       unknown.push({ path: `/weights/${key}`, message: `is not a weight; known: ${WEIGHT_NAMES}` });
-  if (unknown.length) return { ok: false, status: 400, errors: unknown };
+  if (unknown.length) return refused('bad_request', unknown);
   const invalid: FieldError[] = [];
   const threshold = body['qualifyThreshold'];
   if (threshold !== undefined && !(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0 && threshold <= 100))
     invalid.push({ path: '/qualifyThreshold', message: 'must be a number from 0 to 100' });
   for (const [key, value] of Object.entries(weights ?? {}))
     if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100)) invalid.push({ path: `/weights/${key}`, message: 'must be a number from 0 to 100' });
-  if (invalid.length) return { ok: false, status: 422, errors: invalid };
-  return { ok: true, patch: { ...(threshold === undefined ? {} : { qualifyThreshold: threshold as number }), ...(weights === undefined ? {} : { weights: weights as Partial<Weights> }) } };
+  if (invalid.length) return refused('invalid', invalid);
+  return { ok: true, value: { ...(threshold === undefined ? {} : { qualifyThreshold: threshold as number }), ...(weights === undefined ? {} : { weights: weights as Partial<Weights> }) } };
 }
 
 /** `Settings.Updated` with the changed members; none when nothing changes. */

@@ -4,17 +4,13 @@ import { fieldLists } from './field-lists';
 import { checkDatetime, FORMAT_CHECKS } from './formats';
 import { DEFAULT_MAX_LENGTH, idShape, type FieldSpec, type NounSchema } from './noun';
 import { nounByName } from './nouns';
+import { refused, type Checked, type FieldError } from './result';
 
-export interface FieldError {
-  readonly path: string;
-  readonly message: string;
-}
+export type { FieldError } from './result';
 
-export type Validated =
-  // `echoed`: metadata and computed values sent back from a representation; decide compares them.
-  | { readonly ok: true; readonly data: Record<string, unknown>; readonly echoed: Record<string, unknown> }
-  // 400 for a body of the wrong shape or unknown fields, 422 for values that are not acceptable.
-  | { readonly ok: false; readonly status: 400 | 422; readonly errors: readonly FieldError[] };
+/** `echoed`: metadata and computed values sent back from a representation; decide compares them.
+ *  Refused `bad_request` for a body of the wrong shape or unknown fields, `invalid` for unacceptable values. */
+export type Validated = Checked<{ readonly data: Record<string, unknown>; readonly echoed: Record<string, unknown> }>;
 
 export type Mode = 'create' | 'update';
 
@@ -28,7 +24,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Checks a create (all required fields) or update (partial; null clears) body against a noun.
  *  With `echoes`, an update's metadata and computed fields are returned in `echoed`, not refused. */
 export function validateFields(noun: NounSchema, body: unknown, mode: Mode, basePath = '', echoes = false): Validated {
-  if (!isPlainObject(body)) return { ok: false, status: 400, errors: [{ path: basePath || '/', message: 'must be a JSON object' }] };
+  if (!isPlainObject(body)) return refused('bad_request', [{ path: basePath || '/', message: 'must be a JSON object' }]);
   const unknown: FieldError[] = [];
   const invalid: FieldError[] = [];
   const data: Record<string, unknown> = {};
@@ -67,9 +63,9 @@ export function validateFields(noun: NounSchema, body: unknown, mode: Mode, base
     for (const key of fieldLists(noun).required)
       if ((body[key] === undefined || body[key] === null) && !invalid.some((e) => e.path === `${basePath}/${key}`))
         invalid.push({ path: `${basePath}/${key}`, message: 'is required' });
-  if (unknown.length) return { ok: false, status: 400, errors: [...unknown, ...invalid] };
-  if (invalid.length) return { ok: false, status: 422, errors: invalid };
-  return { ok: true, data, echoed };
+  if (unknown.length) return refused('bad_request', [...unknown, ...invalid]);
+  if (invalid.length) return refused('invalid', invalid);
+  return { ok: true, value: { data, echoed } };
 }
 
 function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { kind: 'inverse' }>, value: unknown): string | undefined {

@@ -2,7 +2,7 @@
 // check on every request must not cost a query), with a token bucket per key for rate limits. A bucket
 // is written to SQLite only while it is below half full, so a busy key survives a restart without
 // every read turning into a write (docs/security.md).
-import type { Failure, Principal, RateState, Result, Scope } from './protocol';
+import type { Failure, Principal, RateState, Result, Scope } from '../shared/protocol';
 
 export interface ApiKey {
   readonly id: string;

@@ -1,6 +1,6 @@
 // Background work of a TenantLog, driven by its one alarm: each job does what is due and says when
 // it next wants to run. Jobs (after-hook retries, outbox drain) register in the constructor.
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 export interface BackgroundJob {
   readonly name: string;

@@ -7,7 +7,7 @@ import { ChainVerifier } from '../domain/chain-verifier';
 import { GENESIS_HASH, type ChainBreak, type StoredEvent } from '../domain/events';
 import { ERASED_EVENT, PERSONAL_FIELDS, redactionsOf } from '../domain/personal-data';
 import { parseEventData, rowToEvent } from './event-store';
-import { failure, ok, type Result } from './protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 import { StateAuditor, type Mismatch } from './state-auditor';
 import { decodeSweep, encodeSweep, StateSweep, SWEEP_PAGE, SWEEP_START, type SweepPosition } from './state-sweep';
 

@@ -4,7 +4,7 @@ import { represent, type Entity, type Representation } from '../domain/entity';
 import { fold } from '../domain/evolve';
 import { nounByName } from '../domain/nouns';
 import type { EventStore } from './event-store';
-import { failure, ok, type Result } from './protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 
 export interface ReadQuery {
   readonly noun: string;

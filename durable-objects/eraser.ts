@@ -15,7 +15,7 @@ import {
   redactString,
   type ErasureRecord,
 } from '../domain/personal-data';
-import { failure, ok, type Result } from './protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 import { rowToEvent } from './event-store';
 
 /** A store holding copies of personal values outside the log: a table's text column, found by its key. */

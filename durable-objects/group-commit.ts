@@ -2,7 +2,7 @@
 // turn, so they share one SQLite commit (one fsync) instead of paying one each. Each is still its own
 // unit of work (unit-of-work.ts), so one refused command rolls back only itself; every answer is held by the
 // output gate until the shared commit is durable, so nothing is acknowledged before it is stored.
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 interface Pending {
   readonly run: () => unknown;

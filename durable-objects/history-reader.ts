@@ -4,7 +4,7 @@ import { changeOf, idsIn } from '../domain/event-types';
 import type { StoredEvent } from '../domain/events';
 import { nounByName } from '../domain/nouns';
 import { parseEventData, rowToEvent } from './event-store';
-import { failure, ok, type Result } from './protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 
 export interface HistoryQuery {
   readonly noun: string;

@@ -3,7 +3,7 @@
 // A success is kept by reference (the ids and seqs it answered) and re-rendered from the log on
 // replay, so its size does not grow with the entities it shows; a refusal is kept as it is (small).
 // A record that would still be too large is refused before the unit commits (docs/write-path.md).
-import { failure, type Idempotency, type Result } from './protocol';
+import { failure, type Idempotency, type Result } from '../shared/protocol';
 import type { Transactions } from './unit-of-work';
 
 const TTL_MS = 24 * 60 * 60 * 1000;

@@ -9,7 +9,7 @@ import { evolve } from '../domain/evolve';
 import { parseExportLine, rawDataOf } from '../domain/export-line';
 import type { StoredEvent } from '../domain/events';
 import type { EventStore } from './event-store';
-import { failure, ok, type Result } from './protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 import type { Transactions } from './unit-of-work';
 
 const COLUMNS = [

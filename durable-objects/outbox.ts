@@ -4,7 +4,7 @@
 // nudge: one message stands for the batch it drained (tenant, seq range and event types, never event
 // data), which keeps a bulk import from flooding the queue every tenant shares.
 import type { StoredEvent } from '../domain/events';
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 export interface OutboxMessage {
   readonly tenant: string;

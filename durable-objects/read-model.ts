@@ -11,10 +11,10 @@ import { answerGraph, type GraphAnswer, type GraphQuery } from '../projections/g
 import type { ListQuery } from '../projections/list-query';
 import { Generations, messageOf, type Generation, type Stuck, type StuckAt } from '../projections/generations';
 import { ReadView, type Page } from '../projections/read-view';
-import type { Env } from '../workers/env';
-import { failure, ok, type Failure, type Result } from './protocol';
+import type { Env } from '../shared/env';
+import { failure, ok, type Failure, type Result } from '../shared/protocol';
 import type { TenantLog } from './tenant-log';
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 export const PULL_PAGE = 2_000;
 /** How long a read with X-Min-Seq waits for the projection before answering 503. */
@@ -75,17 +75,24 @@ export class ReadModel extends DurableObject<Env> {
 
   /** A list query, answered once the projection reached minSeq (or 503 after MIN_SEQ_WAIT_MS). */
   async list(tenant: string, query: ListQuery, minSeq = 0): Promise<Result<Answer<Page>>> {
-    const waited = await this.ready(tenant, minSeq);
-    if (waited) return { ok: false, error: waited };
-    const live = this.live();
-    return ok({ value: new ReadView(this.sql, live.generation).list(query), seq: live.checkpoint });
+    return this.fresh(tenant, minSeq, (view) => ok(view.list(query)));
   }
 
+  /** A graph walk (managers, reports, an organization's contacts or chart), once minSeq is reached. */
   async graph(tenant: string, query: GraphQuery, minSeq = 0): Promise<Result<Answer<GraphAnswer>>> {
+    return this.fresh(tenant, minSeq, (view) => answerGraph(view, query));
+  }
+
+  // A query on the live generation once it has reached minSeq, answered with the seq it reflects.
+  private async fresh<T>(
+    tenant: string,
+    minSeq: number,
+    query: (view: ReadView) => Result<T>,
+  ): Promise<Result<Answer<T>>> {
     const waited = await this.ready(tenant, minSeq);
     if (waited) return { ok: false, error: waited };
     const live = this.live();
-    const answer = answerGraph(new ReadView(this.sql, live.generation), query);
+    const answer = query(new ReadView(this.sql, live.generation));
     return answer.ok ? ok({ value: answer.value, seq: live.checkpoint }) : answer;
   }
 

@@ -6,7 +6,7 @@ import { Compactor, type ScratchClient } from './compactor';
 import { eraseContact, type ErasureOutcome } from './eraser';
 import type { EventStore } from './event-store';
 import { Importer, type ImportProgress } from './importer';
-import { failure, ok, type Result } from './protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 import type { Transactions } from './unit-of-work';
 
 export type { ErasureOutcome, ImportProgress };

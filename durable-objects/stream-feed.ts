@@ -5,7 +5,7 @@
 import { toCloudEvent } from '../domain/cloudevent';
 import type { StoredEvent } from '../domain/events';
 import { matchesType, type TypePatterns } from '../domain/type-patterns';
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 /** One event, encoded once for every subscriber. */
 export interface Frame {

@@ -6,14 +6,14 @@ import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import type { DomainEvent } from '../domain/events';
 import { parseTypePatterns, type TypePatterns } from '../domain/type-patterns';
-import type { Env } from '../workers/env';
-import type { Result } from './protocol';
+import type { Env } from '../shared/env';
+import type { Result } from '../shared/protocol';
 import { HEARTBEAT_MS, SocketSubscriber, SseSubscriber, type SocketState } from './stream-clients';
 import { StreamFeed, type LogSource } from './stream-feed';
 import type { AttemptReport, AttemptVerdict, PreparedDelivery } from './webhook-dispatch';
 import { WebhookService, type WriteBy } from './webhook-service';
 import { SCHEMA, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 /** What the Worker checked and forwards with a stream request (header x-subscription). */
 export interface Subscription {
@@ -263,8 +263,8 @@ function parseSubscribe(message: string | ArrayBuffer): SubscribeRequest {
   if (types !== undefined && !Array.isArray(types))
     return { ok: false, error: 'types must be a list of type patterns' };
   const parsed = parseTypePatterns((types as unknown[] | undefined) ?? []);
-  if (!parsed.ok) return { ok: false, error: parsed.message };
-  return { ok: true, after: (after as number | null | undefined) ?? null, types: parsed.patterns };
+  if (!parsed.ok) return parsed;
+  return { ok: true, after: (after as number | null | undefined) ?? null, types: parsed.value };
 }
 
 function refuse(socket: WebSocket, detail: string): void {

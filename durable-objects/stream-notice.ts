@@ -3,9 +3,9 @@
 // hears only of outermost commits; the nudge goes out from a later task, one per turn, and the output
 // gate holds it until the commit is durable. A lost nudge only delays: the next one, or the hub's
 // heartbeat, catches up.
-import type { Env } from '../workers/env';
+import type { Env } from '../shared/env';
 import type { MemoryMirror } from './unit-of-work';
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 export class StreamNotice implements MemoryMirror {
   private queued = false;

@@ -1,111 +1,42 @@
 // TenantLog: one Durable Object per tenant, holding its hash-chained event log and the state folded
-// from it. The imperative shell around decide/evolve: read state, decide, append + fold in one
-// transactionSync, with no await between the read and the append. Every write request is one unit of
-// work (unit-of-work.ts): one transaction, and memory moves only when it commits.
+// from it. A thin door: each RPC method checks its caller once (`authorized`) and hands over. Every
+// write goes through the command service (command-service.ts: what happens on a write, in one file);
+// reads go to the readers. Its collaborators are wired in tenant-parts.ts; the object drives the alarm.
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
-import { hooks } from '../domain/crm';
 import type { DomainEvent, StoredEvent } from '../domain/events';
-import type { Env } from '../workers/env';
-import { ApiKeys, DEFAULT_RATE_LIMIT, withRate, type ApiKey, type Authorized } from './api-keys';
-import { runJobs, wakeBy, type BackgroundJob } from './background';
-import { EventStore } from './event-store';
-import { CommandShell } from './command-shell';
-import { ChainAuditor, type VerifyOutcome, type VerifyQuery } from './chain-auditor';
-import { HistoryReader, type FieldChange, type HistoryQuery } from './history-reader';
-import { CommandWriter, type CommandInput, type WriteOutcome } from './command-writer';
-import { EntityReader, type ReadOutcome, type ReadQuery } from './entity-reader';
-import { GroupCommit } from './group-commit';
-import { HookJobs } from './hook-jobs';
-import { HookRunner } from './hook-runner';
-import { IdempotencyStore } from './idempotency-store';
-import { LifecycleRpc } from './lifecycle-rpc';
-import { RescoreJob } from './rescore-job';
 import type { SettingsPatch } from '../domain/settings';
-import type { BatchInput, BatchOutcome, ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
-import { Outbox } from './outbox';
-import { StreamNotice } from './stream-notice';
-import { log } from '../workers/log';
-import { failure, ok, type CallContext, type Failure, type Idempotency, type Result, type Scope } from './protocol';
-import { migrate } from './schema';
-import { ReplayRpc, type ErasureOutcome, type ExportPage, type ImportProgress } from './replay-rpc';
-import { Compactor, scratchSide, type ScratchRow } from './compactor';
-import { Transactions } from './unit-of-work';
+import type { Env } from '../shared/env';
+import { ok, type CallContext, type Idempotency, type Result, type Scope } from '../shared/protocol';
+import { withRate, type ApiKey } from './api-keys';
+import { runJobs, wakeBy } from './background';
+import type { VerifyOutcome, VerifyQuery } from './chain-auditor';
+import type { BatchInput, BatchOutcome, CommandInput, WriteOutcome, Writer } from './command-service';
+import { scratchSide, type ScratchRow } from './compactor';
+import type { ReadOutcome, ReadQuery } from './entity-reader';
+import { GroupCommit } from './group-commit';
+import type { FieldChange, HistoryQuery } from './history-reader';
+import type { ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
+import type { ErasureOutcome, ExportPage, ImportProgress } from './replay-rpc';
+import { tenantParts, type TenantParts } from './tenant-parts';
 
 export type { CommandInput, ReadOutcome, ReadQuery, WriteOutcome };
 
 export class TenantLog extends DurableObject<Env> {
-  /** The one way a write opens a transaction; memory mirrors of SQLite join it. */
-  private readonly tx: Transactions;
-  private readonly store: EventStore;
-  private readonly keys: ApiKeys;
-  private readonly idempotency: IdempotencyStore;
-  /** Runs commands through the lifecycle pipeline (domain/pipeline.ts) in one transaction each. */
-  private readonly shell: CommandShell;
-  private readonly hookRunner: HookRunner;
-  private readonly lifecycle: LifecycleRpc;
-  private readonly rescore: RescoreJob;
-  private readonly outbox: Outbox;
-  private readonly writer: CommandWriter;
-  private readonly reader: EntityReader;
-  private readonly history: HistoryReader;
-  private readonly auditor: ChainAuditor;
-  /** Nudges the tenant's StreamHub after commits (durable-objects/stream-notice.ts). */
-  private readonly streams: StreamNotice;
+  /** Its collaborators, wired in tenant-parts.ts. */
+  private readonly parts: TenantParts;
   /** Writes arriving together share one commit; after-hooks run once per group. */
   private readonly writes = new GroupCommit(() => this.runAfterHooks());
   private readonly nextId = monotonicFactory();
-  /** Work the alarm drives; each job registers here in the constructor. */
-  private readonly background: BackgroundJob[] = [];
-
-  /** Export, import, erasure (issue 10). */
-  private readonly replay: ReplayRpc;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // An erasure's copy back that a restart interrupted is finished before anything else runs.
     const scratchId = env.TENANT_LOG.idFromName(`${ctx.id.toString()}~erasure-scratch`);
-    const scratch = () => env.TENANT_LOG.get(scratchId) as unknown as TenantLog;
-    const resume = new Compactor(ctx, scratch);
-    if (resume.interrupted()) {
-      void ctx.blockConcurrencyWhile(async () => (await resume.copyBack(), this.store.reloadHead()));
-    }
-    ctx.storage.transactionSync(() => migrate(ctx.storage.sql));
-    this.outbox = new Outbox({ sql: ctx.storage.sql, queue: env.EVENTS, tenant: () => this.tenantName(), wakeBy: (at) => this.wakeBy(at) });
-    this.background.push({ name: 'outbox', run: () => this.outbox.drain() });
-    this.tx = new Transactions(ctx.storage);
-    this.store = new EventStore(ctx.storage.sql, (events) => this.outbox.record(events));
-    this.tx.join(this.store);
-    // After each commit, the tenant's StreamHub hears the new head (durable-objects/stream-notice.ts).
-    this.streams = new StreamNotice(env, () => this.tenantName(), () => this.store.headSeq);
-    this.tx.join(this.streams);
-    this.keys = new ApiKeys(ctx.storage.sql);
-    this.idempotency = new IdempotencyStore(ctx.storage.sql, this.tx);
-    const jobs = new HookJobs(ctx.storage.sql, hooks);
-    this.shell = new CommandShell(this.tx, ctx.storage.sql, this.store, hooks, jobs, this.nextId);
-    this.hookRunner = new HookRunner(this.shell, jobs, hooks, this.store);
-    // Jobs a crash left between their commit and their run (nothing armed the alarm): run them now it is awake.
-    const pendingHooks = jobs.nextDue();
-    if (pendingHooks !== null) {
-      this.wakeBy(pendingHooks).catch((error) => log.warn('after-hooks: arming the alarm failed', { error }));
-    }
-    this.rescore = new RescoreJob(ctx.storage.sql, this.store, this.shell);
-    this.tx.join(this.rescore);
-    this.lifecycle = new LifecycleRpc(this.tx, this.store, this.shell, jobs, this.idempotency, this.rescore);
-    this.background.push({ name: 'after-hooks', run: () => this.hookRunner.runDue(Date.now()) });
-    this.shell.onCommandEvents((events) => this.rescore.noteEvents(events));
-    this.background.push({ name: 'rescore', run: async () => this.rescore.runChunk(Date.now()) });
-    this.writer = new CommandWriter(this.tx, this.store, this.shell, this.idempotency);
-    this.reader = new EntityReader(this.store);
-    this.history = new HistoryReader(ctx.storage.sql);
-    this.auditor = new ChainAuditor(ctx.storage.sql, () => this.store.headSeq);
-    this.replay = new ReplayRpc({
-      ctx,
-      tx: this.tx,
-      store: this.store,
-      scratch,
-      newEventId: () => this.nextId(Date.now()),
+    this.parts = tenantParts(ctx, env, {
+      tenantName: () => this.tenantName(),
       wakeBy: (at) => this.wakeBy(at),
+      scratch: () => env.TENANT_LOG.get(scratchId) as unknown as TenantLog,
+      nextId: this.nextId,
     });
   }
 
@@ -116,79 +47,58 @@ export class TenantLog extends DurableObject<Env> {
 
   /** The synchronous body of execute, run inside a commit group (the bench loops call it directly). */
   protected executeNow(call: CallContext, input: CommandInput, idempotency?: Idempotency): Result<WriteOutcome> {
-    const auth = this.authorize(call, 'write');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.unit('execute', () => this.writer.write(auth.actor, input, Date.now(), call.requestId, idempotency)), auth);
+    return this.authorized(call, 'write', (by) => this.parts.commands.write(by, input, idempotency));
   }
 
   /** Runs the after-hooks the last commit queued (they see committed state); failures wake the alarm. */
   protected async runAfterHooks(): Promise<void> {
-    const next = await this.hookRunner.runDue(Date.now());
+    const next = await this.parts.hookRunner.runDue(Date.now());
     if (next !== null) await this.wakeBy(next);
     // The first engagement schedules the daily rescore (recency decays with time).
-    const daily = this.rescore.wakeRequested ? this.rescore.nextDaily() : null;
-    this.rescore.wakeRequested = false;
+    const daily = this.parts.rescore.wakeRequested ? this.parts.rescore.nextDaily() : null;
+    this.parts.rescore.wakeRequested = false;
     if (daily !== null) await this.wakeBy(daily);
   }
 
   /** Up to 1,000 writes; atomic: one transaction, all or nothing (DESIGN §4). */
   async batch(call: CallContext, input: BatchInput, idempotency?: Idempotency): Promise<Result<BatchOutcome>> {
-    return this.writes.submit((): Result<BatchOutcome> => {
-      const auth = this.authorize(call, 'write');
-      if ('code' in auth) return { ok: false, error: auth };
-      return withRate(this.unit('batch', () => this.lifecycle.batch(auth.actor, input, call.requestId, idempotency)), auth);
-    });
+    return this.writes.submit(() =>
+      this.authorized(call, 'write', (by) => this.parts.commands.batch(by, input, idempotency)),
+    );
   }
 
   /** The lead score of a contact, line by line, as the model computes it now. */
   async score(call: CallContext, id: string): Promise<Result<ScoreOutcome>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.lifecycle.score(id, Date.now()), auth);
+    return this.authorized(call, 'read', () => this.parts.lifecycle.score(id, Date.now()));
   }
 
   /** Where each field's value came from: the event that last set it (enrich: its source). */
   async provenance(call: CallContext, id: string): Promise<Result<ProvenanceOutcome>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.lifecycle.provenance(id), auth);
+    return this.authorized(call, 'read', () => this.parts.lifecycle.provenance(id));
   }
 
+  /** The tenant's settings: qualify threshold and score weights. */
   async settings(call: CallContext): Promise<Result<SettingsOutcome>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(ok(this.lifecycle.settings()), auth);
+    return this.authorized(call, 'read', () => ok(this.parts.lifecycle.settings()));
   }
 
-  /** Changes tenant settings through a `Settings.Updated` event (admin). */
-  async updateSettings(call: CallContext, patch: SettingsPatch, idempotency?: Idempotency): Promise<Result<SettingsOutcome>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    // New weights rescore every contact: one chunk in the settings change's unit of work, the rest by alarm.
-    const answer = this.unit('settings', () =>
-      this.lifecycle.updateSettings(auth.actor, patch, call.requestId, idempotency),
-    );
-    // Committed: nothing after this may fail the answer; an unarmed rescore runs with the next alarm.
-    try {
-      if (this.rescore.pending()) await this.wakeBy(Date.now());
-    } catch (error) {
-      log.warn('settings: could not arm the rescore alarm', { error });
-    }
-    return withRate(answer, auth);
+  /** Changes tenant settings through a `Settings.Updated` event (admin); new weights rescore every contact. */
+  async updateSettings(
+    call: CallContext,
+    patch: SettingsPatch,
+    idempotency?: Idempotency,
+  ): Promise<Result<SettingsOutcome>> {
+    return this.authorized(call, 'admin', (by) => this.parts.commands.updateSettings(by, patch, idempotency));
   }
 
   /** After-hook bookkeeping: jobs by status (pending, done, abandoned). */
   async hookStatus(call: CallContext): Promise<Result<Record<string, number>>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(ok(this.lifecycle.hookStatus()), auth);
+    return this.authorized(call, 'read', () => ok(this.parts.lifecycle.hookStatus()));
   }
 
   /** Reads one entity, strongly consistent, optionally as of a past seq or time. */
   async read(call: CallContext, query: ReadQuery): Promise<Result<ReadOutcome>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.reader.read(query), auth);
+    return this.authorized(call, 'read', () => this.parts.reader.read(query));
   }
 
   /** The log as stored events after a seq: what subscribers and the export read. */
@@ -196,120 +106,89 @@ export class TenantLog extends DurableObject<Env> {
     call: CallContext,
     query: { after: number; limit: number; types?: readonly string[] },
   ): Promise<Result<{ events: StoredEvent[]; head: number }>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    const events = this.store.eventsAfter(query.after, query.limit, query.types);
-    return withRate(ok({ events, head: this.store.headSeq }), auth);
+    const events = () => this.parts.store.eventsAfter(query.after, query.limit, query.types);
+    return this.authorized(call, 'read', () => ok({ events: events(), head: this.parts.store.headSeq }));
   }
 
   /** One entity's history (merged sources included), a page after a seq. */
   async entityEvents(call: CallContext, query: HistoryQuery): Promise<Result<{ events: StoredEvent[]; head: number }>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.history.events(query), auth);
+    return this.authorized(call, 'read', () => this.parts.history.events(query));
   }
 
   /** One stored field's values over time. */
-  async fieldHistory(call: CallContext, query: { noun: string; id: string; field: string }): Promise<Result<{ changes: FieldChange[]; head: number }>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.history.field(query.noun, query.id, query.field), auth);
+  async fieldHistory(
+    call: CallContext,
+    query: { noun: string; id: string; field: string },
+  ): Promise<Result<{ changes: FieldChange[]; head: number }>> {
+    return this.authorized(call, 'read', () => this.parts.history.field(query.noun, query.id, query.field));
   }
 
   /** Verifies the hash chain and the state folded from it, in bounded runs (a break is a finding, not an error). */
   async verifyChain(call: CallContext, query: VerifyQuery): Promise<Result<VerifyOutcome>> {
-    const auth = this.authorize(call, 'read');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(await this.auditor.run(query), auth);
+    return this.authorized(call, 'read', () => this.parts.auditor.run(query));
   }
 
   /** Projections pull events in seq order after their checkpoint (internal: no credential). */
   async pull(after: number, limit: number): Promise<{ events: StoredEvent[]; head: number }> {
-    return { events: this.store.eventsAfter(after, limit), head: this.store.headSeq };
+    return { events: this.parts.store.eventsAfter(after, limit), head: this.parts.store.headSeq };
   }
 
   /** A fact the tenant's StreamHub records in the log (Webhook.Disabled); internal: no credential. */
   async recordFact(event: DomainEvent): Promise<number> {
-    const meta = { actor: 'system', nowMs: Date.now() };
-    return this.writes.submit(() => this.shell.transact(meta, (uow) => uow.append([event]).at(-1)!.seq));
+    return this.writes.submit(() => this.parts.commands.recordFact(event));
   }
 
   /** Creates an API key; the secret is returned here once and stored only as a hash. */
-  async createKey(call: CallContext, input: { name: string; scopes: Scope[]; rateLimit?: number; hash: string }): Promise<Result<ApiKey>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    const now = Date.now();
-    const row = { ...input, id: `key_${this.nextId(now)}`, rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT };
-    const time = new Date(now).toISOString();
-    return withRate(this.unit('createKey', () => ok(this.tx.run(() => this.keys.create({ ...row, time })))), auth);
+  async createKey(
+    call: CallContext,
+    input: { name: string; scopes: Scope[]; rateLimit?: number; hash: string },
+  ): Promise<Result<ApiKey>> {
+    return this.authorized(call, 'admin', () => this.parts.commands.createKey(input));
   }
 
   async listKeys(call: CallContext): Promise<Result<ApiKey[]>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(ok(this.keys.list()), auth);
+    return this.authorized(call, 'admin', () => ok(this.parts.keys.list()));
   }
 
   async revokeKey(call: CallContext, id: string): Promise<Result<null>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    const revoked = this.unit('revokeKey', () =>
-      this.tx.run(() => this.keys.revoke(id, new Date().toISOString()))
-        ? ok(null)
-        : failure('not_found', `no active key ${id}`),
-    );
-    if (revoked.ok) this.streams.revoked(`key:${id}`);
-    return withRate(revoked, auth);
+    return this.authorized(call, 'admin', () => this.parts.commands.revokeKey(id));
   }
 
   /** A page of the export: lines in seq order after `after` (admin). */
   async exportPage(call: CallContext, after: number): Promise<Result<ExportPage>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.replay.exportPage(after), auth);
+    return this.authorized(call, 'admin', () => this.parts.replay.exportPage(after));
   }
 
   /** The head of the chain, for a signed checkpoint (admin). */
   async head(call: CallContext): Promise<Result<{ seq: number; hash: string }>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(ok(this.replay.head()), auth);
+    return this.authorized(call, 'admin', () => ok(this.parts.replay.head()));
   }
 
   /** Opens an import into this empty tenant (admin); 409 when it has events. */
   async importBegin(call: CallContext, id: string): Promise<Result<ImportProgress>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.unit('importBegin', () => this.replay.importer.begin(id)), auth);
+    const begin = () => this.parts.commands.guarded('importBegin', () => this.parts.replay.importer.begin(id));
+    return this.authorized(call, 'admin', begin);
   }
 
   /** Verifies, folds and stages a page of export lines; the first broken one refuses the import. */
   async importPage(call: CallContext, id: string, text: string): Promise<Result<ImportProgress>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(this.unit('importPage', () => this.replay.importer.page(id, text)), auth);
+    const page = () => this.parts.commands.guarded('importPage', () => this.parts.replay.importer.page(id, text));
+    return this.authorized(call, 'admin', page);
   }
 
   /** Makes a fully verified import live in one transaction. */
   async importCommit(call: CallContext, id: string): Promise<Result<ImportProgress>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(await this.replay.importCommit(id), auth);
+    return this.authorized(call, 'admin', () => this.parts.replay.importCommit(id));
   }
 
   /** Drops an unfinished import. */
   async importAbort(call: CallContext, id: string): Promise<Result<null>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    this.replay.importer.abort(id);
-    return withRate(ok(null), auth);
+    return this.authorized(call, 'admin', () => (this.parts.replay.importer.abort(id), ok(null)));
   }
 
   /** GDPR erasure of a contact's personal data from every stored byte; a chained record says what went (admin). */
   async erase(call: CallContext, id: string): Promise<Result<ErasureOutcome>> {
-    const auth = this.authorize(call, 'admin');
-    if ('code' in auth) return { ok: false, error: auth };
-    return withRate(await this.replay.erase(id, auth.actor, call.requestId ?? null), auth);
+    return this.authorized(call, 'admin', (by) => this.parts.replay.erase(id, by.actor, call.requestId ?? null));
   }
 
   /** Scratch side of an erasure's compaction (internal: reached only through another TenantLog). */
@@ -327,7 +206,7 @@ export class TenantLog extends DurableObject<Env> {
 
   /** Runs the background jobs and re-arms the alarm for the earliest one still pending. */
   override async alarm(): Promise<void> {
-    const next = await runJobs(this.background, Date.now());
+    const next = await runJobs(this.parts.background, Date.now());
     if (next !== null) await wakeBy(this.ctx.storage, next);
   }
 
@@ -338,13 +217,12 @@ export class TenantLog extends DurableObject<Env> {
 
   /** The cheapest call there is: the head seq. Used for health checks and as the bench's baseline. */
   async ping(): Promise<number> {
-    return this.store.headSeq;
+    return this.parts.store.headSeq;
   }
 
   /** Checks a caller's scope (and rate limit) for routes served elsewhere, e.g. the read model. */
   async check(call: CallContext, scope: Scope): Promise<Result<{ actor: string }>> {
-    const auth = this.authorize(call, scope);
-    return 'code' in auth ? { ok: false, error: auth } : withRate(ok({ actor: auth.actor }), auth);
+    return this.authorized(call, scope, (by) => ok({ actor: by.actor }));
   }
 
   // The tenant this log belongs to, for outbox messages. An alarm may wake the object without its
@@ -359,18 +237,23 @@ export class TenantLog extends DurableObject<Env> {
     return this.tenant;
   }
 
-  // A unit of work that threw has rolled back whole: answered as a Result, not thrown (a thrown error
-  // loses its shape across RPC), saying nothing was written.
-  private unit<T>(name: string, body: () => Result<T>): Result<T> {
-    try {
-      return body();
-    } catch (error) {
-      log.error('unit of work rolled back', { unit: name, error });
-      return failure('internal', 'an internal error; nothing was written');
-    }
-  }
-
-  private authorize(call: CallContext, scope: Scope): Authorized | Failure {
-    return this.keys.authorize(call.principal, scope, Date.now());
+  // The one check of a caller: its key (or the admin token) must grant `scope` and have rate left; the
+  // answer carries the key's rate state for the RateLimit headers. Synchronous bodies stay synchronous
+  // (executeNow runs inside a commit group).
+  private authorized<T>(call: CallContext, scope: Scope, body: (by: Writer) => Result<T>): Result<T>;
+  private authorized<T>(
+    call: CallContext,
+    scope: Scope,
+    body: (by: Writer) => Promise<Result<T>>,
+  ): Result<T> | Promise<Result<T>>;
+  private authorized<T>(
+    call: CallContext,
+    scope: Scope,
+    body: (by: Writer) => Result<T> | Promise<Result<T>>,
+  ): Result<T> | Promise<Result<T>> {
+    const auth = this.parts.keys.authorize(call.principal, scope, Date.now());
+    if ('code' in auth) return { ok: false, error: auth };
+    const answer = body({ actor: auth.actor, requestId: call.requestId });
+    return answer instanceof Promise ? answer.then((done) => withRate(done, auth)) : withRate(answer, auth);
   }
 }

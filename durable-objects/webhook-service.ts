@@ -5,7 +5,7 @@ import { typedEvent } from '../domain/event-types';
 import type { DomainEvent } from '../domain/events';
 import { IdempotencyStore } from './idempotency-store';
 import { Transactions } from './unit-of-work';
-import { failure, ok, type Idempotency, type Result } from './protocol';
+import { failure, ok, type Idempotency, type Result } from '../shared/protocol';
 import type { Frame, StreamFeed } from './stream-feed';
 import {
   judgeAttempt,
@@ -16,7 +16,7 @@ import {
   type PreparedDelivery,
 } from './webhook-dispatch';
 import { WebhookStore, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
-import { log } from '../workers/log';
+import { log } from '../shared/log';
 
 const QUEUE_BATCH = 100;
 const RESEND_AFTER_MS = 5_000;

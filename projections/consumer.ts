@@ -6,8 +6,8 @@
 // retried with backoff; after max_retries the queue moves its messages to crm-events-dlq.
 import type { OutboxMessage } from '../durable-objects/outbox';
 import type { ReadModel } from '../durable-objects/read-model';
-import type { Env } from '../workers/env';
-import { log } from '../workers/log';
+import type { Env } from '../shared/env';
+import { log } from '../shared/log';
 
 type ReadModelClient = Pick<ReadModel, 'catchUp' | 'list' | 'graph' | 'status' | 'rebuild' | 'wipe'>;
 

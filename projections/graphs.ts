@@ -3,7 +3,7 @@
 // as their target, deleted entities drop out, and every walk is bounded so bad data cannot loop. Walks
 // are loops or SQL, never recursion: a 10,000-long manager chain cannot overflow the stack.
 import type { Entity, Representation } from '../domain/entity';
-import { failure, ok, type Result } from '../durable-objects/protocol';
+import { failure, ok, type Result } from '../shared/protocol';
 import type { ListQuery, Position } from './list-query';
 import { CHART_MAX_DEPTH, forest, nestUnder, type Tree } from './chart-trees';
 import { MAX_HOPS, ReadView, type Page } from './read-view';

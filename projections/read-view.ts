@@ -2,7 +2,7 @@
 // ReadModel's queries are built on these few reads.
 import { represent, type Entity, type Representation } from '../domain/entity';
 import { nounByName, nounOfId } from '../domain/nouns';
-import type { Failure } from '../durable-objects/protocol';
+import type { Failure } from '../shared/protocol';
 import { compileCount, compileList } from './list-sql';
 import type { ListQuery, Position, Scalar } from './list-query';
 import { columnOf, SYSTEM_COLUMNS, tableFor, tableName } from './tables';

@@ -3,7 +3,7 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { CallContext } from '../durable-objects/protocol';
+import type { CallContext } from '../shared/protocol';
 import type { CommandInput } from '../durable-objects/tenant-log';
 import { aContact, created } from './builders';
 import { aTenant, apiJson } from './http';

@@ -22,7 +22,7 @@ describe('an after-hook on Organization.created', () => {
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { body: { name: 'Globex' } });
     await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
-      await (instance as unknown as { hookRunner: { runDue(now: number): Promise<unknown> } }).hookRunner.runDue(Date.now() + 3_600_000);
+      await (instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }).parts.hookRunner.runDue(Date.now() + 3_600_000);
     });
     const events = await eventsOf(tenant);
     const created = events.find((e) => e.subject === org.body['$id']);
@@ -61,7 +61,7 @@ describe('a failing after-hook', () => {
     failing = false;
     // The alarm only runs what is due; time passing is simulated by asking the runner an hour ahead.
     await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
-      await (instance as unknown as { hookRunner: { runDue(now: number): Promise<unknown> } }).hookRunner.runDue(Date.now() + 3_600_000);
+      await (instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }).parts.hookRunner.runDue(Date.now() + 3_600_000);
     });
     await runDurableObjectAlarm(stubOf(tenant));
     events = await eventsOf(tenant);
@@ -92,7 +92,7 @@ describe('a hook that keeps failing', () => {
     await apiJson(`/~${tenant}/organizations/${org.body['$id']}`, { method: 'PATCH', body: { industry: 'Pharma' } });
     for (let hour = 1; hour <= 10; hour++)
       await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
-        await (instance as unknown as { hookRunner: { runDue(now: number): Promise<unknown> } }).hookRunner.runDue(Date.now() + hour * 3_600_000);
+        await (instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }).parts.hookRunner.runDue(Date.now() + hour * 3_600_000);
       });
     const events = await eventsOf(tenant);
     const runs = events.filter((e) => e.type.startsWith('HookRun.'));

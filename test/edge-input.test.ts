@@ -3,7 +3,7 @@
 // and strings in query parameters, each a clear 4xx that changes nothing.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { MAX_CONDITIONS } from '../projections/query-forms';
+import { MAX_CONDITIONS } from '../workers/query-forms';
 import { MAX_JSON_DEPTH } from '../workers/request-body';
 import { aContact, created } from './builders';
 import { ADMIN, aTenant, api, apiJson, eventCount } from './http';

@@ -1,4 +1,4 @@
-import type { Env as CrmEnv } from '../workers/env';
+import type { Env as CrmEnv } from '../shared/env';
 
 declare global {
   namespace Cloudflare {

@@ -145,8 +145,9 @@ describe('an erasure interrupted between the reset and the copy back', () => {
     const before = await exportOf(tenant);
     const stub = env.TENANT_LOG.get(env.TENANT_LOG.idFromName(tenant));
     await runInDurableObject(stub, async (instance, state) => {
-      const compactor = (instance as unknown as { replay: { compactor: { compact(crash: boolean): Promise<void> } } })
-        .replay.compactor;
+      const compactor = (
+        instance as unknown as { parts: { replay: { compactor: { compact(crash: boolean): Promise<void> } } } }
+      ).parts.replay.compactor;
       await compactor.compact(true);
       expect(state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").one()['n']).toBe(
         0,

@@ -84,7 +84,9 @@ export async function expectReplayEqualsState(tenant: string, context: string): 
     expect(uniques.sort(), `${context}: uniques = replay`).toEqual(expected.uniques);
     expect(refs.sort(), `${context}: refs = replay`).toEqual(expected.refs);
     const head = events.length;
-    const inside = instance as unknown as { store: { headSeq: number; get(id: string): Entity | undefined } };
+    const { parts: inside } = instance as unknown as {
+      parts: { store: { headSeq: number; get(id: string): Entity | undefined } };
+    };
     expect(inside.store.headSeq, `${context}: head in memory = head in SQLite`).toBe(head);
     for (const entity of replayed.values())
       expect(inside.store.get(entity.id), `${context}: ${entity.id} in memory = replay`).toEqual(entity);

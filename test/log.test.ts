@@ -1,6 +1,6 @@
-// The structured logger (workers/log.ts): one JSON object a line, which Workers Logs indexes.
+// The structured logger (shared/log.ts): one JSON object a line, which Workers Logs indexes.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { log, logLine } from '../workers/log';
+import { log, logLine } from '../shared/log';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -95,7 +95,7 @@ describe('a rebuild of a longer log', () => {
     const tenant = aTenant();
     // 20,000 events straight into the log: several pages of pulls, so queries interleave with the rebuild.
     await runInDurableObject(logStub(tenant), (instance, state) => {
-      const store = (instance as unknown as { store: { append: Function; commitHead: Function } }).store;
+      const { store } = (instance as unknown as { parts: { store: { append: Function; commitHead: Function } } }).parts;
       state.storage.transactionSync(() => {
         const events = Array.from({ length: 20_000 }, (_, i) => ({ type: 'Deal.Created', entityType: 'Deal', entityId: `deal_${String(i).padStart(26, '0')}`, data: { name: `D${i}`, value: i % 7 } }));
         let n = 0;

@@ -116,7 +116,7 @@ describe('recency', () => {
     const alarm = await runInDurableObject(stub, (_: unknown, state) => state.storage.getAlarm());
     expect(alarm).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     // The pass that runs 31 days later finds the engagement between 30 and 90 days old.
-    await runInDurableObject(stub, (instance: unknown) => (instance as { rescore: { runChunk(now: number): unknown } }).rescore.runChunk(Date.now() + 31 * 86_400_000));
+    await runInDurableObject(stub, (instance: unknown) => (instance as { parts: { rescore: { runChunk(now: number): unknown } } }).parts.rescore.runChunk(Date.now() + 31 * 86_400_000));
     const scored = (await apiJson(`/~${tenant}/events?type=Contact.Scored`)).body['data'];
     expect(scored.at(-1).data.changes.leadScore).toEqual({ from: 25, to: 20 });
     expect((await apiJson(`/~${tenant}/contacts/${captured.body['$id']}`)).body['leadScore']).toBe(20);

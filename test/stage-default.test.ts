@@ -34,9 +34,8 @@ describe('a contact stored before stages defaulted', () => {
   async function anOldContact(tenant: string): Promise<string> {
     const id = 'contact_01JOLDCONTACT0000000000000';
     await runInDurableObject(logStub(tenant), (instance, state) => {
-      const inside = instance as unknown as {
-        tx: { run(f: () => void): void };
-        store: { append: Function; rollback(): void };
+      const { parts: inside } = instance as unknown as {
+        parts: { tx: { run(f: () => void): void }; store: { append: Function; rollback(): void } };
       };
       const data = { name: 'Old Timer', email: 'old@startup.io', title: 'CEO', leadScore: 60 };
       inside.tx.run(() =>

@@ -117,11 +117,10 @@ describe('an answer too large to keep under its key', () => {
     const tenant = aTenant();
     await created(tenant, 'contacts', aContact());
     const outcome = await runInDurableObject(logStub(tenant), (instance, state) => {
-      const inside = instance as unknown as {
-        tx: Transactions;
-        store: EventStore;
-        idempotency: IdempotencyStore;
+      const { parts } = instance as unknown as {
+        parts: { tx: Transactions; store: EventStore; commands: { parts: { idempotency: IdempotencyStore } } };
       };
+      const inside = { ...parts, idempotency: parts.commands.parts.idempotency };
       const event = {
         type: 'Campaign.Created',
         entityType: 'Campaign',

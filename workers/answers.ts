@@ -1,6 +1,6 @@
 // Turning log results into HTTP answers: representations with ETag and X-Event-Seq, problems otherwise.
 import type { Representation } from '../domain/entity';
-import type { Result } from '../durable-objects/protocol';
+import type { Result } from '../shared/protocol';
 import { problem } from './problems';
 import { json } from './request-body';
 

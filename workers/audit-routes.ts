@@ -4,7 +4,7 @@ import type { IRequest } from 'itty-router';
 import { toCloudEvent } from '../domain/cloudevent';
 import { nounByCollection } from '../domain/nouns';
 import { VERIFY_BUDGET } from '../durable-objects/chain-auditor';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT } from './event-routes';
 import { badRequest, problem } from './problems';
 import { json } from './request-body';

@@ -2,7 +2,8 @@
 // read. The admin token is compared here through digests. A tenant key carries a MAC of its tenant and
 // random part, checked here with the key secret: a key-shaped string never issued is refused without a
 // hop. Only an authentic key goes on to its tenant's log, which checks revocation, scope and rate.
-import type { Principal } from '../durable-objects/protocol';
+import type { Result as DomainResult } from '../domain/result';
+import type { Principal } from '../shared/protocol';
 import { sha256 } from './digest';
 
 /** `crm_{tenant}_{random: 32 hex}_{mac: 32 hex}`; the tenant in the key refuses it on another tenant. */
@@ -22,24 +23,24 @@ export async function newKeySecret(tenant: string, secrets: AuthSecrets): Promis
   return `crm_${tenant}_${random}_${hex(await mac(key, tenant, random))}`;
 }
 
-export type Identified =
-  { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly message: string };
+/** The caller, or why it is not one (the 401's detail). */
+export type Identified = DomainResult<Principal, string>;
 
 export async function identify(request: Request, tenant: string, secrets: AuthSecrets): Promise<Identified> {
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-  if (!match) return { ok: false, message: 'send Authorization: Bearer <token>' };
+  if (!match) return { ok: false, error: 'send Authorization: Bearer <token>' };
   const token = match[1]!;
   if (secrets.ADMIN_TOKEN && (await equalDigests(token, secrets.ADMIN_TOKEN)))
-    return { ok: true, principal: { kind: 'admin' } };
+    return { ok: true, value: { kind: 'admin' } };
   const parts = KEY_SHAPE.exec(token);
-  if (!parts) return { ok: false, message: 'unknown token' };
+  if (!parts) return { ok: false, error: 'unknown token' };
   const [, keyTenant, random, sent] = parts as unknown as [string, string, string, string];
   const key = await macKey(secrets);
   if (!key || !timingSafeEqual(await mac(key, keyTenant, random), unhex(sent)))
-    return { ok: false, message: 'unknown token' };
-  if (keyTenant !== tenant) return { ok: false, message: 'this key belongs to another tenant' };
-  return { ok: true, principal: { kind: 'key', hash: await sha256(token) } };
+    return { ok: false, error: 'unknown token' };
+  if (keyTenant !== tenant) return { ok: false, error: 'this key belongs to another tenant' };
+  return { ok: true, value: { kind: 'key', hash: await sha256(token) } };
 }
 
 // Comparing SHA-256 digests, always 32 bytes, in constant time: neither the content nor the length of

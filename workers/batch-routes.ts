@@ -5,9 +5,9 @@ import type { IRequest } from 'itty-router';
 import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
 import { draftCommand, type CommandDraft } from '../domain/verbs/drafts';
-import type { Failure } from '../durable-objects/protocol';
-import type { OperationResult } from '../durable-objects/lifecycle-rpc';
-import type { Env } from './env';
+import type { Failure } from '../shared/protocol';
+import type { OperationResult } from '../durable-objects/command-service';
+import type { Env } from '../shared/env';
 import { badRequest, listedErrors, problem, PROBLEMS } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
@@ -58,8 +58,7 @@ function draftOperation(op: unknown, i: number): CommandDraft | Failure {
   if (op['id'] !== undefined && typeof op['id'] !== 'string') return { code: 'invalid', message: `operation ${i}: id must be a string`, errors: [{ path: `${base}/id`, message: 'must be a string' }] };
   const checked = draftCommand(noun, op['verb'], op['id'] as string | undefined, op['data'], `${base}/data`, `${base}/id`);
   if (checked.ok) return checked.value;
-  const code = checked.status === 400 ? 'bad_request' : checked.status === 404 ? 'not_found' : 'invalid';
-  return { code, message: `operation ${i}: invalid ${noun.name} ${op['verb']}`, errors: checked.errors };
+  return { ...checked.error, message: `operation ${i}: invalid ${noun.name} ${op['verb']}` };
 }
 
 function operationFailed(index: number, cause: Failure): Response {

@@ -2,7 +2,7 @@
 // by default; `*` for any) get their preflight answered and the answer's headers exposed. Keys travel
 // in Authorization, never in cookies, so Access-Control-Allow-Credentials is never sent: credentials
 // are never combined with a wildcard.
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PATCH, DELETE';

@@ -1,7 +1,7 @@
 // `GET /docs`: an API reference of /openapi.json rendered by Scalar, whose standalone script comes from
 // the @scalar/api-reference npm package as a static asset (wrangler.toml [assets]), never from a CDN.
 import type { IRequest } from 'itty-router';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
 
 const PAGE = `<!doctype html>

@@ -5,7 +5,7 @@ import { Contact } from '../domain/nouns';
 import { isPlainObject, validateFields } from '../domain/validate';
 import { ENRICHABLE_FIELDS } from '../domain/verbs/enrich';
 import type { CommandDraft } from '../domain/verbs/drafts';
-import type { CallContext, Idempotency } from '../durable-objects/protocol';
+import type { CallContext, Idempotency } from '../shared/protocol';
 import { entityAnswer, failureAnswer } from './answers';
 import type { LogClient } from './tenant-call';
 import { problem } from './problems';
@@ -46,7 +46,7 @@ async function ask(provider: Fetcher, contact: Record<string, unknown>): Promise
     const source = typeof body['source'] === 'string' && body['source'].trim() ? `provider:${body['source'].trim().slice(0, 100)}` : 'provider';
     const fields = Object.fromEntries(Object.entries(body['data']).filter(([k, v]) => ENRICHABLE_FIELDS.includes(k) && v !== null));
     const checked = validateFields(Contact, fields, 'update');
-    return checked.ok && Object.keys(checked.data).length ? { data: checked.data, source } : undefined;
+    return checked.ok && Object.keys(checked.value.data).length ? { data: checked.value.data, source } : undefined;
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@ import { nounByCollection } from '../domain/nouns';
 import { validateFields } from '../domain/validate';
 import type { CommandInput } from '../durable-objects/tenant-log';
 import { entityAnswer, failureAnswer, parseIfMatch } from './answers';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { badRequest, invalidBody, problem } from './problems';
 import { readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
@@ -29,8 +29,8 @@ export const createEntity: Handler = async (request, env) => {
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateFields(noun, body.value, 'create');
-  if (!checked.ok) return invalidBody(checked.status, `invalid ${noun.name}`, checked.errors);
-  return write(ctx, { kind: 'create', noun: noun.name, data: checked.data }, await idempotencyOf(request, body.text), locator(tenant, noun));
+  if (!checked.ok) return invalidBody(checked.error, `invalid ${noun.name}`);
+  return write(ctx, { kind: 'create', noun: noun.name, data: checked.value.data }, await idempotencyOf(request, body.text), locator(tenant, noun));
 };
 
 export const updateEntity: Handler = async (request, env) => {
@@ -44,9 +44,10 @@ export const updateEntity: Handler = async (request, env) => {
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateFields(noun, body.value, 'update', '', true);
-  if (!checked.ok) return invalidBody(checked.status, `invalid ${noun.name} update`, checked.errors);
-  const echoed = Object.keys(checked.echoed).length ? { echoed: checked.echoed } : {};
-  const command: CommandInput = { kind: 'update', noun: noun.name, id: request.params['id']!, data: checked.data, ...echoed, ...(ifMatch === undefined ? {} : { ifMatch }) };
+  if (!checked.ok) return invalidBody(checked.error, `invalid ${noun.name} update`);
+  const { data } = checked.value;
+  const echoed = Object.keys(checked.value.echoed).length ? { echoed: checked.value.echoed } : {};
+  const command: CommandInput = { kind: 'update', noun: noun.name, id: request.params['id']!, data, ...echoed, ...(ifMatch === undefined ? {} : { ifMatch }) };
   return write(ctx, command, await idempotencyOf(request, body.text), locator(tenant, noun));
 };
 

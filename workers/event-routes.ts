@@ -3,7 +3,7 @@
 import type { IRequest } from 'itty-router';
 import { toCloudEvent } from '../domain/cloudevent';
 import { parseTypeList } from '../domain/type-patterns';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { badRequest, problem } from './problems';
 import { json } from './request-body';
 import { tenantCall } from './tenant-call';
@@ -24,8 +24,8 @@ export async function listEvents(request: IRequest, env: Env): Promise<Response>
     return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
   if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_MAX_LIMIT)
     return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);
-  if (!types.ok) return badRequest(types.message, [{ path: '?types', message: 'invalid' }]);
-  const result = await ctx.log.events(ctx.call, { after, limit, types: types.patterns });
+  if (!types.ok) return badRequest(types.error, [{ path: '?types', message: 'invalid' }]);
+  const result = await ctx.log.events(ctx.call, { after, limit, types: types.value });
   if (!result.ok) return problem(result.error);
   const { events, head } = result.value;
   const next = events.length === limit ? String(events.at(-1)!.seq) : null;

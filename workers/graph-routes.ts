@@ -3,12 +3,12 @@
 // `/organizations/{id}/chart` (parents, subsidiary tree, people as a manager forest).
 import type { IRequest } from 'itty-router';
 import { Contact, Organization } from '../domain/nouns';
-import { encodeCursor } from '../projections/cursor';
+import { encodeCursor } from './cursor';
 import { MAX_DEPTH, type GraphQuery } from '../projections/graphs';
-import { listQueryFromParams } from '../projections/query-forms';
-import { parseCursor, parseLimit } from '../projections/query-parse';
+import { listQueryFromParams } from './query-forms';
+import { parseCursor, parseLimit } from './query-parse';
 import { failureAnswer } from './answers';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { badRequest, problem } from './problems';
 import { authorizeReader, projectionAnswer, serveFromReadModel } from './read-model-call';
 

@@ -1,9 +1,9 @@
 // The Worker: the HTTP edge in front of the tenants' logs, and the crm-events queue consumer.
 import { consumeEvents } from '../projections/consumer';
-import { consumeWebhooks } from '../projections/webhook-consumer';
+import { consumeWebhooks } from './webhook-consumer';
 import { withCors } from './cors';
 import { buildRouter } from './router';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 
 export { TenantLog } from '../durable-objects/tenant-log';
 export { ReadModel } from '../durable-objects/read-model';

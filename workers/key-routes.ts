@@ -1,10 +1,10 @@
 // Tenant API keys (admin): `POST /~t/keys {name, scopes, rateLimit?}` shows the secret once.
 import type { IRequest } from 'itty-router';
 import { isPlainObject } from '../domain/validate';
-import type { Scope } from '../durable-objects/protocol';
+import type { Scope } from '../shared/protocol';
 import { newKeySecret } from './auth';
 import { sha256 } from './digest';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
 import { json, readJson } from './request-body';
 import { tenantCall } from './tenant-call';

@@ -2,10 +2,10 @@
 // and the spec's MCP form `POST /~t/query {type, filter, sort, limit, cursor}`.
 import type { IRequest } from 'itty-router';
 import { nounByCollection } from '../domain/nouns';
-import { encodeCursor } from '../projections/cursor';
+import { encodeCursor } from './cursor';
 import type { ListQuery } from '../projections/list-query';
-import { listQueryFromJson, listQueryFromParams } from '../projections/query-forms';
-import type { Env } from './env';
+import { listQueryFromJson, listQueryFromParams } from './query-forms';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
 import { authorizeReader, projectionAnswer, serveFromReadModel } from './read-model-call';
 import { readJson } from './request-body';

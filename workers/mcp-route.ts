@@ -6,14 +6,14 @@ import type { IRequest } from 'itty-router';
 import { MCP_TOOLS } from '../domain/mcp-tools';
 import { NOUNS, nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
-import { buildRouter } from './router';
 import { tenantCall } from './tenant-call';
 
 const SERVER_INFO = { name: 'headless-crm', version: '0.1.0' };
 
-let internal: ReturnType<typeof buildRouter> | undefined;
+/** Answers a request through the REST routes (router.ts hands it in, so this file does not import the router). */
+export type RouteFetch = (request: Request) => Promise<Response>;
 
 /** What a tool call asks of the REST surface. */
 interface RestCall {
@@ -22,7 +22,7 @@ interface RestCall {
   readonly body?: unknown;
 }
 
-export async function mcpRoute(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function mcpRoute(request: IRequest, env: Env, routes: RouteFetch): Promise<Response> {
   const tenant = request.params['tenant']!;
   const who = await tenantCall(request, env, tenant);
   if (!who.ok) return who.response;
@@ -37,7 +37,7 @@ export async function mcpRoute(request: IRequest, env: Env, ctx: ExecutionContex
   server.setRequestHandler(CallToolRequestSchema, async ({ params }) => {
     const call = restCallOf(tenant, params.name, params.arguments ?? {});
     if ('error' in call) return toolError(await problem(call.error).json());
-    return answerOf(await dispatch(request, env, ctx, call));
+    return answerOf(await dispatch(request, routes, call));
   });
   const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true }); // no session id: stateless
   await server.connect(transport);
@@ -107,8 +107,7 @@ function refuse(code: 'bad_request' | 'not_found', message: string, path: string
 }
 
 // The caller's credential and request id go along; nothing else of the MCP request does.
-function dispatch(outer: Request, env: Env, ctx: ExecutionContext, call: RestCall): Promise<Response> {
-  internal ??= buildRouter();
+function dispatch(outer: Request, routes: RouteFetch, call: RestCall): Promise<Response> {
   const headers = new Headers({ accept: 'application/json' });
   for (const name of ['authorization', 'x-request-id']) {
     const value = outer.headers.get(name);
@@ -117,7 +116,7 @@ function dispatch(outer: Request, env: Env, ctx: ExecutionContext, call: RestCal
   if (call.body !== undefined) headers.set('content-type', 'application/json');
   const url = new URL(call.path, outer.url);
   const init: RequestInit = { method: call.method, headers, ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }) };
-  return internal.fetch(new Request(url, init), env, ctx) as Promise<Response>;
+  return routes(new Request(url, init));
 }
 
 async function answerOf(response: Response): Promise<CallToolResult> {

@@ -1,6 +1,7 @@
 // The one table from error codes to HTTP statuses and RFC 9457 problem types, and the builders of
 // application/problem+json answers.
-import type { ErrorCode, Failure } from '../durable-objects/protocol';
+import type { CheckFailure } from '../domain/result';
+import type { ErrorCode, Failure } from '../shared/protocol';
 
 const PROBLEM_BASE = 'https://crm.headless.ly/problems/';
 
@@ -65,7 +66,7 @@ export function badRequest(message: string, errors?: Failure['errors']): Respons
   return problem({ code: 'bad_request', message, ...(errors ? { errors } : {}) });
 }
 
-/** A body the edge refused: 400 for its shape or unknown fields, 422 for values (domain/validate.ts). */
-export function invalidBody(status: 400 | 422, message: string, errors: Failure['errors']): Response {
-  return problem({ code: status === 400 ? 'bad_request' : 'invalid', message, ...(errors ? { errors } : {}) });
+/** A body the edge's checks refused (domain/validate.ts), answered with its code's status. */
+export function invalidBody(refusal: CheckFailure, message: string): Response {
+  return problem({ code: refusal.code, message, errors: refusal.errors });
 }

@@ -2,7 +2,7 @@
 // `POST /~t/projections/rebuild` (admin: refill from seq 0 beside the live tables, then swap).
 import type { IRequest } from 'itty-router';
 import { readModelOf } from '../projections/consumer';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { problem } from './problems';
 import { projectionAnswer } from './read-model-call';
 import { tenantCall } from './tenant-call';

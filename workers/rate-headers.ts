@@ -1,6 +1,6 @@
 // RateLimit and RateLimit-Policy answer headers (IETF draft-ietf-httpapi-ratelimit-headers-10) for
 // requests made with a tenant key: the policy is the key's per-minute quota, the state what is left.
-import type { RateState } from '../durable-objects/protocol';
+import type { RateState } from '../shared/protocol';
 
 const noted = new WeakMap<Request, RateState>();
 

@@ -3,9 +3,9 @@
 // is touched: a refused caller parses nothing and waits on nothing (X-Min-Seq). The admin token is
 // checked at the edge and costs no hop.
 import type { Answer } from '../durable-objects/read-model';
-import type { Result, Scope } from '../durable-objects/protocol';
+import type { Result, Scope } from '../shared/protocol';
 import { readModelOf } from '../projections/consumer';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { badRequest, problem } from './problems';
 import { json } from './request-body';
 import { tenantCall } from './tenant-call';

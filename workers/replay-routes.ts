@@ -1,7 +1,7 @@
 // Replay and audit tooling over HTTP (issue 10; docs/replay.md): the export (NDJSON, streamed in pages),
 // the import (NDJSON body, streamed, all or nothing), signed checkpoints and their public keys, erasure.
 import type { IRequest } from 'itty-router';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { signingKey, sign } from './checkpoint';
 import { badRequest, problem } from './problems';
 import { json } from './request-body';

@@ -4,7 +4,7 @@ import { Router, type IRequest } from 'itty-router';
 import { Contact, Organization } from '../domain/nouns';
 import { auditVerify, entityEvents } from './audit-routes';
 import { createEntity, deleteEntity, readEntity, updateEntity } from './entity-routes';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { listEvents } from './event-routes';
 import { eventSocket, eventStream } from './stream-routes';
 import {
@@ -24,7 +24,7 @@ import { health, serviceRoot } from './service-routes';
 import { patchSettings, readHookStatus, readSettings } from './settings-routes';
 import { readProvenance, readScore, verbRoutes } from './verb-routes';
 import { auditCheckpoint, auditKeys, eraseContactRoute, exportLog, importLog } from './replay-routes';
-import { log } from './log';
+import { log } from '../shared/log';
 
 type Route = (request: IRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
 
@@ -38,6 +38,10 @@ const scoped = (scope: RouteScope, routes: [string, Record<string, Route>][]): R
 // The routes of one Contact or Organization (graphs, score, provenance, erasure), by their declared collection.
 const CONTACT = `/~:tenant/${Contact.collection}/:id`;
 const ORGANIZATION = `/~:tenant/${Organization.collection}/:id`;
+// MCP tool calls are answered by the REST routes of this same table (one router, built on first use).
+let inner: ReturnType<typeof buildRouter> | undefined;
+const mcp: Route = (request, env, ctx) =>
+  mcpRoute(request, env, (rest) => (inner ??= buildRouter()).fetch(rest, env, ctx) as Promise<Response>);
 
 // Order matters: fixed segments (keys, events) before the :collection catch-all.
 export const ROUTES: RouteTable = [
@@ -72,7 +76,7 @@ export const ROUTES: RouteTable = [
   ['/~:tenant/settings', { GET: ['read', readSettings], PATCH: ['admin', patchSettings] }],
   ['/~:tenant/batch', { POST: ['write', postBatch] }],
   // Each tool call is checked again at the scope of the REST route it stands for (search, fetch: read; do: write).
-  ['/~:tenant/mcp', { POST: ['read', mcpRoute] }],
+  ['/~:tenant/mcp', { POST: ['read', mcp] }],
   ['/~:tenant/hooks', { GET: ['read', readHookStatus] }],
   [`${CONTACT}/score`, { GET: ['read', readScore] }],
   [`${CONTACT}/provenance`, { GET: ['read', readProvenance] }],

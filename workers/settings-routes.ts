@@ -3,8 +3,8 @@
 import type { IRequest } from 'itty-router';
 import { validateSettingsPatch } from '../domain/settings';
 import type { SettingsOutcome } from '../durable-objects/lifecycle-rpc';
-import type { Result } from '../durable-objects/protocol';
-import type { Env } from './env';
+import type { Result } from '../shared/protocol';
+import type { Env } from '../shared/env';
 import { invalidBody, problem } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
@@ -22,8 +22,8 @@ export async function patchSettings(request: IRequest, env: Env): Promise<Respon
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateSettingsPatch(body.value);
-  if (!checked.ok) return invalidBody(checked.status, 'invalid settings', checked.errors);
-  const result = await ctx.log.updateSettings(ctx.call, checked.patch, await idempotencyOf(request, body.text));
+  if (!checked.ok) return invalidBody(checked.error, 'invalid settings');
+  const result = await ctx.log.updateSettings(ctx.call, checked.value, await idempotencyOf(request, body.text));
   return settingsAnswer(result);
 }
 

@@ -4,8 +4,8 @@
 import type { IRequest } from 'itty-router';
 import { parseTypeList } from '../domain/type-patterns';
 import type { Subscription } from '../durable-objects/stream-hub';
-import { hubOf } from '../projections/webhook-consumer';
-import type { Env } from './env';
+import { hubOf } from './webhook-consumer';
+import type { Env } from '../shared/env';
 import { badRequest, problem } from './problems';
 import { tenantCall } from './tenant-call';
 
@@ -21,11 +21,11 @@ export async function eventStream(request: IRequest, env: Env): Promise<Response
       { path: '?after', message: 'invalid' },
     ]);
   const types = parseTypeList(url.searchParams.get('types'));
-  if (!types.ok) return badRequest(types.message, [{ path: '?types', message: 'invalid' }]);
+  if (!types.ok) return badRequest(types.error, [{ path: '?types', message: 'invalid' }]);
   // HEAD answers the headers without holding a subscriber in the hub.
   if (request.method === 'HEAD')
     return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
-  return forward(env, 'sse', { tenant: who.tenant, actor: who.actor, after, types: types.patterns }, request);
+  return forward(env, 'sse', { tenant: who.tenant, actor: who.actor, after, types: types.value }, request);
 }
 
 export async function eventSocket(request: IRequest, env: Env): Promise<Response> {

@@ -1,11 +1,11 @@
 // The per-request context every tenant route starts from: a valid tenant name, a known caller, and the
 // stub of that tenant's log. Nothing else of the request is read before the caller is known.
-import type { CallContext, Idempotency, RateState } from '../durable-objects/protocol';
+import type { CallContext, Idempotency, RateState } from '../shared/protocol';
 import type { TenantLog } from '../durable-objects/tenant-log';
 
 import { identify } from './auth';
 import { sha256 } from './digest';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 import { noteRate } from './rate-headers';
 import { badRequest, problem } from './problems';
 
@@ -34,7 +34,7 @@ export type TenantCall =
 export async function tenantCall(request: Request, env: Env, tenant: string): Promise<TenantCall> {
   if (!TENANT_NAME.test(tenant)) return { ok: false, response: problem({ code: 'not_found', message: `"${tenant}" is not a tenant name` }) };
   const who = await identify(request, tenant, env);
-  if (!who.ok) return { ok: false, response: problem({ code: 'unauthorized', message: who.message }) };
+  if (!who.ok) return { ok: false, response: problem({ code: 'unauthorized', message: who.error }) };
   const key = request.headers.get('idempotency-key');
   if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY))
     return {
@@ -46,8 +46,8 @@ export async function tenantCall(request: Request, env: Env, tenant: string): Pr
   const requestId = request.headers.get('x-request-id') ?? undefined;
   return {
     ok: true,
-    call: { tenant, principal: who.principal, ...(requestId ? { requestId: requestId.slice(0, 200) } : {}) },
-    log: who.principal.kind === 'key' ? reportingRate(logOf(env, tenant), request) : logOf(env, tenant),
+    call: { tenant, principal: who.value, ...(requestId ? { requestId: requestId.slice(0, 200) } : {}) },
+    log: who.value.kind === 'key' ? reportingRate(logOf(env, tenant), request) : logOf(env, tenant),
   };
 }
 

@@ -7,8 +7,8 @@ import { Contact, NOUNS } from '../domain/nouns';
 import { draftCommand, type CommandDraft } from '../domain/verbs/drafts';
 import { entityAnswer, failureAnswer } from './answers';
 import { enrichWithProvider } from './enrichment-provider';
-import type { Env } from './env';
-import { problem } from './problems';
+import type { Env } from '../shared/env';
+import { invalidBody } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
 
@@ -26,7 +26,7 @@ export function verbHandler(noun: NounSchema, verb: string): Handler {
     if (!body.ok) return body.response;
     const id = verb === 'capture' ? undefined : request.params['id']!;
     const checked = draftCommand(noun, verb, id, body.value);
-    if (!checked.ok) return problem({ code: checked.status === 400 ? 'bad_request' : checked.status === 404 ? 'not_found' : 'invalid', message: `invalid ${verb}`, errors: checked.errors });
+    if (!checked.ok) return invalidBody(checked.error, `invalid ${verb}`);
     const idempotency = await idempotencyOf(request, body.text);
     const log = ctx.log;
     if (checked.value.kind === 'enrich' && env.ENRICHMENT) return enrichWithProvider(env.ENRICHMENT, log, ctx.call, checked.value, idempotency, locator(tenant, noun));

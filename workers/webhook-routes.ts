@@ -6,8 +6,8 @@ import { isPlainObject } from '../domain/validate';
 import { parseTypePatterns, type TypePatterns } from '../domain/type-patterns';
 import type { WriteBy } from '../durable-objects/webhook-service';
 import type { WebhookPatch } from '../durable-objects/webhook-store';
-import { hubOf } from '../projections/webhook-consumer';
-import type { Env } from './env';
+import { hubOf } from './webhook-consumer';
+import type { Env } from '../shared/env';
 import { badRequest, invalidBody, problem } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
@@ -132,9 +132,8 @@ async function checkInput(value: unknown, env: Env, creating: boolean): Promise<
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
   if (unknown.length)
     return invalidBody(
-      400,
+      { code: 'bad_request', errors: unknown.map((k) => ({ path: `/${k}`, message: 'is not a webhook field' })) },
       'unknown fields',
-      unknown.map((k) => ({ path: `/${k}`, message: 'is not a webhook field' })),
     );
   const errors: Problem[] = [];
   const input: Input = {};
@@ -152,9 +151,9 @@ async function checkInput(value: unknown, env: Env, creating: boolean): Promise<
     const parsed =
       Array.isArray(types) && types.length > 0
         ? parseTypePatterns(types)
-        : ({ ok: false, message: 'must be a non-empty list of type patterns' } as const);
-    if (parsed.ok) input.types = parsed.patterns;
-    else errors.push({ path: '/types', message: parsed.message });
+        : ({ ok: false, error: 'must be a non-empty list of type patterns' } as const);
+    if (parsed.ok) input.types = parsed.value;
+    else errors.push({ path: '/types', message: parsed.error });
   }
   if (description !== undefined) {
     if (description === null && !creating) input.description = null;
@@ -182,6 +181,6 @@ async function checkInput(value: unknown, env: Env, creating: boolean): Promise<
     if (rotateSecret === true) input.rotateSecret = true;
     else errors.push({ path: '/rotateSecret', message: 'must be true' });
   }
-  if (errors.length) return invalidBody(422, 'invalid webhook', errors);
+  if (errors.length) return invalidBody({ code: 'invalid', errors }, 'invalid webhook');
   return input;
 }

@@ -2,7 +2,7 @@
 // then, for a DNS name, its A and AAAA records over DNS-over-HTTPS (a name resolving to a private
 // address is refused as the address itself would be). A name that does not resolve is refused too.
 import { checkWebhookUrl, isPrivateAddress, type UrlCheck } from '../domain/webhook-url';
-import type { Env } from './env';
+import type { Env } from '../shared/env';
 
 const DOH = 'https://cloudflare-dns.com/dns-query';
 const LOOKUP_TIMEOUT_MS = 3_000;

@@ -1,7 +1,7 @@
 // Commands as a caller writes them, before the log mints ids and stamps time; and the one check
 // of a verb's body, shared by the HTTP routes, the batch and after-hooks' `$`.
 import type { Command } from '../commands';
-import type { FieldError } from '../validate';
+import { refused, type Checked, type CheckFailure } from '../result';
 import { isPlainObject, validateFields } from '../validate';
 import type { DeclaredVerbs } from '../infer';
 import { idShape, verbEvents, type ImplicitVerb, type NounSchema } from '../noun';
@@ -18,7 +18,7 @@ export type CommandDraft =
   | Omit<Extract<Command, { kind: 'create' }>, 'id'>
   | Omit<Capture, 'newId' | 'leadId' | 'time'>;
 
-export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: 400 | 404 | 422; readonly errors: readonly FieldError[] };
+export type { Checked } from '../result';
 
 /** A verb a write may name: the implicit three or one some noun declares (a new one fails the switch below). */
 export type WriteVerb = ImplicitVerb | DeclaredVerbs<Extract<(typeof nouns)[keyof typeof nouns], NounSchema>>;
@@ -28,14 +28,15 @@ export const WRITE_VERBS: readonly string[] = [...new Set(NOUNS.flatMap((noun) =
 // The noun answers to the verb; the type follows, since WriteVerb is read off the same declarations.
 const answersTo = (noun: NounSchema, verb: string): verb is WriteVerb => Object.hasOwn(verbEvents(noun), verb);
 
-const bad = (status: 400 | 404 | 422, path: string, message: string): Checked<never> => ({ ok: false, status, errors: [{ path, message }] });
+const bad = (code: CheckFailure['code'], path: string, message: string): Checked<never> =>
+  refused(code, [{ path, message }]);
 
 /** Checks one write against the noun schema; `id` is needed by every verb but create and capture. */
 export function draftCommand(noun: NounSchema, verb: string, id: string | undefined, body: unknown, base = '', idPath = '/id'): Checked<CommandDraft> {
   if (!answersTo(noun, verb))
-    return bad(404, idPath.replace(/id$/, 'verb'), `${noun.name} has no verb ${verb}`);
-  if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad(400, idPath, `${verb} needs the id of a ${noun.name}`);
-  if ((verb === 'create' || verb === 'capture') && id !== undefined) return bad(400, idPath, `${verb} mints the id; send none`);
+    return bad('not_found', idPath.replace(/id$/, 'verb'), `${noun.name} has no verb ${verb}`);
+  if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad('bad_request', idPath, `${verb} needs the id of a ${noun.name}`);
+  if ((verb === 'create' || verb === 'capture') && id !== undefined) return bad('bad_request', idPath, `${verb} mints the id; send none`);
   const target = id ?? '';
   const write = verb;
   switch (write) {
@@ -43,8 +44,9 @@ export function draftCommand(noun: NounSchema, verb: string, id: string | undefi
     case 'update': {
       const checked = validateFields(noun, body, write, base, true);
       if (!checked.ok) return checked;
-      if (write === 'create') return { ok: true, value: { kind: 'create', noun: noun.name, data: checked.data } };
-      return { ok: true, value: { kind: 'update', noun: noun.name, id: target, data: checked.data, ...echoedOf(checked.echoed) } };
+      const { data, echoed } = checked.value;
+      if (write === 'create') return { ok: true, value: { kind: 'create', noun: noun.name, data } };
+      return { ok: true, value: { kind: 'update', noun: noun.name, id: target, data, ...echoedOf(echoed) } };
     }
     case 'delete':
       return { ok: true, value: { kind: 'delete', noun: noun.name, id: target } };
@@ -69,57 +71,57 @@ const echoedOf = (echoed: Record<string, unknown>) => (Object.keys(echoed).lengt
 
 function emptyBody(body: unknown, base: string): Checked<never> | undefined {
   if (body === undefined || (isPlainObject(body) && Object.keys(body).length === 0)) return undefined;
-  return bad(400, base || '/', 'takes no body (or {})');
+  return bad('bad_request', base || '/', 'takes no body (or {})');
 }
 
 function checkAssign(noun: NounSchema, id: string, body: unknown, base: string): Checked<CommandDraft> {
-  if (!isPlainObject(body)) return bad(400, base || '/', 'must be {owner}');
+  if (!isPlainObject(body)) return bad('bad_request', base || '/', 'must be {owner}');
   const extra = Object.keys(body).filter((k) => k !== 'owner');
-  if (extra.length) return bad(400, `${base}/${extra[0]}`, 'is not a member of {owner}');
+  if (extra.length) return bad('bad_request', `${base}/${extra[0]}`, 'is not a member of {owner}');
   const owner = body['owner'];
-  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 200) return bad(422, `${base}/owner`, 'must be a non-empty string of at most 200 characters');
+  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 200) return bad('invalid', `${base}/owner`, 'must be a non-empty string of at most 200 characters');
   return { ok: true, value: { kind: 'assign', noun: noun.name, id, owner: owner.trim() } };
 }
 
 function checkMerge(noun: NounSchema, id: string, body: unknown, base: string): Checked<CommandDraft> {
-  if (!isPlainObject(body)) return bad(400, base || '/', 'must be {sources: [ids]}');
+  if (!isPlainObject(body)) return bad('bad_request', base || '/', 'must be {sources: [ids]}');
   const extra = Object.keys(body).filter((k) => k !== 'sources');
-  if (extra.length) return bad(400, `${base}/${extra[0]}`, 'is not a member of {sources}');
+  if (extra.length) return bad('bad_request', `${base}/${extra[0]}`, 'is not a member of {sources}');
   const sources = body['sources'];
   const shape = idShape(noun.idPrefix);
   if (!Array.isArray(sources) || sources.length < 1 || sources.length > MAX_MERGE_SOURCES)
-    return bad(422, `${base}/sources`, `must list 1 to ${MAX_MERGE_SOURCES} ${noun.name} ids`);
+    return bad('invalid', `${base}/sources`, `must list 1 to ${MAX_MERGE_SOURCES} ${noun.name} ids`);
   const wrong = sources.findIndex((s) => typeof s !== 'string' || !shape.test(s));
-  if (wrong >= 0) return bad(422, `${base}/sources/${wrong}`, `must be the id of a ${noun.name} (${noun.idPrefix}_…)`);
-  if (new Set(sources).size !== sources.length) return bad(422, `${base}/sources`, 'lists an id twice');
+  if (wrong >= 0) return bad('invalid', `${base}/sources/${wrong}`, `must be the id of a ${noun.name} (${noun.idPrefix}_…)`);
+  if (new Set(sources).size !== sources.length) return bad('invalid', `${base}/sources`, 'lists an id twice');
   return { ok: true, value: { kind: 'merge', noun: noun.name, id, sources: sources as string[] } };
 }
 
 function checkEnrich(noun: NounSchema, id: string, body: unknown, base: string): Checked<CommandDraft> {
-  if (!isPlainObject(body)) return bad(400, base || '/', 'must be {data, source, overwrite?}');
+  if (!isPlainObject(body)) return bad('bad_request', base || '/', 'must be {data, source, overwrite?}');
   const extra = Object.keys(body).filter((k) => !['data', 'source', 'overwrite'].includes(k));
-  if (extra.length) return bad(400, `${base}/${extra[0]}`, 'is not a member of {data, source, overwrite}');
+  if (extra.length) return bad('bad_request', `${base}/${extra[0]}`, 'is not a member of {data, source, overwrite}');
   const { data = {}, source, overwrite = false } = body;
-  if (typeof overwrite !== 'boolean') return bad(422, `${base}/overwrite`, 'must be true or false');
-  if (typeof source !== 'string' || source.trim() === '' || source.length > 200) return bad(422, `${base}/source`, 'must name where the data comes from (1 to 200 characters)');
-  if (!isPlainObject(data)) return bad(422, `${base}/data`, 'must be an object of contact fields');
+  if (typeof overwrite !== 'boolean') return bad('invalid', `${base}/overwrite`, 'must be true or false');
+  if (typeof source !== 'string' || source.trim() === '' || source.length > 200) return bad('invalid', `${base}/source`, 'must name where the data comes from (1 to 200 characters)');
+  if (!isPlainObject(data)) return bad('invalid', `${base}/data`, 'must be an object of contact fields');
   const notEnrichable = Object.keys(data).find((k) => noun.fields[k] && !ENRICHABLE_FIELDS.includes(k) && !noun.computed.has(k) && noun.fields[k]!.kind !== 'inverse');
-  if (notEnrichable) return bad(422, `${base}/data/${notEnrichable}`, `is not profile data; enrich fills ${ENRICHABLE_FIELDS.join(', ')}`);
+  if (notEnrichable) return bad('invalid', `${base}/data/${notEnrichable}`, `is not profile data; enrich fills ${ENRICHABLE_FIELDS.join(', ')}`);
   const nulls = Object.keys(data).find((k) => data[k] === null);
-  if (nulls) return bad(422, `${base}/data/${nulls}`, 'enrich fills values; use PATCH to clear one');
+  if (nulls) return bad('invalid', `${base}/data/${nulls}`, 'enrich fills values; use PATCH to clear one');
   const checked = validateFields(noun, data, 'update', `${base}/data`);
   if (!checked.ok) return checked;
-  return { ok: true, value: { kind: 'enrich', noun: noun.name, id, data: checked.data, source: source.trim(), overwrite } };
+  return { ok: true, value: { kind: 'enrich', noun: noun.name, id, data: checked.value.data, source: source.trim(), overwrite } };
 }
 
 function checkCapture(noun: NounSchema, body: unknown, base: string): Checked<CommandDraft> {
-  if (isPlainObject(body) && 'stage' in body) return bad(422, `${base}/stage`, 'a capture starts or keeps a contact at its stage; it cannot set one');
+  if (isPlainObject(body) && 'stage' in body) return bad('invalid', `${base}/stage`, 'a capture starts or keeps a contact at its stage; it cannot set one');
   const checked = validateFields(noun, body, 'update', base);
   if (!checked.ok) return checked;
-  const nulls = Object.keys(checked.data).find((k) => checked.data[k] === null);
-  if (nulls) return bad(422, `${base}/${nulls}`, 'cannot be null in a capture');
-  if (typeof checked.data['email'] !== 'string') return bad(422, `${base}/email`, 'is required to capture');
-  return { ok: true, value: { kind: 'capture', noun: noun.name, data: checked.data } };
+  const nulls = Object.keys(checked.value.data).find((k) => checked.value.data[k] === null);
+  if (nulls) return bad('invalid', `${base}/${nulls}`, 'cannot be null in a capture');
+  if (typeof checked.value.data['email'] !== 'string') return bad('invalid', `${base}/email`, 'is required to capture');
+  return { ok: true, value: { kind: 'capture', noun: noun.name, data: checked.value.data } };
 }
 
 /** Gives a draft its ids and time; `mint(noun)` returns a fresh id for that noun. */

@@ -6,7 +6,7 @@ import { installDefaultHooks } from '../../domain/default-hooks';
 import { DomainError, type DomainErrorCode } from '../../domain/errors';
 import type { DomainEvent, StoredEvent } from '../../domain/events';
 import { HookRegistry } from '../../domain/hooks';
-import { MemoryLog } from '../../domain/memory-log';
+import { MemoryLog } from './memory-log';
 import { runCommand, type CommandOutcome } from '../../domain/pipeline';
 import type { AnyCommand } from '../../domain/verbs/commands';
 import { withInitialScore } from '../../domain/rescore';

@@ -8,7 +8,7 @@ import { DomainError } from '../../domain/errors';
 import { bindNouns } from '../../domain/crm';
 import { installDefaultHooks } from '../../domain/default-hooks';
 import { HookRegistry } from '../../domain/hooks';
-import { MemoryLog } from '../../domain/memory-log';
+import { MemoryLog } from './memory-log';
 import { runCommand } from '../../domain/pipeline';
 import type { AnyCommand } from '../../domain/verbs/commands';
 import { EMAILS, scenario, type Step } from './commands.arbitrary';

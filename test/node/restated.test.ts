@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const DIRS = ['domain', 'durable-objects', 'projections', 'workers', 'cli', 'client'];
+const DIRS = ['domain', 'shared', 'durable-objects', 'projections', 'workers', 'cli', 'client'];
 
 function sources(): { path: string; text: string }[] {
   const out: { path: string; text: string }[] = [];

@@ -4,9 +4,9 @@
 // that failed for good is also sent to crm-webhooks-dlq.
 import type { StreamHub } from '../durable-objects/stream-hub';
 import type { AttemptVerdict, DeliveryMessage } from '../durable-objects/webhook-dispatch';
-import type { Env } from '../workers/env';
-import { webhookHeaders } from '../workers/webhook-signature';
-import { checkWebhookTarget } from '../workers/webhook-target';
+import type { Env } from '../shared/env';
+import { webhookHeaders } from './webhook-signature';
+import { checkWebhookTarget } from './webhook-target';
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
 

@@ -3,15 +3,14 @@
 // Unknown fields, operators and shapes are 400; values a field cannot hold are 422.
 import { checkDatetime } from '../domain/formats';
 import type { NounSchema } from '../domain/noun';
-import type { Failure } from '../durable-objects/protocol';
+import type { Result } from '../shared/protocol';
 import { decodeCursor } from './cursor';
-import { FILTER_OPS, MAX_IN_VALUES, MAX_SORT_KEYS, type Condition, type FilterOp, type Scalar, type SortKey } from './list-query';
-import { SYSTEM_COLUMNS, tableFor, type StoredSpec } from './tables';
+import { FILTER_OPS, MAX_IN_VALUES, MAX_SORT_KEYS, type Condition, type FilterOp, type Scalar, type SortKey } from '../projections/list-query';
+import { SYSTEM_COLUMNS, tableFor, type StoredSpec } from '../projections/tables';
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
 
-const bad = (message: string, path: string, detail = message): Parsed<never> => ({ ok: false, error: { code: 'bad_request', message, errors: [{ path, message: detail }] } });
-const invalid = (message: string, path: string): Parsed<never> => ({ ok: false, error: { code: 'invalid', message, errors: [{ path, message }] } });
+const bad = (message: string, path: string, detail = message): Result<never> => ({ ok: false, error: { code: 'bad_request', message, errors: [{ path, message: detail }] } });
+const invalid = (message: string, path: string): Result<never> => ({ ok: false, error: { code: 'invalid', message, errors: [{ path, message }] } });
 
 type FieldKind = StoredSpec | { readonly kind: 'system' };
 
@@ -41,7 +40,7 @@ function coerce(kind: FieldKind, raw: unknown, fromText: boolean): Scalar | stri
 }
 
 /** A condition on one field with one operator; `raw` is text (query string) or JSON. */
-export function condition(noun: NounSchema, field: string, op: string, raw: unknown, fromText: boolean, path: string): Parsed<Condition> {
+export function condition(noun: NounSchema, field: string, op: string, raw: unknown, fromText: boolean, path: string): Result<Condition> {
   const kind = fieldKind(noun, field);
   if (!kind) return bad(`cannot filter ${noun.collection} by ${field}`, path, 'is not a stored field');
   if (!(FILTER_OPS as readonly string[]).includes(op)) return bad(`unknown operator ${op}`, path, `operators are ${FILTER_OPS.join(' ')}`);
@@ -67,13 +66,13 @@ export function condition(noun: NounSchema, field: string, op: string, raw: unkn
 }
 
 /** `-leadScore,name` → keys; `$id` last is implied. */
-export function parseSortText(noun: NounSchema, raw: string, path = '?sort'): Parsed<SortKey[]> {
+export function parseSortText(noun: NounSchema, raw: string, path = '?sort'): Result<SortKey[]> {
   const keys = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('-') ? { field: s.slice(1), desc: true } : { field: s.replace(/^\+/, ''), desc: false }));
   return checkSort(noun, keys, path);
 }
 
 /** `{leadScore: 'desc'}` (keys in order), `"-leadScore"`, or `[{field, order}]`. */
-export function parseSortJson(noun: NounSchema, raw: unknown, path = '/sort'): Parsed<SortKey[]> {
+export function parseSortJson(noun: NounSchema, raw: unknown, path = '/sort'): Result<SortKey[]> {
   if (raw === undefined || raw === null) return { ok: true, value: [] };
   if (typeof raw === 'string') return parseSortText(noun, raw, path);
   if (typeof raw !== 'object' || Array.isArray(raw)) return bad('sort is {field: "asc" | "desc"} or "-field"', path);
@@ -85,7 +84,7 @@ export function parseSortJson(noun: NounSchema, raw: unknown, path = '/sort'): P
   return checkSort(noun, keys, path);
 }
 
-function checkSort(noun: NounSchema, keys: SortKey[], path: string): Parsed<SortKey[]> {
+function checkSort(noun: NounSchema, keys: SortKey[], path: string): Result<SortKey[]> {
   if (keys.length > MAX_SORT_KEYS) return bad(`sort by at most ${MAX_SORT_KEYS} fields`, path);
   for (const key of keys) if (!fieldKind(noun, key.field)) return bad(`cannot sort ${noun.collection} by ${key.field}`, path, `${key.field} is not a stored field`);
   if (new Set(keys.map((k) => k.field)).size !== keys.length) return bad('sort names a field twice', path);
@@ -93,13 +92,13 @@ function checkSort(noun: NounSchema, keys: SortKey[], path: string): Parsed<Sort
   return { ok: true, value: keys.at(-1)?.field === '$id' && keys.length > 1 ? keys.slice(0, -1) : keys };
 }
 
-export function parseLimit(raw: unknown, fromText: boolean, max: number, fallback: number, path: string): Parsed<number> {
+export function parseLimit(raw: unknown, fromText: boolean, max: number, fallback: number, path: string): Result<number> {
   if (raw === undefined || raw === null) return { ok: true, value: fallback };
   const n = fromText && typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= max ? { ok: true, value: n } : bad(`limit must be a whole number from 1 to ${max}`, path, 'out of range');
 }
 
-export function parseCursor(sort: readonly SortKey[], raw: unknown, path: string): Parsed<ReturnType<typeof decodeCursor> & object | undefined> {
+export function parseCursor(sort: readonly SortKey[], raw: unknown, path: string): Result<ReturnType<typeof decodeCursor> & object | undefined> {
   if (raw === undefined || raw === null) return { ok: true, value: undefined };
   if (typeof raw !== 'string') return bad('cursor must be a string', path);
   const position = decodeCursor(sort, raw);

@@ -3,9 +3,10 @@ import { fieldLists } from '../domain/field-lists';
 import type { NounSchema } from '../domain/noun';
 import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
-import { DEFAULT_LIMIT, MAX_LIMIT, RANK, type Condition, type ListQuery, type SortKey } from './list-query';
-import { condition, parseCursor, parseLimit, parseSortJson, parseSortText, type Parsed } from './query-parse';
-import { searchExpression } from './search';
+import { DEFAULT_LIMIT, MAX_LIMIT, RANK, type Condition, type ListQuery, type SortKey } from '../projections/list-query';
+import { condition, parseCursor, parseLimit, parseSortJson, parseSortText } from './query-parse';
+import type { Result } from '../shared/protocol';
+import { searchExpression } from '../projections/search';
 
 const RESERVED = new Set(['limit', 'cursor', 'sort', 'include', 'q']);
 const BRACKETED = /^([^[\]]+)\[([a-z]+)\]$/;
@@ -13,7 +14,7 @@ const BRACKETED = /^([^[\]]+)\[([a-z]+)\]$/;
 export const MAX_CONDITIONS = 32;
 
 /** `?stage=Qualified&role=DecisionMaker&leadScore[gte]=40&sort=-leadScore&limit=50&cursor=…&include=organization`. */
-export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): Parsed<ListQuery> {
+export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): Result<ListQuery> {
   const where: Condition[] = [];
   for (const [key, value] of params) {
     if (RESERVED.has(key)) continue;
@@ -43,7 +44,7 @@ export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): 
 }
 
 /** `{type, filter, sort, limit, cursor, include}`; type is a noun (`Contact`) or a collection (`contacts`). */
-export function listQueryFromJson(body: unknown): Parsed<ListQuery> {
+export function listQueryFromJson(body: unknown): Result<ListQuery> {
   if (!isPlainObject(body)) return fail('send {type, filter, sort, limit, cursor}', '/');
   const unknown = Object.keys(body).filter((k) => !['type', 'filter', 'sort', 'limit', 'cursor', 'include', 'query'].includes(k));
   if (unknown.length) return { ok: false, error: { code: 'bad_request', message: 'unknown query fields', errors: unknown.map((k) => ({ path: `/${k}`, message: 'is not a query field' })) } };
@@ -79,7 +80,7 @@ function rankedWhenSearching(sort: SortKey[], search: string | undefined): SortK
 }
 
 // `{stage: 'Lead'}` is $eq; `{leadScore: {$gte: 40, $lt: 80}}` is one condition per operator.
-function conditionsOf(noun: NounSchema, filter: unknown): Parsed<Condition[]> {
+function conditionsOf(noun: NounSchema, filter: unknown): Result<Condition[]> {
   if (!isPlainObject(filter)) return fail('filter is an object of field: value or field: {$op: value}', '/filter');
   const where: Condition[] = [];
   for (const [field, spec] of Object.entries(filter)) {
@@ -96,12 +97,12 @@ function conditionsOf(noun: NounSchema, filter: unknown): Parsed<Condition[]> {
   return { ok: true, value: where };
 }
 
-function tooMany(path: string): Parsed<never> {
+function tooMany(path: string): Result<never> {
   return fail(`filter with at most ${MAX_CONDITIONS} conditions (one per field and operator)`, path);
 }
 
 /** References and inverses may be included, as on a single read. */
-export function includeNames(noun: NounSchema, raw: readonly string[], path: string): Parsed<string[]> {
+export function includeNames(noun: NounSchema, raw: readonly string[], path: string): Result<string[]> {
   const names = [...new Set(raw.map((s) => s.trim()).filter(Boolean))];
   const allowed = fieldLists(noun).includable;
   const unknown = names.filter((n) => !allowed.includes(n));
@@ -109,6 +110,6 @@ export function includeNames(noun: NounSchema, raw: readonly string[], path: str
   return { ok: true, value: names };
 }
 
-function fail(message: string, path: string): Parsed<never> {
+function fail(message: string, path: string): Result<never> {
   return { ok: false, error: { code: 'bad_request', message, errors: [{ path, message }] } };
 }

@@ -1,6 +1,6 @@
 // The opaque list cursor: base64url of {s: the sort it belongs to, v: sort values, i: last id}. It
 // holds a position, not an offset, so paging stays cheap however deep one goes.
-import type { Position, Scalar, SortKey } from './list-query';
+import type { Position, Scalar, SortKey } from '../projections/list-query';
 
 export function sortSignature(sort: readonly SortKey[]): string {
   return sort.map((k) => `${k.desc ? '-' : ''}${k.field}`).join(',');

@@ -1,11 +1,11 @@
-// An in-memory log with the same contract as the Durable Object's store: tests and the offline CLI
-// run the very same pipeline over it. `transaction` restores everything when its body throws.
-import { isLive, type Entity } from './entity';
-import { chain, GENESIS_HASH, type DomainEvent, type StoredEvent } from './events';
-import { evolve } from './evolve';
-import { normalizeUnique } from './formats';
-import { nounByName } from './nouns';
-import type { UnitOfWork } from './pipeline';
+// An in-memory log with the same contract as the Durable Object's store: the domain tests run the very
+// same pipeline over it. `transaction` restores everything when its body throws.
+import { isLive, type Entity } from '../../domain/entity';
+import { chain, GENESIS_HASH, type DomainEvent, type StoredEvent } from '../../domain/events';
+import { evolve } from '../../domain/evolve';
+import { normalizeUnique } from '../../domain/formats';
+import { nounByName } from '../../domain/nouns';
+import type { UnitOfWork } from '../../domain/pipeline';
 
 export class MemoryLog implements UnitOfWork {
   events: StoredEvent[] = [];

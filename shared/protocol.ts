@@ -1,6 +1,7 @@
 // What crosses the Worker → Durable Object RPC boundary. Results, never thrown errors: a thrown
 // error loses its own properties on the way (STYLE.md).
 import type { DomainErrorCode } from '../domain/errors';
+import type { Result as DomainResult } from '../domain/result';
 
 export type ErrorCode =
   | DomainErrorCode
@@ -35,9 +36,8 @@ export interface RateState {
   readonly reset: number;
 }
 
-export type Result<T> =
-  | { readonly ok: true; readonly value: T; readonly rate?: RateState }
-  | { readonly ok: false; readonly error: Failure; readonly rate?: RateState };
+/** The one result shape (domain/result.ts) with a `Failure`; an RPC answer also carries the caller's rate state. */
+export type Result<T> = DomainResult<T, Failure> & { readonly rate?: RateState };
 
 export type Scope = 'read' | 'write' | 'admin';
 
