@@ -3,6 +3,7 @@
 import { createPublicKey, hash, verify as verifySignature } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ChainVerifier } from '../domain/chain-verifier';
+import { signedText, type Checkpoint as SignedCheckpoint } from '../domain/checkpoint';
 import type { Entity } from '../domain/entity';
 import { evolve } from '../domain/evolve';
 import { parseExportLine, rawDataOf, scanExportLine } from '../domain/export-line';
@@ -21,13 +22,8 @@ export interface Jwk {
 // Node's one-shot hash is about twice as fast as createHash on short inputs; the result is the same.
 const sha256 = (text: string) => hash('sha256', text, 'hex');
 
-export interface Checkpoint {
-  readonly tenant: string;
-  readonly seq: number;
-  readonly hash: string;
-  readonly time: string;
-  readonly keyId: string;
-  readonly signature: string;
+/** A checkpoint as `crm checkpoint` saves it: the server's, with the public key beside it. */
+export interface Checkpoint extends SignedCheckpoint {
   readonly publicKey?: Jwk;
 }
 
@@ -135,7 +131,7 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
 function checkSignature(cp: Checkpoint, keys: readonly Jwk[] = []): string {
   const jwk = keys.find((k) => k.kid === cp.keyId) ?? (cp.publicKey?.kid === cp.keyId ? cp.publicKey : undefined);
   if (!jwk) return `checkpoint seq ${cp.seq} matches; its signature was not checked (no public key ${cp.keyId})`;
-  const text = JSON.stringify({ hash: cp.hash, keyId: cp.keyId, seq: cp.seq, tenant: cp.tenant, time: cp.time });
+  const text = signedText(cp);
   const key = createPublicKey({ key: { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! }, format: 'jwk' });
   const good = verifySignature(null, Buffer.from(text), key, Buffer.from(cp.signature, 'base64url'));
   if (!good) throw new SignatureError(`the checkpoint's signature does not verify with key ${cp.keyId}`);

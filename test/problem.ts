@@ -1,16 +1,10 @@
 // Asserting a rejection as a user sees it: an RFC 9457 problem with the expected status, and a log
 // that did not move.
 import { expect } from 'vitest';
+import type { Problem } from '../client/index.js';
 import { apiJson, eventCount, type Call } from './http';
 
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly errors?: readonly { readonly path: string; readonly message: string }[];
-  readonly [extra: string]: unknown;
-}
+export type { Problem };
 
 /** Sends the call, expects a problem+json of `status`, and that the tenant's event count is unchanged. */
 export async function expectProblem(tenant: string, path: string, call: Call, status: number): Promise<{ body: Problem; headers: Headers }> {

@@ -1,5 +1,6 @@
 // Turning log results into HTTP answers: representations with ETag and X-Event-Seq, problems otherwise.
 import type { Representation } from '../domain/entity';
+import type { WriteOutcome } from '../durable-objects/command-service';
 import type { Result } from '../shared/protocol';
 import { problem } from './problems';
 import { json } from './request-body';
@@ -26,4 +27,12 @@ export function failureAnswer(result: Extract<Result<unknown>, { ok: false }>, l
   const location = result.error.extra?.['location'];
   if (result.error.code === 'moved' && typeof location === 'string') return problem(result.error, { location: locate(location) });
   return problem(result.error);
+}
+
+/** A command's answer: 201 with its Location when it created, 200 with the entity, 204 when none is left (a delete). */
+export function writeAnswer(result: Result<WriteOutcome>, locate: (id: string) => string): Response {
+  if (!result.ok) return failureAnswer(result, locate);
+  const { entity, seq, created } = result.value;
+  if (!entity) return new Response(null, { status: 204, headers: { 'x-event-seq': String(seq) } });
+  return entityAnswer(entity, { status: created ? 201 : 200, seq, ...(created ? { location: locate(entity.$id) } : {}) });
 }

@@ -2,10 +2,10 @@
 // `?field=` for one field's values over time) and `GET /~t/audit/verify` (the hash chain, in bounded runs).
 import type { IRequest } from 'itty-router';
 import { toCloudEvent } from '../domain/cloudevent';
-import { nounByCollection } from '../domain/nouns';
 import { VERIFY_BUDGET } from '../durable-objects/chain-auditor';
 import type { Env } from '../shared/env';
 import { EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT } from './event-routes';
+import { nounRoute } from './noun-route';
 import { badRequest, problem } from './problems';
 import { json } from './request-body';
 import { tenantCall } from './tenant-call';
@@ -18,11 +18,9 @@ function intParam(url: URL, name: string, fallback: number, min: number, max: nu
 }
 
 export async function entityEvents(request: IRequest, env: Env): Promise<Response> {
-  const noun = nounByCollection.get(request.params['collection']!);
-  if (!noun) return problem({ code: 'not_found', message: `no collection ${request.params['collection']}` });
-  const tenant = request.params['tenant']!;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
+  const route = await nounRoute(request, env);
+  if (route instanceof Response) return route;
+  const { noun, tenant, ctx } = route;
   const url = new URL(request.url);
   const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = intParam(url, 'limit', EVENTS_DEFAULT_LIMIT, 1, EVENTS_MAX_LIMIT);

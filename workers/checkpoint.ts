@@ -1,21 +1,7 @@
 // Signed checkpoints: an Ed25519 signature over a tenant's chain head, with the key held as the
 // AUDIT_SIGNING_KEY secret (a private JWK, or PKCS #8 in base64). Whoever keeps a checkpoint can later
 // prove that an export extends it: the event at its seq must carry its hash, which pins every event before it.
-import { canonicalJson } from '../domain/canonical';
-
-export interface Checkpoint {
-  readonly tenant: string;
-  readonly seq: number;
-  readonly hash: string;
-  readonly time: string;
-  readonly keyId: string;
-  readonly signature: string;
-}
-
-/** The exact bytes signed: the canonical JSON of the checkpoint without its signature. */
-export function signedText(c: Omit<Checkpoint, 'signature'>): string {
-  return canonicalJson({ hash: c.hash, keyId: c.keyId, seq: c.seq, tenant: c.tenant, time: c.time });
-}
+import { signedText, type Checkpoint } from '../domain/checkpoint';
 
 const b64url = (bytes: ArrayBuffer) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes)))

@@ -3,44 +3,41 @@
 import type { IRequest } from 'itty-router';
 import { fieldLists } from '../domain/field-lists';
 import type { NounSchema } from '../domain/noun';
-import { nounByCollection } from '../domain/nouns';
 import { validateFields } from '../domain/validate';
 import type { CommandInput } from '../durable-objects/tenant-log';
-import { entityAnswer, failureAnswer, parseIfMatch } from './answers';
+import { entityAnswer, failureAnswer, parseIfMatch, writeAnswer } from './answers';
+import { nounRoute, type NounRoute } from './noun-route';
 import type { Env } from '../shared/env';
-import { badRequest, invalidBody, problem } from './problems';
+import type { Idempotency } from '../shared/protocol';
+import { badRequest, invalidBody } from './problems';
 import { readJson } from './request-body';
-import { idempotencyOf, tenantCall } from './tenant-call';
+import { idempotencyOf } from './tenant-call';
 
 type Handler = (request: IRequest, env: Env) => Promise<Response>;
 
-function nounOf(request: IRequest): NounSchema | Response {
-  return nounByCollection.get(request.params['collection'] ?? '') ?? problem({ code: 'not_found', message: `no collection ${request.params['collection']}` });
+/** The If-Match version of a write, undefined when absent or `*`. */
+function ifMatchOf(request: IRequest): number | undefined | Response {
+  const ifMatch = parseIfMatch(request.headers.get('if-match'));
+  return Number.isNaN(ifMatch) ? badRequest('If-Match must be an ETag like "3"') : ifMatch;
 }
 
-const locator = (tenant: string, noun: NounSchema) => (id: string) => `/~${tenant}/${noun.collection}/${id}`;
-
 export const createEntity: Handler = async (request, env) => {
-  const noun = nounOf(request);
-  if (noun instanceof Response) return noun;
-  const tenant = request.params['tenant']!;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
+  const route = await nounRoute(request, env);
+  if (route instanceof Response) return route;
+  const { noun } = route;
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateFields(noun, body.value, 'create');
   if (!checked.ok) return invalidBody(checked.error, `invalid ${noun.name}`);
-  return write(ctx, { kind: 'create', noun: noun.name, data: checked.value.data }, await idempotencyOf(request, body.text), locator(tenant, noun));
+  return write(route, { kind: 'create', noun: noun.name, data: checked.value.data }, await idempotencyOf(request, body.text));
 };
 
 export const updateEntity: Handler = async (request, env) => {
-  const noun = nounOf(request);
-  if (noun instanceof Response) return noun;
-  const tenant = request.params['tenant']!;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
-  const ifMatch = parseIfMatch(request.headers.get('if-match'));
-  if (Number.isNaN(ifMatch)) return badRequest('If-Match must be an ETag like "3"');
+  const route = await nounRoute(request, env);
+  if (route instanceof Response) return route;
+  const { noun } = route;
+  const ifMatch = ifMatchOf(request);
+  if (ifMatch instanceof Response) return ifMatch;
   const body = await readJson(request);
   if (!body.ok) return body.response;
   const checked = validateFields(noun, body.value, 'update', '', true);
@@ -48,46 +45,34 @@ export const updateEntity: Handler = async (request, env) => {
   const { data } = checked.value;
   const echoed = Object.keys(checked.value.echoed).length ? { echoed: checked.value.echoed } : {};
   const command: CommandInput = { kind: 'update', noun: noun.name, id: request.params['id']!, data, ...echoed, ...(ifMatch === undefined ? {} : { ifMatch }) };
-  return write(ctx, command, await idempotencyOf(request, body.text), locator(tenant, noun));
+  return write(route, command, await idempotencyOf(request, body.text));
 };
 
 export const deleteEntity: Handler = async (request, env) => {
-  const noun = nounOf(request);
-  if (noun instanceof Response) return noun;
-  const tenant = request.params['tenant']!;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
-  const ifMatch = parseIfMatch(request.headers.get('if-match'));
-  if (Number.isNaN(ifMatch)) return badRequest('If-Match must be an ETag like "3"');
+  const route = await nounRoute(request, env);
+  if (route instanceof Response) return route;
+  const { noun } = route;
+  const ifMatch = ifMatchOf(request);
+  if (ifMatch instanceof Response) return ifMatch;
   const command: CommandInput = { kind: 'delete', noun: noun.name, id: request.params['id']!, ...(ifMatch === undefined ? {} : { ifMatch }) };
-  return write(ctx, command, await idempotencyOf(request, ''), locator(tenant, noun));
+  return write(route, command, await idempotencyOf(request, ''));
 };
 
-async function write(
-  ctx: Extract<Awaited<ReturnType<typeof tenantCall>>, { ok: true }>,
-  command: CommandInput,
-  idempotency: Awaited<ReturnType<typeof idempotencyOf>>,
-  locate: (id: string) => string,
-): Promise<Response> {
-  const result = await ctx.log.execute(ctx.call, command, idempotency);
-  if (!result.ok) return failureAnswer(result, locate);
-  const { entity, seq, created } = result.value;
-  if (!entity) return new Response(null, { status: 204, headers: { 'x-event-seq': String(seq) } });
-  return entityAnswer(entity, { status: created ? 201 : 200, seq, ...(created ? { location: locate(entity.$id) } : {}) });
+/** Runs one command on the tenant's log and answers it. */
+async function write({ ctx, locate }: NounRoute, command: CommandInput, idempotency?: Idempotency): Promise<Response> {
+  return writeAnswer(await ctx.log.execute(ctx.call, command, idempotency), locate);
 }
 
 export const readEntity: Handler = async (request, env) => {
-  const noun = nounOf(request);
-  if (noun instanceof Response) return noun;
-  const tenant = request.params['tenant']!;
-  const ctx = await tenantCall(request, env, tenant);
-  if (!ctx.ok) return ctx.response;
+  const route = await nounRoute(request, env);
+  if (route instanceof Response) return route;
+  const { noun, ctx, locate } = route;
   const include = parseInclude(noun, request.query['include']);
   if (include instanceof Response) return include;
   const asOf = parseAsOf(request.query['asOf']);
   if (asOf instanceof Response) return asOf;
   const result = await ctx.log.read(ctx.call, { noun: noun.name, id: request.params['id']!, include, ...(asOf === undefined ? {} : { asOf }) });
-  if (!result.ok) return failureAnswer(result, locator(tenant, noun));
+  if (!result.ok) return failureAnswer(result, locate);
   return entityAnswer(result.value.entity, { seq: result.value.seq });
 };
 

@@ -1,8 +1,8 @@
 // Listing from the read model: `GET /~t/contacts?stage=Qualified&leadScore[gte]=40&sort=-leadScore&limit=50&cursor=…`
 // and the spec's MCP form `POST /~t/query {type, filter, sort, limit, cursor}`.
 import type { IRequest } from 'itty-router';
-import { nounByCollection } from '../domain/nouns';
 import { encodeCursor } from './cursor';
+import { nounOf } from './noun-route';
 import type { ListQuery } from '../projections/list-query';
 import { listQueryFromJson, listQueryFromParams } from './query-forms';
 import type { Env } from '../shared/env';
@@ -11,8 +11,8 @@ import { authorizeReader, projectionAnswer, serveFromReadModel } from './read-mo
 import { readJson } from './request-body';
 
 export async function listEntities(request: IRequest, env: Env): Promise<Response> {
-  const noun = nounByCollection.get(request.params['collection'] ?? '');
-  if (!noun) return problem({ code: 'not_found', message: `no collection ${request.params['collection']}` });
+  const noun = nounOf(request);
+  if (noun instanceof Response) return noun;
   const refused = await authorizeReader(request, env, request.params['tenant']!, 'read');
   if (refused) return refused;
   const query = listQueryFromParams(noun, new URL(request.url).searchParams);

@@ -5,16 +5,15 @@ import type { IRequest } from 'itty-router';
 import type { NounSchema } from '../domain/noun';
 import { Contact, NOUNS } from '../domain/nouns';
 import { draftCommand, type CommandDraft } from '../domain/verbs/drafts';
-import { entityAnswer, failureAnswer } from './answers';
+import { failureAnswer, writeAnswer } from './answers';
 import { enrichWithProvider } from './enrichment-provider';
 import type { Env } from '../shared/env';
+import { locator } from './noun-route';
 import { invalidBody } from './problems';
 import { json, readJson } from './request-body';
 import { idempotencyOf, tenantCall } from './tenant-call';
 
 type Handler = (request: IRequest, env: Env) => Promise<Response>;
-
-const locator = (tenant: string, noun: NounSchema) => (id: string) => `/~${tenant}/${noun.collection}/${id}`;
 
 /** A verb's handler for one noun: `verb` is read off the schema, never restated. */
 export function verbHandler(noun: NounSchema, verb: string): Handler {
@@ -30,10 +29,7 @@ export function verbHandler(noun: NounSchema, verb: string): Handler {
     const idempotency = await idempotencyOf(request, body.text);
     const log = ctx.log;
     if (checked.value.kind === 'enrich' && env.ENRICHMENT) return enrichWithProvider(env.ENRICHMENT, log, ctx.call, checked.value, idempotency, locator(tenant, noun));
-    const result = await log.execute(ctx.call, checked.value as CommandDraft, idempotency);
-    if (!result.ok) return failureAnswer(result, locator(tenant, noun));
-    const { entity, seq, created } = result.value;
-    return entityAnswer(entity!, { status: created ? 201 : 200, seq, ...(created ? { location: locator(tenant, noun)(entity!.$id) } : {}) });
+    return writeAnswer(await log.execute(ctx.call, checked.value as CommandDraft, idempotency), locator(tenant, noun));
   };
 }
 
