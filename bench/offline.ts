@@ -26,7 +26,11 @@ export function syntheticEvent(seq: number, prev: string): StoredEvent {
   const data =
     step === 0
       ? { name: `Person ${n}`, email: `person${n}@example.com`, stage: 'Lead' }
-      : { changes: { [['title', 'stage', 'phone'][step - 1]!]: { from: null, to: step === 2 ? STAGES[n % 3] : `value ${seq}` } } };
+      : {
+          changes: {
+            [['title', 'stage', 'phone'][step - 1]!]: { from: null, to: step === 2 ? STAGES[n % 3] : `value ${seq}` },
+          },
+        };
   return chain(
     {
       type: step === 0 ? 'Contact.Created' : 'Contact.Updated',

@@ -34,5 +34,6 @@ export function writeAnswer(result: Result<WriteOutcome>, locate: (id: string) =
   if (!result.ok) return failureAnswer(result, locate);
   const { entity, seq, created } = result.value;
   if (!entity) return new Response(null, { status: 204, headers: { 'x-event-seq': String(seq) } });
-  return entityAnswer(entity, { status: created ? 201 : 200, seq, ...(created ? { location: locate(entity.$id) } : {}) });
+  const location = created ? { location: locate(entity.$id) } : {};
+  return entityAnswer(entity, { status: created ? 201 : 200, seq, ...location });
 }

@@ -29,7 +29,8 @@ export const createEntity: Handler = async (request, env) => {
   if (!body.ok) return body.response;
   const checked = validateFields(noun, body.value, 'create');
   if (!checked.ok) return invalidBody(checked.error, `invalid ${noun.name}`);
-  return write(route, { kind: 'create', noun: noun.name, data: checked.value.data }, await idempotencyOf(request, body.text));
+  const command: CommandInput = { kind: 'create', noun: noun.name, data: checked.value.data };
+  return write(route, command, await idempotencyOf(request, body.text));
 };
 
 export const updateEntity: Handler = async (request, env) => {

@@ -9,7 +9,9 @@ import { tenantCall, type TenantCall } from './tenant-call';
 
 /** The noun of the `:collection` segment, or a 404. */
 export function nounOf(request: IRequest): NounSchema | Response {
-  return nounByCollection.get(request.params['collection'] ?? '') ?? problem({ code: 'not_found', message: `no collection ${request.params['collection']}` });
+  const collection = request.params['collection'];
+  const noun = nounByCollection.get(collection ?? '');
+  return noun ?? problem({ code: 'not_found', message: `no collection ${collection}` });
 }
 
 /** `/~tenant/collection/id`: where an entity of `noun` in `tenant` lives. */
