@@ -53,8 +53,11 @@ export default defineConfig({
         // End to end: `wrangler dev` (workerd, SQLite, local queues) as a separate process, driven over HTTP from
         // Node (test/e2e/wrangler-dev.ts), for what only a real process shows: restarts, crashes, signals.
         test: {
-          name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node',
-          testTimeout: 120_000, hookTimeout: 120_000,
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       // Plain Node: standard validators (ajv compiles code, which workerd forbids) and generated files.

@@ -29,8 +29,29 @@ export class BenchReadModel extends ReadModel {
     const events: StoredEvent[] = [];
     for (let i = from; i < from + count; i++) {
       const manager = i > 0 && i < treeSize ? { manager: benchContactId(Math.floor((i - 1) / 10)) } : {};
-      const data = { name: `Person ${i}`, email: `p${i}@example.com`, stage: STAGES[i % 5], leadScore: (i * 7919) % 101, ...manager };
-      events.push({ seq: i + 1, id: `e${i}`, type: 'Contact.Created', entityType: 'Contact', entityId: benchContactId(i), entityVersion: 1, time: '2026-01-01T00:00:00.000Z', actor: 'bench', causationId: null, correlationId: null, data, dataHash: '', prevHash: '', hash: '' });
+      const data = {
+        name: `Person ${i}`,
+        email: `p${i}@example.com`,
+        stage: STAGES[i % 5],
+        leadScore: (i * 7919) % 101,
+        ...manager,
+      };
+      events.push({
+        seq: i + 1,
+        id: `e${i}`,
+        type: 'Contact.Created',
+        entityType: 'Contact',
+        entityId: benchContactId(i),
+        entityVersion: 1,
+        time: '2026-01-01T00:00:00.000Z',
+        actor: 'bench',
+        causationId: null,
+        correlationId: null,
+        data,
+        dataHash: '',
+        prevHash: '',
+        hash: '',
+      });
     }
     this.ctx.storage.transactionSync(() => new Projector(this.sql, this.live().generation).apply(events));
     return events.length;
@@ -41,7 +62,13 @@ export class BenchReadModel extends ReadModel {
     const view = new ReadView(this.sql, this.live().generation);
     let rows = 0;
     for (let i = 0; i < repeat; i++)
-      rows = view.list({ noun: 'Contact', where: stage ? [{ field: 'stage', op: '$eq', value: stage }] : [], sort: [{ field: 'leadScore', desc: true }], limit: 50, include: [] }).data.length;
+      rows = view.list({
+        noun: 'Contact',
+        where: stage ? [{ field: 'stage', op: '$eq', value: stage }] : [],
+        sort: [{ field: 'leadScore', desc: true }],
+        limit: 50,
+        include: [],
+      }).data.length;
     return rows;
   }
 
@@ -64,7 +91,14 @@ export class BenchReadModel extends ReadModel {
     const view = new ReadView(this.sql, this.live().generation);
     let rows = 0;
     for (let i = 0; i < repeat; i++)
-      rows = view.list({ noun: 'Contact', where: [], sort: [{ field: RANK, desc: false }], limit: 50, include: [], search: search.value }).data.length;
+      rows = view.list({
+        noun: 'Contact',
+        where: [],
+        sort: [{ field: RANK, desc: false }],
+        limit: 50,
+        include: [],
+        search: search.value,
+      }).data.length;
     return rows;
   }
 }

@@ -25,7 +25,12 @@ export class BenchTenantLog extends TenantLog {
     let ok = 0;
     let firstError: string | undefined;
     for (let i = 0; i < count; i++) {
-      const data = { name: `Bench ${tag} ${i}`, email: `bench-${tag}-${i}@example.com`, stage: 'Lead', title: 'VP Sales' };
+      const data = {
+        name: `Bench ${tag} ${i}`,
+        email: `bench-${tag}-${i}@example.com`,
+        stage: 'Lead',
+        title: 'VP Sales',
+      };
       const result = this.executeNow(ADMIN_CALL, { kind: 'create', noun: 'Contact', data });
       if (result.ok) ok++;
       else firstError ??= result.error.code;

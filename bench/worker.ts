@@ -40,5 +40,6 @@ async function benchRoute(request: Request, env: Env): Promise<Response> {
 
 export default {
   ...worker,
-  fetch: (request, env, ctx) => (new URL(request.url).pathname.startsWith('/__bench/') ? benchRoute(request, env) : worker.fetch(request, env, ctx)),
+  fetch: (request, env, ctx) =>
+    new URL(request.url).pathname.startsWith('/__bench/') ? benchRoute(request, env) : worker.fetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;

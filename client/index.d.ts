@@ -9,7 +9,15 @@ type DeclarationOf<T> = T extends NounSchema<string, infer D> ? D : never;
 
 /** The declared verbs of a noun: keys whose field string is one PascalCase event name. */
 type VerbKeys<D extends Declaration> = {
-  [K in keyof D]: D[K] extends `${infer F}${string}` ? (F extends Uppercase<F> ? (F extends Lowercase<F> ? never : D[K] extends `${string}|${string}` ? never : K) : never) : never;
+  [K in keyof D]: D[K] extends `${infer F}${string}`
+    ? F extends Uppercase<F>
+      ? F extends Lowercase<F>
+        ? never
+        : D[K] extends `${string}|${string}`
+          ? never
+          : K
+      : never
+    : never;
 }[keyof D];
 
 export interface Problem {
@@ -45,7 +53,19 @@ export type Entity<N extends NounName> = Representation<(typeof Nouns)[N]> & Rec
 type Writable<N extends NounName> = Fields<(typeof Nouns)[N]>;
 type Nullable<T> = { [K in keyof T]?: T[K] | null };
 
-type Operator<V> = V | { $eq?: V; $ne?: V; $gt?: V; $gte?: V; $lt?: V; $lte?: V; $in?: readonly V[]; $nin?: readonly V[]; $exists?: boolean };
+type Operator<V> =
+  | V
+  | {
+      $eq?: V;
+      $ne?: V;
+      $gt?: V;
+      $gte?: V;
+      $lt?: V;
+      $lte?: V;
+      $in?: readonly V[];
+      $nin?: readonly V[];
+      $exists?: boolean;
+    };
 export type Filter<N extends NounName> = { [K in keyof Writable<N>]?: Operator<NonNullable<Writable<N>[K]>> } & {
   $id?: Operator<string>;
   $createdAt?: Operator<string>;
@@ -96,13 +116,19 @@ type VerbMethods<N extends NounName, D extends Declaration> = {
       : V extends 'merge'
         ? (id: string, sources: readonly string[] | { sources: readonly string[] }) => Promise<Entity<N>>
         : V extends 'enrich'
-          ? (id: string, body: { data?: Partial<Writable<N>>; source: string; overwrite?: boolean }) => Promise<Entity<N>>
+          ? (
+              id: string,
+              body: { data?: Partial<Writable<N>>; source: string; overwrite?: boolean },
+            ) => Promise<Entity<N>>
           : (id: string, data?: Record<string, unknown>) => Promise<Entity<N>>;
 };
 
 /** `$.Contact.qualified(handler)`: one method per event of the noun, subscribing a client-side after-hook. */
 type HookMethods<N extends NounName, D extends Declaration> = {
-  [V in VerbKeys<D> & string as Uncapitalize<D[V] & string>]: (handler: Hook<N>, options?: Omit<SubscribeOptions, 'types'>) => Subscription;
+  [V in VerbKeys<D> & string as Uncapitalize<D[V] & string>]: (
+    handler: Hook<N>,
+    options?: Omit<SubscribeOptions, 'types'>,
+  ) => Subscription;
 } & {
   created(handler: Hook<N>, options?: Omit<SubscribeOptions, 'types'>): Subscription;
   updated(handler: Hook<N>, options?: Omit<SubscribeOptions, 'types'>): Subscription;
@@ -116,7 +142,9 @@ export type NounClient<N extends NounName> = {
   update(id: string, data: Nullable<Writable<N>>, options?: { ifMatch?: number }): Promise<Entity<N>>;
   delete(id: string): Promise<void>;
   history(id: string, options?: { after?: number; limit?: number; field?: string }): Promise<CloudEvent[]>;
-  score(id: string): Promise<{ leadScore: number; total: number; breakdown: Record<string, { rule: string; points: number }[]> }>;
+  score(
+    id: string,
+  ): Promise<{ leadScore: number; total: number; breakdown: Record<string, { rule: string; points: number }[]> }>;
 } & VerbMethods<N, DeclarationOf<(typeof Nouns)[N]>> &
   HookMethods<N, DeclarationOf<(typeof Nouns)[N]>>;
 

@@ -34,7 +34,8 @@ function transportOf(options) {
   const maxWaitMs = options.maxRetryWaitMs ?? 30_000;
   async function request(method, path, { body, query, headers = {}, raw = false } = {}) {
     const url = new URL(`${base}/~${options.tenant}${path}`);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(query ?? {}))
+      if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
     const sent = { accept: 'application/json', authorization: `Bearer ${options.token}`, ...headers };
     // One key for every attempt of this write: a retry replays the first answer, it cannot duplicate.
     if (WRITE_METHODS.has(method)) sent['idempotency-key'] ??= globalThis.crypto.randomUUID();
@@ -42,7 +43,11 @@ function transportOf(options) {
     for (let attempt = 0; ; attempt++) {
       let response;
       try {
-        response = await doFetch(url, { method, headers: sent, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+        response = await doFetch(url, {
+          method,
+          headers: sent,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
       } catch (error) {
         if (attempt >= retries) throw error;
         await sleep(Math.min(maxWaitMs, 250 * 2 ** attempt));
@@ -57,7 +62,8 @@ function transportOf(options) {
       if (raw) return response;
       const text = await response.text();
       const parsed = text ? JSON.parse(text) : undefined;
-      if (response.status >= 300) throw new CrmError(response.status, parsed ?? { status: response.status, title: response.statusText });
+      if (response.status >= 300)
+        throw new CrmError(response.status, parsed ?? { status: response.status, title: response.statusText });
       return { body: parsed, headers: response.headers, status: response.status };
     }
   }
@@ -82,7 +88,13 @@ function nounClient(noun, request, client) {
     /** Lists from the read model: filter {field: value | {$op: value}}, sort, limit, cursor, include, query (full text). */
     async find(filter = {}, options = {}) {
       const { sort, limit, cursor, include, query } = options;
-      const body = { type: noun.name, filter, ...(sort ? { sort } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) };
+      const body = {
+        type: noun.name,
+        filter,
+        ...(sort ? { sort } : {}),
+        ...(limit ? { limit } : {}),
+        ...(cursor ? { cursor } : {}),
+      };
       if (include) body.include = include;
       if (query) body.query = query;
       return pageOf((await request('POST', '/query', { body })).body);
@@ -104,7 +116,11 @@ function nounClient(noun, request, client) {
     },
     /** The entity's events (CloudEvents), merged sources included; {field} for one field's values over time. */
     async history(id, options = {}) {
-      return (await request('GET', path(id, '/events'), { query: { after: options.after, limit: options.limit, field: options.field } })).body.data;
+      return (
+        await request('GET', path(id, '/events'), {
+          query: { after: options.after, limit: options.limit, field: options.field },
+        })
+      ).body.data;
     },
     /** The lead score's breakdown (contacts). */
     async score(id) {
@@ -112,20 +128,28 @@ function nounClient(noun, request, client) {
     },
   };
   for (const [verb, event] of Object.entries(noun.verbs)) {
-    if (verb === 'capture') api.capture = async (data) => (await request('POST', path(undefined, '/capture'), { body: data })).body;
+    if (verb === 'capture')
+      api.capture = async (data) => (await request('POST', path(undefined, '/capture'), { body: data })).body;
     else
       api[verb] = async (id, data) => {
-        const body = verb === 'assign' && typeof data === 'string' ? { owner: data } : verb === 'merge' && Array.isArray(data) ? { sources: data } : data;
+        const body =
+          verb === 'assign' && typeof data === 'string'
+            ? { owner: data }
+            : verb === 'merge' && Array.isArray(data)
+              ? { sources: data }
+              : data;
         return (await request('POST', path(id, `/${verb}`), body === undefined ? {} : { body })).body;
       };
     api[participle(event)] = (handler, options) => hook(noun, event, handler, options);
   }
-  for (const event of ['Created', 'Updated', 'Deleted']) api[participle(event)] = (handler, options) => hook(noun, event, handler, options);
+  for (const event of ['Created', 'Updated', 'Deleted'])
+    api[participle(event)] = (handler, options) => hook(noun, event, handler, options);
 
   // A client-side after-hook: the handler gets the entity as of the event, the client, and the event.
   function hook(noun, event, handler, options = {}) {
     return client.events.subscribe({ ...options, types: [`${noun.name}.${event}`] }, async (e) => {
-      const entity = event === 'Deleted' ? { $id: e.subject, $type: noun.name } : await api.get(e.subject, { asOf: e.seq });
+      const entity =
+        event === 'Deleted' ? { $id: e.subject, $type: noun.name } : await api.get(e.subject, { asOf: e.seq });
       await handler(entity, client, e);
     });
   }
@@ -311,7 +335,8 @@ function eventsClient(request, options) {
 
 /** `createClient({url, tenant, token})`: `$.Contact`, `$.Organization`, …, `$.events`. */
 export function createClient(options) {
-  if (!options?.url || !options.tenant || !options.token) throw new TypeError('createClient needs {url, tenant, token}');
+  if (!options?.url || !options.tenant || !options.token)
+    throw new TypeError('createClient needs {url, tenant, token}');
   const request = transportOf(options);
   const client = { request };
   client.events = eventsClient(request, options);

@@ -18,7 +18,9 @@ export async function collectHookCommands(
   mint: (noun: string) => string,
 ): Promise<AnyCommand[]> {
   const commands: AnyCommand[] = [];
-  const $ = Object.fromEntries(NOUNS.map((noun) => [noun.name, actionsOf(noun.name, commands, mint, context.event.time)])) as unknown as Dollar;
+  const $ = Object.fromEntries(
+    NOUNS.map((noun) => [noun.name, actionsOf(noun.name, commands, mint, context.event.time)]),
+  ) as unknown as Dollar;
   await fn(entity, $, context);
   return commands;
 }
@@ -26,13 +28,22 @@ export async function collectHookCommands(
 function actionsOf(noun: string, commands: AnyCommand[], mint: (noun: string) => string, time: string): NounActions {
   const record = (verb: string, id: string | undefined, body: unknown): AnyCommand => {
     const schema = NOUNS.find((n) => n.name === noun)!;
-    const checked = draftCommand(schema, verb, id, body === undefined ? undefined : withoutUndefined(body as Record<string, unknown>));
-    if (!checked.ok) throw new HookWriteError(`$.${noun}.${verb}: ${checked.error.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+    const checked = draftCommand(
+      schema,
+      verb,
+      id,
+      body === undefined ? undefined : withoutUndefined(body as Record<string, unknown>),
+    );
+    if (!checked.ok)
+      throw new HookWriteError(
+        `$.${noun}.${verb}: ${checked.error.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      );
     const command = completeCommand(checked.value, mint, time);
     commands.push(command);
     return command;
   };
-  const idOf = (command: AnyCommand): string => ('id' in command ? command.id : command.kind === 'capture' ? command.newId : '');
+  const idOf = (command: AnyCommand): string =>
+    'id' in command ? command.id : command.kind === 'capture' ? command.newId : '';
   return {
     create: (data) => ({ $id: idOf(record('create', undefined, data)) }),
     update: (id, data) => ({ $id: idOf(record('update', id, data)) }),

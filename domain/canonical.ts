@@ -6,7 +6,8 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i] === undefined ? null : value[i]);
+    for (let i = 0; i < value.length; i++)
+      out += (i ? ',' : '') + canonicalJson(value[i] === undefined ? null : value[i]);
     return out + ']';
   }
   const record = value as Record<string, unknown>;

@@ -2,7 +2,12 @@
 // beside the command (the shell's TxMeta), so decide stays pure.
 
 export type Command =
-  | { readonly kind: 'create'; readonly noun: string; readonly id: string; readonly data: Readonly<Record<string, unknown>> }
+  | {
+      readonly kind: 'create';
+      readonly noun: string;
+      readonly id: string;
+      readonly data: Readonly<Record<string, unknown>>;
+    }
   | {
       readonly kind: 'update';
       readonly noun: string;

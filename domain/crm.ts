@@ -12,11 +12,20 @@ type VerbEvents<D extends Declaration> = {
 } & typeof IMPLICIT_VERBS;
 
 /** `qualifying(fn)` / `qualified(fn)` for each verb of a noun, typed off its declaration. */
-export type HookMethods<T> = T extends NounSchema<string, infer D>
-  ? { [V in keyof VerbEvents<D> & string as Gerund<V>]: (fn: BeforeHook<Representation<T>>, name?: string) => () => void } & {
-      [V in keyof VerbEvents<D> & string as Uncapitalize<VerbEvents<D>[V] & string>]: (fn: AfterHook<Representation<T>>, name?: string) => () => void;
-    }
-  : never;
+export type HookMethods<T> =
+  T extends NounSchema<string, infer D>
+    ? {
+        [V in keyof VerbEvents<D> & string as Gerund<V>]: (
+          fn: BeforeHook<Representation<T>>,
+          name?: string,
+        ) => () => void;
+      } & {
+        [V in keyof VerbEvents<D> & string as Uncapitalize<VerbEvents<D>[V] & string>]: (
+          fn: AfterHook<Representation<T>>,
+          name?: string,
+        ) => () => void;
+      }
+    : never;
 
 export type HookedNoun<T> = T & HookMethods<T>;
 

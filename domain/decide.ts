@@ -19,7 +19,13 @@ export function decide(command: Command, view: StateView): DomainEvent[] {
     case 'create':
       return decideCreate(noun, command.id, command.data, view);
     case 'update':
-      return decideUpdate(noun, requireWritable(noun, command.id, view, command.ifMatch), command.data, view, command.echoed);
+      return decideUpdate(
+        noun,
+        requireWritable(noun, command.id, view, command.ifMatch),
+        command.data,
+        view,
+        command.echoed,
+      );
     case 'delete': {
       const entity = requireWritable(noun, command.id, view, command.ifMatch);
       return [{ type: `${noun.name}.Deleted`, entityType: noun.name, entityId: entity.id, data: {} }];
@@ -31,19 +37,31 @@ export function decide(command: Command, view: StateView): DomainEvent[] {
   }
 }
 
-function decideCreate(noun: NounSchema, id: string, data: Readonly<Record<string, unknown>>, view: StateView): DomainEvent[] {
+function decideCreate(
+  noun: NounSchema,
+  id: string,
+  data: Readonly<Record<string, unknown>>,
+  view: StateView,
+): DomainEvent[] {
   if (view.get(id)) fail('duplicate', `${id} exists already`);
   const fields = withDefaults(noun.name, resolveReferences(noun, id, data, view));
   checkUnique(noun, id, fields, view);
   return [{ type: `${noun.name}.Created`, entityType: noun.name, entityId: id, data: fields }];
 }
 
-function decideUpdate(noun: NounSchema, entity: Entity, data: Readonly<Record<string, unknown>>, view: StateView, echoed?: Readonly<Record<string, unknown>>): DomainEvent[] {
+function decideUpdate(
+  noun: NounSchema,
+  entity: Entity,
+  data: Readonly<Record<string, unknown>>,
+  view: StateView,
+  echoed?: Readonly<Record<string, unknown>>,
+): DomainEvent[] {
   if (echoed) checkEchoes(entity, echoed);
   const resolved = resolveReferences(noun, entity.id, data, view, entity.fields);
   const changes = diff(entity.fields, resolved);
   if (Object.keys(changes).length === 0) return [];
-  if (changes['stage'] && noun.fields['stage'] && noun.name === 'Contact') checkStageMove(changes['stage'].from, changes['stage'].to, 'update');
+  if (changes['stage'] && noun.fields['stage'] && noun.name === 'Contact')
+    checkStageMove(changes['stage'].from, changes['stage'].to, 'update');
   checkUnique(noun, entity.id, Object.fromEntries(Object.entries(changes).map(([k, c]) => [k, c.to])), view);
   return [{ type: `${noun.name}.Updated`, entityType: noun.name, entityId: entity.id, data: { changes } }];
 }
@@ -55,13 +73,20 @@ function checkEchoes(entity: Entity, echoed: Readonly<Record<string, unknown>>):
   const current = represent(entity);
   const differing = Object.keys(echoed).filter((key) => (current[key] ?? null) !== echoed[key]);
   if (differing.includes('$version'))
-    fail('version_mismatch', `${entity.type} ${entity.id} is at version ${entity.version}, not ${String(echoed['$version'])}`, {
-      extra: { version: entity.version },
-      errors: [{ path: '/$version', message: `is ${entity.version} now` }],
-    });
+    fail(
+      'version_mismatch',
+      `${entity.type} ${entity.id} is at version ${entity.version}, not ${String(echoed['$version'])}`,
+      {
+        extra: { version: entity.version },
+        errors: [{ path: '/$version', message: `is ${entity.version} now` }],
+      },
+    );
   if (differing.length)
     fail('invalid', `read-only fields differ from ${entity.id}'s`, {
-      errors: differing.map((key) => ({ path: `/${key}`, message: `is ${key.startsWith('$') ? 'metadata' : 'computed'} and read-only: it is ${JSON.stringify(current[key] ?? null)}` })),
+      errors: differing.map((key) => ({
+        path: `/${key}`,
+        message: `is ${key.startsWith('$') ? 'metadata' : 'computed'} and read-only: it is ${JSON.stringify(current[key] ?? null)}`,
+      })),
     });
 }
 
@@ -70,9 +95,14 @@ export function requireWritable(noun: NounSchema, id: string, view: StateView, i
   const entity = view.get(id);
   if (!entity || entity.type !== noun.name) fail('not_found', `no ${noun.name} ${id}`);
   if (entity.deletedAt) fail('gone', `${noun.name} ${id} was deleted`);
-  if (entity.mergedInto) fail('merged', `${noun.name} ${id} was merged into ${entity.mergedInto}`, { extra: { mergedInto: entity.mergedInto } });
+  if (entity.mergedInto)
+    fail('merged', `${noun.name} ${id} was merged into ${entity.mergedInto}`, {
+      extra: { mergedInto: entity.mergedInto },
+    });
   if (ifMatch !== undefined && ifMatch !== entity.version)
-    fail('version_mismatch', `${noun.name} ${id} is at version ${entity.version}, not ${ifMatch}`, { extra: { version: entity.version } });
+    fail('version_mismatch', `${noun.name} ${id} is at version ${entity.version}, not ${ifMatch}`, {
+      extra: { version: entity.version },
+    });
   return entity;
 }
 
@@ -103,7 +133,9 @@ export function resolveReferences(
     if (typeof value !== 'string' || value === current?.[key]) continue;
     const target = followMerges(value, view);
     if (!isLive(target) || target.type !== spec.target)
-      fail('invalid_reference', `${key} must reference a live ${spec.target}`, { errors: [{ path: `/${key}`, message: `no live ${spec.target} ${value}` }] });
+      fail('invalid_reference', `${key} must reference a live ${spec.target}`, {
+        errors: [{ path: `/${key}`, message: `no live ${spec.target} ${value}` }],
+      });
     if (spec.target === noun.name) checkNoCycle(key, id, target.id, view);
     out[key] = target.id;
   }
@@ -122,18 +154,29 @@ const MAX_CHAIN = 10_000;
 export function checkNoCycle(field: string, id: string, start: string, view: StateView): void {
   let cursor: string | undefined = start;
   for (let hops = 0; cursor !== undefined && hops < MAX_CHAIN; hops++) {
-    if (cursor === id) fail('cycle', `setting ${field} to ${start} would make a cycle through ${id}`, { errors: [{ path: `/${field}`, message: 'would make a cycle' }] });
+    if (cursor === id)
+      fail('cycle', `setting ${field} to ${start} would make a cycle through ${id}`, {
+        errors: [{ path: `/${field}`, message: 'would make a cycle' }],
+      });
     const next: unknown = view.get(cursor)?.fields[field];
     cursor = typeof next === 'string' ? next : undefined;
   }
 }
 
-export function checkUnique(noun: NounSchema, id: string, fields: Readonly<Record<string, unknown>>, view: StateView): void {
+export function checkUnique(
+  noun: NounSchema,
+  id: string,
+  fields: Readonly<Record<string, unknown>>,
+  view: StateView,
+): void {
   for (const key of fieldLists(noun).uniques) {
     const value = fields[key];
     if (typeof value !== 'string') continue;
     const holder = view.findUnique(noun.name, key, normalizeUnique(value));
     if (holder !== undefined && holder !== id)
-      fail('duplicate', `${key} ${value} belongs to ${holder} already`, { extra: { existingId: holder }, errors: [{ path: `/${key}`, message: `is taken by ${holder}` }] });
+      fail('duplicate', `${key} ${value} belongs to ${holder} already`, {
+        extra: { existingId: holder },
+        errors: [{ path: `/${key}`, message: `is taken by ${holder}` }],
+      });
   }
 }

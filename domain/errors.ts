@@ -31,6 +31,10 @@ export class DomainError extends Error {
   }
 }
 
-export function fail(code: DomainErrorCode, message: string, more: Omit<DomainErrorDetail, 'code' | 'message'> = {}): never {
+export function fail(
+  code: DomainErrorCode,
+  message: string,
+  more: Omit<DomainErrorDetail, 'code' | 'message'> = {},
+): never {
   throw new DomainError({ code, message, ...more });
 }

@@ -69,7 +69,10 @@ export function chain(event: Unchained, prevHash: string): StoredEvent {
 export type ChainBreak = { readonly seq: number; readonly reason: string };
 
 /** Verifies a run of events continues a chain; returns the first break, if any. */
-export function verifyChain(events: Iterable<StoredEvent>, start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): ChainBreak | { seq: number; hash: string } {
+export function verifyChain(
+  events: Iterable<StoredEvent>,
+  start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
+): ChainBreak | { seq: number; hash: string } {
   let { seq, hash } = start;
   for (const event of events) {
     if (event.seq !== seq + 1) return { seq: seq + 1, reason: `expected seq ${seq + 1}, found ${event.seq}` };

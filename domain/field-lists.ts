@@ -31,7 +31,9 @@ export function fieldLists(noun: NounSchema): FieldLists {
       includable: entries.flatMap(([key, spec]) => (spec.kind === 'ref' || spec.kind === 'inverse' ? [key] : [])),
       selfRefs: entries.flatMap(([key, spec]) => (spec.kind === 'ref' && spec.target === noun.name ? [key] : [])),
       uniques: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.unique ? [key] : [])),
-      uniqueValues: entries.flatMap(([key, spec]) => (spec.kind !== 'inverse' && spec.kind !== 'ref' && spec.unique ? [key] : [])),
+      uniqueValues: entries.flatMap(([key, spec]) =>
+        spec.kind !== 'inverse' && spec.kind !== 'ref' && spec.unique ? [key] : [],
+      ),
     };
     byNoun.set(noun, fields);
   }

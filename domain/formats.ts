@@ -3,14 +3,16 @@
 import type { StringFormat } from './noun';
 
 // Practical address syntax (RFC 5321 lengths, no spaces or quoting), the kind a CRM can mail to.
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** The same address syntax as a JSON Schema pattern: the local part at most 64 characters. */
 export const EMAIL_PATTERN = `^(?=[^@]{1,64}@)${EMAIL.source.slice(1)}`;
 
 export function checkEmail(value: string): string | undefined {
   const [local = ''] = value.split('@');
-  if (!EMAIL.test(value) || local.length > 64 || value.length > 254) return 'must be an email address like name@example.com';
+  if (!EMAIL.test(value) || local.length > 64 || value.length > 254)
+    return 'must be an email address like name@example.com';
   return undefined;
 }
 
@@ -61,7 +63,14 @@ export function checkDatetime(value: string): string | undefined {
   const m = DATETIME.exec(value);
   const message = 'must be an ISO 8601 date-time with offset, like 2026-01-31T09:30:00Z';
   if (!m) return message;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const offsetOk = m[8] === undefined || (Number(m[8]) < 24 && Number(m[9]) < 60);
   const date = new Date(Date.UTC(year, month - 1, day));
   const realDay = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;

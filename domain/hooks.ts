@@ -27,7 +27,11 @@ export interface NounActions {
 export type Dollar = { readonly [N in keyof BoundNouns]: NounActions };
 
 export type BeforeHook<E = Record<string, unknown>> = (entity: E, context: HookContext) => void;
-export type AfterHook<E = Record<string, unknown>> = (entity: E, $: Dollar, context: HookContext) => void | Promise<void>;
+export type AfterHook<E = Record<string, unknown>> = (
+  entity: E,
+  $: Dollar,
+  context: HookContext,
+) => void | Promise<void>;
 
 export interface Registered<F> {
   /** Stable name: the key of exactly-once bookkeeping, so it must not change between deploys. */
@@ -67,7 +71,11 @@ function add<F>(map: Map<string, Registered<F>[]>, eventType: string, fn: F, nam
   if (list.some((h) => h.name === hookName)) throw new Error(`a hook named ${hookName} is registered already`);
   const entry = { name: hookName, fn };
   map.set(eventType, [...list, entry]);
-  return () => map.set(eventType, (map.get(eventType) ?? []).filter((h) => h !== entry));
+  return () =>
+    map.set(
+      eventType,
+      (map.get(eventType) ?? []).filter((h) => h !== entry),
+    );
 }
 
 /** The `-ing` form a before-hook is named by: qualify → qualifying, create → creating. */

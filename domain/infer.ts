@@ -3,7 +3,11 @@
 import type { Declaration, NounSchema } from './noun';
 
 type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer L} ` ? Trim<L> : S;
-type StripModifiers<S extends string> = S extends `${infer B}!` ? StripModifiers<B> : S extends `${infer B}#` ? StripModifiers<B> : Trim<S>;
+type StripModifiers<S extends string> = S extends `${infer B}!`
+  ? StripModifiers<B>
+  : S extends `${infer B}#`
+    ? StripModifiers<B>
+    : Trim<S>;
 type EnumMembers<S extends string> = S extends `${infer A}|${infer Rest}` ? Trim<A> | EnumMembers<Rest> : Trim<S>;
 
 /** The value type one field string declares; `never` for verbs and inverses (not stored). */
@@ -35,15 +39,26 @@ export type IsVerb<S> = S extends `${string}|${string}` | `${string} ${string}`
 export type DeclaredVerbs<T> =
   T extends NounSchema<string, infer D> ? { [K in keyof D]: IsVerb<D[K]> extends true ? K : never }[keyof D] : never;
 
-type IsRequired<S extends string> = S extends `->${string}` ? (S extends `${string}!${string}` ? true : false) : S extends `${string}!${string}` ? true : false;
+type IsRequired<S extends string> = S extends `->${string}`
+  ? S extends `${string}!${string}`
+    ? true
+    : false
+  : S extends `${string}!${string}`
+    ? true
+    : false;
 
 type StoredKeys<D extends Declaration> = { [K in keyof D]: FieldValue<D[K]> extends never ? never : K }[keyof D];
-type RequiredKeys<D extends Declaration> = { [K in StoredKeys<D>]: IsRequired<D[K]> extends true ? K : never }[StoredKeys<D>];
+type RequiredKeys<D extends Declaration> = {
+  [K in StoredKeys<D>]: IsRequired<D[K]> extends true ? K : never;
+}[StoredKeys<D>];
 
 /** The stored fields of a noun: required ones required, the rest optional. */
-export type Fields<T> = T extends NounSchema<string, infer D>
-  ? { [K in RequiredKeys<D>]: FieldValue<D[K]> } & { [K in Exclude<StoredKeys<D>, RequiredKeys<D>>]?: FieldValue<D[K]> }
-  : never;
+export type Fields<T> =
+  T extends NounSchema<string, infer D>
+    ? { [K in RequiredKeys<D>]: FieldValue<D[K]> } & {
+        [K in Exclude<StoredKeys<D>, RequiredKeys<D>>]?: FieldValue<D[K]>;
+      }
+    : never;
 
 /** What a client reads: the fields plus the `$` metadata. */
 export type Representation<T> = Fields<T> & {

@@ -72,7 +72,12 @@ export function jsonSchemaOf(noun: NounSchema, mode: SchemaMode): JsonSchema {
   for (const [key, spec] of Object.entries(noun.fields)) {
     if (spec.kind === 'inverse') {
       if (mode === 'representation')
-        properties[key] = { type: 'array', items: { type: 'object' }, readOnly: true, description: `with include=${key}: the ${spec.target}s pointing here` };
+        properties[key] = {
+          type: 'array',
+          items: { type: 'object' },
+          readOnly: true,
+          description: `with include=${key}: the ${spec.target}s pointing here`,
+        };
       continue;
     }
     const value = valueSchema(noun, key, spec);
@@ -93,7 +98,10 @@ export function jsonSchemaOf(noun: NounSchema, mode: SchemaMode): JsonSchema {
   const metadata: Record<string, JsonSchema> = {};
   if (mode !== 'create')
     for (const [key, schema] of Object.entries(METADATA))
-      metadata[`^\\${key}$`] = mode === 'representation' ? { ...schema(noun), readOnly: true } : { description: `${key} sent back from a representation` };
+      metadata[`^\\${key}$`] =
+        mode === 'representation'
+          ? { ...schema(noun), readOnly: true }
+          : { description: `${key} sent back from a representation` };
   if (mode === 'representation') required.push(...Object.keys(METADATA));
   return {
     title: mode === 'representation' ? noun.name : `${noun.name} (${mode})`,
@@ -109,7 +117,10 @@ export function jsonSchemaOf(noun: NounSchema, mode: SchemaMode): JsonSchema {
 /** The body of a verb: create and update from the noun; the Contact verbs their own small shapes. */
 export function verbBodySchema(noun: NounSchema, verb: string): JsonSchema {
   const object = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
-    type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false,
+    type: 'object',
+    properties,
+    ...(required.length ? { required } : {}),
+    additionalProperties: false,
   });
   switch (verb) {
     case 'create':
@@ -122,15 +133,26 @@ export function verbBodySchema(noun: NounSchema, verb: string): JsonSchema {
       return object({ owner: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' } }, ['owner']);
     case 'merge': {
       const id = { type: 'string', pattern: idPattern(noun) };
-      return object({ sources: { type: 'array', items: id, minItems: 1, maxItems: MAX_MERGE_SOURCES, uniqueItems: true } }, ['sources']);
+      return object(
+        { sources: { type: 'array', items: id, minItems: 1, maxItems: MAX_MERGE_SOURCES, uniqueItems: true } },
+        ['sources'],
+      );
     }
     case 'enrich':
       return object(
-        { data: fieldsObject(noun, ENRICHABLE_FIELDS, []), source: { type: 'string', maxLength: 200, pattern: '\\S' }, overwrite: { type: 'boolean' } },
+        {
+          data: fieldsObject(noun, ENRICHABLE_FIELDS, []),
+          source: { type: 'string', maxLength: 200, pattern: '\\S' },
+          overwrite: { type: 'boolean' },
+        },
         ['source'],
       );
     case 'capture':
-      return fieldsObject(noun, Object.keys(noun.fields).filter((k) => k !== 'stage'), ['email']);
+      return fieldsObject(
+        noun,
+        Object.keys(noun.fields).filter((k) => k !== 'stage'),
+        ['email'],
+      );
     default:
       return object({});
   }

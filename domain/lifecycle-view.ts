@@ -8,7 +8,13 @@ export interface LifecycleView extends StateView {
   /** A contact merged away that had this (normalised) email: captures find its target through it. */
   findMergedByEmail(normalized: string): string | undefined;
   /** Live sourceType entities referencing targetId through `field`, counted by the value of `groupBy`. */
-  countReferencing(targetId: string, field: string, sourceType: string, groupBy: string, unless?: { field: string; value: string }): Record<string, number>;
+  countReferencing(
+    targetId: string,
+    field: string,
+    sourceType: string,
+    groupBy: string,
+    unless?: { field: string; value: string },
+  ): Record<string, number>;
 }
 
 /** How many references a merge re-points per source, at most; more is refused rather than truncated. */

@@ -17,15 +17,26 @@ const FILTER_OPS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '
 const SYSTEM_FIELDS = ['$id', '$createdAt', '$updatedAt'];
 const nounNames = NOUNS.map((n) => n.name);
 
-const storedFields = (noun: NounSchema) => Object.entries(noun.fields).filter(([, f]) => f.kind !== 'inverse').map(([k]) => k);
+const storedFields = (noun: NounSchema) =>
+  Object.entries(noun.fields)
+    .filter(([, f]) => f.kind !== 'inverse')
+    .map(([k]) => k);
 const relatedFields = (noun: NounSchema) => fieldLists(noun).includable;
 
 /** `if type is N then …`: the part of a tool's arguments that depends on the noun. */
 function perNoun(then: (noun: NounSchema) => JsonSchema): JsonSchema[] {
-  return NOUNS.map((noun) => ({ if: { properties: { type: { const: noun.name } }, required: ['type'] }, then: then(noun) }));
+  return NOUNS.map((noun) => ({
+    if: { properties: { type: { const: noun.name } }, required: ['type'] },
+    then: then(noun),
+  }));
 }
 
-const scalarOrList = { anyOf: [{ type: ['string', 'number', 'boolean'] }, { type: 'array', items: { type: ['string', 'number', 'boolean'] } }] };
+const scalarOrList = {
+  anyOf: [
+    { type: ['string', 'number', 'boolean'] },
+    { type: 'array', items: { type: ['string', 'number', 'boolean'] } },
+  ],
+};
 
 function searchTool(): ToolDefinition {
   return {
@@ -39,11 +50,18 @@ function searchTool(): ToolDefinition {
       type: 'object',
       properties: {
         type: { type: 'string', enum: nounNames },
-        filter: { type: 'object', additionalProperties: { anyOf: [scalarOrList, { type: 'object', propertyNames: { enum: FILTER_OPS } }] } },
+        filter: {
+          type: 'object',
+          additionalProperties: { anyOf: [scalarOrList, { type: 'object', propertyNames: { enum: FILTER_OPS } }] },
+        },
         sort: { type: 'object', additionalProperties: { enum: ['asc', 'desc'] } },
         limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
         cursor: { type: 'string' },
-        query: { type: 'string', maxLength: 200, description: 'full-text search words; the last one matches as a prefix' },
+        query: {
+          type: 'string',
+          maxLength: 200,
+          description: 'full-text search words; the last one matches as a prefix',
+        },
       },
       required: ['type'],
       additionalProperties: false,
@@ -71,7 +89,12 @@ function fetchTool(): ToolDefinition {
         type: { type: 'string', enum: nounNames },
         id: { type: 'string', minLength: 1 },
         include: { type: 'array', items: { type: 'string' } },
-        asOf: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', format: 'date-time' }] },
+        asOf: {
+          anyOf: [
+            { type: 'integer', minimum: 0 },
+            { type: 'string', format: 'date-time' },
+          ],
+        },
       },
       required: ['type', 'id'],
       additionalProperties: false,
@@ -86,12 +109,20 @@ function doTool(): ToolDefinition {
   const cases = NOUNS.flatMap((noun) =>
     verbsOf(noun).map((verb) => ({
       if: { properties: { type: { const: noun.name }, verb: { const: verb } }, required: ['type', 'verb'] },
-      then: { properties: { data: verbBodySchema(noun, verb) }, ...(verb === 'create' || verb === 'capture' ? {} : { required: ['id'] }) },
+      then: {
+        properties: { data: verbBodySchema(noun, verb) },
+        ...(verb === 'create' || verb === 'capture' ? {} : { required: ['id'] }),
+      },
     })),
   );
   const operation = {
     type: 'object',
-    properties: { type: { enum: nounNames }, verb: { type: 'string' }, id: { type: 'string' }, data: { type: 'object' } },
+    properties: {
+      type: { enum: nounNames },
+      verb: { type: 'string' },
+      id: { type: 'string' },
+      data: { type: 'object' },
+    },
     required: ['type', 'verb'],
     additionalProperties: false,
   };
@@ -118,7 +149,17 @@ function doTool(): ToolDefinition {
         {
           if: { properties: { verb: { const: 'batch' } }, required: ['verb'] },
           then: {
-            properties: { data: { type: 'object', properties: { operations: { type: 'array', items: operation, minItems: 1, maxItems: 1000 }, atomic: { type: 'boolean' } }, required: ['operations'], additionalProperties: false } },
+            properties: {
+              data: {
+                type: 'object',
+                properties: {
+                  operations: { type: 'array', items: operation, minItems: 1, maxItems: 1000 },
+                  atomic: { type: 'boolean' },
+                },
+                required: ['operations'],
+                additionalProperties: false,
+              },
+            },
             required: ['data'],
           },
           else: { required: ['type'] },
@@ -132,4 +173,5 @@ function doTool(): ToolDefinition {
 export const MCP_TOOLS: readonly ToolDefinition[] = [searchTool(), fetchTool(), doTool()];
 
 /** A representation schema per noun, for tools' answers and the OpenAPI document. */
-export const representationSchemas = (): Record<string, JsonSchema> => Object.fromEntries(NOUNS.map((n) => [n.name, jsonSchemaOf(n, 'representation')]));
+export const representationSchemas = (): Record<string, JsonSchema> =>
+  Object.fromEntries(NOUNS.map((n) => [n.name, jsonSchemaOf(n, 'representation')]));

@@ -97,14 +97,16 @@ export function Noun<const N extends string, const D extends Declaration>(
   const fields: Record<string, FieldSpec> = Object.create(null);
   const verbs: Record<string, string> = Object.create(null);
   for (const [key, text] of Object.entries(declaration)) {
-    if (!IDENT.test(key) || key.startsWith('$')) throw new NounDeclarationError(name, key, 'a field name is one identifier');
+    if (!IDENT.test(key) || key.startsWith('$'))
+      throw new NounDeclarationError(name, key, 'a field name is one identifier');
     if (typeof text !== 'string') throw new NounDeclarationError(name, key, 'the declaration must be a string');
     const parsed = parseFieldString(text, (problem) => new NounDeclarationError(name, key, problem));
     if (parsed.kind === 'verb') verbs[key] = parsed.event;
     else fields[key] = parsed;
   }
   for (const reserved of Object.keys(IMPLICIT_VERBS))
-    if (reserved in verbs) throw new NounDeclarationError(name, reserved, 'create, update and delete are implicit verbs');
+    if (reserved in verbs)
+      throw new NounDeclarationError(name, reserved, 'create, update and delete are implicit verbs');
   const computed = new Set(options.computed ?? []);
   const named = [...computed, ...(options.enrichable ?? []), ...(options.personal ?? [])];
   for (const key of [...named, ...Object.keys(options.formats ?? {}), ...Object.keys(options.maxLength ?? {})])
@@ -136,7 +138,9 @@ export function parseFieldString(raw: string, fail: (problem: string) => Error):
   if (body.includes('|')) return { kind: 'enum', values: parseEnum(body, fail), ...modifiers };
   if (BASE_TYPES.includes(body)) return { kind: 'scalar', base: body as BaseType, ...modifiers };
   if (PASCAL.test(body) && text === body) return { kind: 'verb', event: body };
-  throw fail(`unknown type "${body}" (expected ${BASE_TYPES.join(', ')}, an enum "A | B", "-> Noun.field", "<- Noun.field[]" or a PascalCase event name)`);
+  throw fail(
+    `unknown type "${body}" (expected ${BASE_TYPES.join(', ')}, an enum "A | B", "-> Noun.field", "<- Noun.field[]" or a PascalCase event name)`,
+  );
 }
 
 // `!` required, `#` indexed, `##` unique; they may come in either order (`string!##` = `string##!`).
@@ -194,7 +198,11 @@ export function checkNounGraph(nouns: readonly NounSchema[]): void {
       const back = target.fields[other];
       const expected = spec.kind === 'ref' ? 'inverse' : 'ref';
       if (!back || back.kind !== expected || back.target !== noun.name)
-        throw new NounDeclarationError(noun.name, key, `${spec.target}.${other} must be the matching ${expected} of ${noun.name}.${key}`);
+        throw new NounDeclarationError(
+          noun.name,
+          key,
+          `${spec.target}.${other} must be the matching ${expected} of ${noun.name}.${key}`,
+        );
     }
   }
 }

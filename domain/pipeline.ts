@@ -59,7 +59,12 @@ function checkSelfReferences(events: readonly StoredEvent[], view: LifecycleView
   }
 }
 
-function runBeforeHooks(events: readonly StoredEvent[], view: LifecycleView, hooks: HookRegistry, settings: Settings): void {
+function runBeforeHooks(
+  events: readonly StoredEvent[],
+  view: LifecycleView,
+  hooks: HookRegistry,
+  settings: Settings,
+): void {
   for (const event of events) {
     const registered = hooks.beforeHooks(event.type);
     if (registered.length === 0) continue;
@@ -70,7 +75,9 @@ function runBeforeHooks(events: readonly StoredEvent[], view: LifecycleView, hoo
         hook.fn(represent(entity), { settings, event });
       } catch (error) {
         if (error instanceof DomainError) throw error;
-        fail('hook_rejected', error instanceof Error ? error.message : String(error), { extra: { hook: hook.name, event: event.type } });
+        fail('hook_rejected', error instanceof Error ? error.message : String(error), {
+          extra: { hook: hook.name, event: event.type },
+        });
       }
     }
   }

@@ -9,9 +9,18 @@ import { scoreContact, type Score } from './scoring';
 import type { Settings } from './settings';
 import type { UnitOfWork } from './pipeline';
 
-export function scoreOf(contactId: string, fields: Readonly<Record<string, unknown>>, view: LifecycleView, settings: Settings, time: string): Score {
+export function scoreOf(
+  contactId: string,
+  fields: Readonly<Record<string, unknown>>,
+  view: LifecycleView,
+  settings: Settings,
+  time: string,
+): Score {
   const leadSources = view.countReferencing(contactId, 'contact', 'Lead', 'source');
-  const activityTypes = view.countReferencing(contactId, 'contact', 'Activity', 'type', { field: 'status', value: 'Cancelled' });
+  const activityTypes = view.countReferencing(contactId, 'contact', 'Activity', 'type', {
+    field: 'status',
+    value: 'Cancelled',
+  });
   return scoreContact({ fields, leadSources, activityTypes, time }, settings.weights);
 }
 
@@ -22,7 +31,12 @@ export function withInitialScore(event: DomainEvent, settings: Settings, time: s
   return { ...event, data: { ...event.data, leadScore: score.total } };
 }
 
-export function rescore(events: readonly StoredEvent[], uow: UnitOfWork, settings: Settings, time: string): StoredEvent[] {
+export function rescore(
+  events: readonly StoredEvent[],
+  uow: UnitOfWork,
+  settings: Settings,
+  time: string,
+): StoredEvent[] {
   const causes = new Map<string, string>();
   for (const event of events) for (const id of contactsTouched(event, uow)) causes.set(id, event.id);
   const scored: StoredEvent[] = [];
@@ -48,7 +62,8 @@ export function scoredEvent(contact: Entity, total: number): DomainEvent | undef
 // Which contacts an event may have re-scored: the contact itself (its Created already carries the
 // score), or the contact a Lead or Activity points at now or pointed at before.
 function contactsTouched(event: StoredEvent, view: LifecycleView): string[] {
-  if (event.entityType === 'Contact') return event.type === 'Contact.Created' || event.type === 'Contact.Scored' ? [] : [event.entityId];
+  if (event.entityType === 'Contact')
+    return event.type === 'Contact.Created' || event.type === 'Contact.Scored' ? [] : [event.entityId];
   if (event.entityType !== 'Lead' && event.entityType !== 'Activity') return [];
   const ids: string[] = [];
   const now = view.get(event.entityId)?.fields['contact'];

@@ -27,12 +27,37 @@ export interface Score {
 }
 
 export const FREEMAIL_DOMAINS: ReadonlySet<string> = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'ymail.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com',
-  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.de', 'gmx.net',
-  'web.de', 'mail.com', 'mail.ru', 'yandex.ru', 'yandex.com', 'qq.com', '163.com', 'zoho.com', 'fastmail.com', 'hey.com',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'ymail.com',
+  'hotmail.com',
+  'outlook.com',
+  'live.com',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  'mail.com',
+  'mail.ru',
+  'yandex.ru',
+  'yandex.com',
+  'qq.com',
+  '163.com',
+  'zoho.com',
+  'fastmail.com',
+  'hey.com',
 ]);
 
-const EXECUTIVE = /\b(ceo|cto|cfo|coo|cmo|cio|ciso|cro|cpo|chief|founder|co-?founder|owner|president|partner|general partner|managing director)\b/i;
+const EXECUTIVE =
+  /\b(ceo|cto|cfo|coo|cmo|cio|ciso|cro|cpo|chief|founder|co-?founder|owner|president|partner|general partner|managing director)\b/i;
 const DIRECTOR = /\b(vp|svp|evp|vice president|head|director)\b/i;
 const MANAGER = /\b(manager|lead|principal|senior)\b/i;
 /** Sources that signal buying intent: a capture from them scores captureHighIntent. */
@@ -59,7 +84,11 @@ const ACTIVITY_WEIGHT = weightsByValue(enumValues(Activity, 'type'), 'activity')
 const DAY_MS = 86_400_000;
 
 export function scoreContact(inputs: ScoreInputs, weights: Weights): Score {
-  const lines = [...fitLines(inputs.fields, weights), ...engagementLines(inputs, weights), ...penaltyLines(inputs.fields, weights)];
+  const lines = [
+    ...fitLines(inputs.fields, weights),
+    ...engagementLines(inputs, weights),
+    ...penaltyLines(inputs.fields, weights),
+  ];
   const raw = lines.reduce((sum, line) => sum + line.points, 0);
   return { total: Math.max(0, Math.min(100, Math.round(raw))), lines: lines.filter((l) => l.points !== 0) };
 }
@@ -69,7 +98,11 @@ function fitLines(fields: Readonly<Record<string, unknown>>, w: Weights): ScoreL
   const email = typeof fields['email'] === 'string' ? fields['email'].toLowerCase() : undefined;
   if (email) {
     const domain = email.slice(email.lastIndexOf('@') + 1);
-    lines.push(FREEMAIL_DOMAINS.has(domain) ? { group: 'fit', rule: `freemail email domain ${domain}`, points: w.freemailEmail } : { group: 'fit', rule: `business email domain ${domain}`, points: w.businessEmail });
+    lines.push(
+      FREEMAIL_DOMAINS.has(domain)
+        ? { group: 'fit', rule: `freemail email domain ${domain}`, points: w.freemailEmail }
+        : { group: 'fit', rule: `business email domain ${domain}`, points: w.businessEmail },
+    );
   }
   const title = typeof fields['title'] === 'string' ? fields['title'] : undefined;
   if (title) {
@@ -85,7 +118,12 @@ function fitLines(fields: Readonly<Record<string, unknown>>, w: Weights): ScoreL
 }
 
 type Seniority = 'executive' | 'director' | 'manager' | 'other';
-const SENIORITY_WEIGHT: Readonly<Record<Seniority, keyof Weights>> = { executive: 'titleExecutive', director: 'titleDirector', manager: 'titleManager', other: 'titleOther' };
+const SENIORITY_WEIGHT: Readonly<Record<Seniority, keyof Weights>> = {
+  executive: 'titleExecutive',
+  director: 'titleDirector',
+  manager: 'titleManager',
+  other: 'titleOther',
+};
 
 export function seniorityOf(title: string): Seniority {
   if (EXECUTIVE.test(title)) return 'executive';
@@ -97,25 +135,43 @@ export function seniorityOf(title: string): Seniority {
 function engagementLines(inputs: ScoreInputs, w: Weights): ScoreLine[] {
   const lines: ScoreLine[] = [];
   let captures = 0;
-  for (const [source, count] of Object.entries(inputs.leadSources).sort()) captures += count * (HIGH_INTENT_SOURCE.test(source) ? w.captureHighIntent : w.capture);
+  for (const [source, count] of Object.entries(inputs.leadSources).sort())
+    captures += count * (HIGH_INTENT_SOURCE.test(source) ? w.captureHighIntent : w.capture);
   const captureCount = Object.values(inputs.leadSources).reduce((a, b) => a + b, 0);
-  if (captureCount) lines.push({ group: 'engagement', rule: `${captureCount} capture(s) from ${Object.keys(inputs.leadSources).sort().join(', ')} (max ${w.capturesMax})`, points: Math.min(captures, w.capturesMax) });
+  if (captureCount)
+    lines.push({
+      group: 'engagement',
+      rule: `${captureCount} capture(s) from ${Object.keys(inputs.leadSources).sort().join(', ')} (max ${w.capturesMax})`,
+      points: Math.min(captures, w.capturesMax),
+    });
   let activities = 0;
   for (const [type, count] of Object.entries(inputs.activityTypes)) {
     const weight = ACTIVITY_WEIGHT.get(type);
     activities += count * (weight ? w[weight] : 0);
   }
-  const described = Object.entries(inputs.activityTypes).sort().map(([type, count]) => `${count} ${type}`).join(', ');
-  if (described) lines.push({ group: 'engagement', rule: `activities: ${described} (max ${w.activitiesMax})`, points: Math.min(activities, w.activitiesMax) });
-  const last = typeof inputs.fields['lastEngagement'] === 'string' ? Date.parse(inputs.fields['lastEngagement']) : Number.NaN;
+  const described = Object.entries(inputs.activityTypes)
+    .sort()
+    .map(([type, count]) => `${count} ${type}`)
+    .join(', ');
+  if (described)
+    lines.push({
+      group: 'engagement',
+      rule: `activities: ${described} (max ${w.activitiesMax})`,
+      points: Math.min(activities, w.activitiesMax),
+    });
+  const last =
+    typeof inputs.fields['lastEngagement'] === 'string' ? Date.parse(inputs.fields['lastEngagement']) : Number.NaN;
   const age = Date.parse(inputs.time) - last;
-  if (!Number.isNaN(age) && age <= 30 * DAY_MS) lines.push({ group: 'engagement', rule: 'engaged within 30 days', points: w.engagedWithin30Days });
-  else if (!Number.isNaN(age) && age <= 90 * DAY_MS) lines.push({ group: 'engagement', rule: 'engaged within 90 days', points: w.engagedWithin90Days });
+  if (!Number.isNaN(age) && age <= 30 * DAY_MS)
+    lines.push({ group: 'engagement', rule: 'engaged within 30 days', points: w.engagedWithin30Days });
+  else if (!Number.isNaN(age) && age <= 90 * DAY_MS)
+    lines.push({ group: 'engagement', rule: 'engaged within 90 days', points: w.engagedWithin90Days });
   return lines;
 }
 
 function penaltyLines(fields: Readonly<Record<string, unknown>>, w: Weights): ScoreLine[] {
   if (fields['status'] === 'Bounced') return [{ group: 'penalty', rule: 'email bounced', points: -w.bouncedPenalty }];
-  if (fields['status'] === 'Unsubscribed') return [{ group: 'penalty', rule: 'unsubscribed', points: -w.unsubscribedPenalty }];
+  if (fields['status'] === 'Unsubscribed')
+    return [{ group: 'penalty', rule: 'unsubscribed', points: -w.unsubscribedPenalty }];
   return [];
 }

@@ -68,9 +68,12 @@ export type SettingsPatch = { readonly qualifyThreshold?: number; readonly weigh
 /** Edge check of `PATCH /settings`: known members, numbers in range. */
 export function validateSettingsPatch(body: unknown): Checked<SettingsPatch> {
   if (!isPlainObject(body)) return refused('bad_request', [{ path: '/', message: 'must be a JSON object' }]);
-  const unknown = Object.keys(body).filter((k) => k !== 'qualifyThreshold' && k !== 'weights').map((k) => ({ path: `/${k}`, message: 'is not a setting' }));
+  const unknown = Object.keys(body)
+    .filter((k) => k !== 'qualifyThreshold' && k !== 'weights')
+    .map((k) => ({ path: `/${k}`, message: 'is not a setting' }));
   const weights = body['weights'];
-  if (weights !== undefined && !isPlainObject(weights)) return refused('invalid', [{ path: '/weights', message: 'must be an object of weight name → points' }]);
+  if (weights !== undefined && !isPlainObject(weights))
+    return refused('invalid', [{ path: '/weights', message: 'must be an object of weight name → points' }]);
   // Own keys only: `toString`, `constructor` or `__proto__` are no weights, though `in` would say so.
   for (const key of Object.keys(weights ?? {}))
     if (!Object.hasOwn(DEFAULT_WEIGHTS, key))
@@ -78,12 +81,22 @@ export function validateSettingsPatch(body: unknown): Checked<SettingsPatch> {
   if (unknown.length) return refused('bad_request', unknown);
   const invalid: FieldError[] = [];
   const threshold = body['qualifyThreshold'];
-  if (threshold !== undefined && !(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0 && threshold <= 100))
+  if (
+    threshold !== undefined &&
+    !(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0 && threshold <= 100)
+  )
     invalid.push({ path: '/qualifyThreshold', message: 'must be a number from 0 to 100' });
   for (const [key, value] of Object.entries(weights ?? {}))
-    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100)) invalid.push({ path: `/weights/${key}`, message: 'must be a number from 0 to 100' });
+    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100))
+      invalid.push({ path: `/weights/${key}`, message: 'must be a number from 0 to 100' });
   if (invalid.length) return refused('invalid', invalid);
-  return { ok: true, value: { ...(threshold === undefined ? {} : { qualifyThreshold: threshold as number }), ...(weights === undefined ? {} : { weights: weights as Partial<Weights> }) } };
+  return {
+    ok: true,
+    value: {
+      ...(threshold === undefined ? {} : { qualifyThreshold: threshold as number }),
+      ...(weights === undefined ? {} : { weights: weights as Partial<Weights> }),
+    },
+  };
 }
 
 /** `Settings.Updated` with the changed members; none when nothing changes. */
@@ -95,7 +108,8 @@ export function decideSettings(patch: SettingsPatch, current: Entity | undefined
   if (patch.weights !== undefined) {
     const before = (fields['weights'] ?? {}) as Record<string, number>;
     const after = { ...before, ...patch.weights };
-    if (canonicalJson(after) !== canonicalJson(before)) changes['weights'] = { from: fields['weights'] ?? null, to: after };
+    if (canonicalJson(after) !== canonicalJson(before))
+      changes['weights'] = { from: fields['weights'] ?? null, to: after };
   }
   if (Object.keys(changes).length === 0) return [];
   const type = `${SETTINGS_TYPE}.Updated` as const;

@@ -41,7 +41,9 @@ export function checkStageMove(from: unknown, to: unknown, via: StageVerb): void
   const allowed = allowedTargets(current);
   const move = allowed.find((t) => t.stage === to);
   if (move && move.via === via) return;
-  const hint = move ? `use ${move.via === 'qualify' ? 'POST …/qualify' : 'PATCH'} for ${current} → ${String(to)}` : undefined;
+  const hint = move
+    ? `use ${move.via === 'qualify' ? 'POST …/qualify' : 'PATCH'} for ${current} → ${String(to)}`
+    : undefined;
   refuse(current, to, allowed, hint);
 }
 
@@ -49,7 +51,11 @@ function refuse(current: string, to: unknown, allowed: { stage: Stage; via: Stag
   const targets = allowed.length ? allowed.map((t) => `${t.stage} (${t.via})`).join(', ') : 'none';
   const message = `a ${current} contact cannot move to ${String(to)}; allowed from ${current}: ${targets}${hint ? `; ${hint}` : ''}`;
   fail('invalid_transition', message, {
-    extra: { stage: current, allowed: allowed.map((t) => t.stage), allowedVia: Object.fromEntries(allowed.map((t) => [t.stage, t.via])) },
+    extra: {
+      stage: current,
+      allowed: allowed.map((t) => t.stage),
+      allowedVia: Object.fromEntries(allowed.map((t) => [t.stage, t.via])),
+    },
     errors: [{ path: '/stage', message }],
   });
 }

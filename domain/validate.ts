@@ -24,7 +24,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Checks a create (all required fields) or update (partial; null clears) body against a noun.
  *  With `echoes`, an update's metadata and computed fields are returned in `echoed`, not refused. */
 export function validateFields(noun: NounSchema, body: unknown, mode: Mode, basePath = '', echoes = false): Validated {
-  if (!isPlainObject(body)) return refused('bad_request', [{ path: basePath || '/', message: 'must be a JSON object' }]);
+  if (!isPlainObject(body))
+    return refused('bad_request', [{ path: basePath || '/', message: 'must be a JSON object' }]);
   const unknown: FieldError[] = [];
   const invalid: FieldError[] = [];
   const data: Record<string, unknown> = {};
@@ -68,17 +69,26 @@ export function validateFields(noun: NounSchema, body: unknown, mode: Mode, base
   return { ok: true, value: { data, echoed } };
 }
 
-function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { kind: 'inverse' }>, value: unknown): string | undefined {
+function checkValue(
+  noun: NounSchema,
+  key: string,
+  spec: Exclude<FieldSpec, { kind: 'inverse' }>,
+  value: unknown,
+): string | undefined {
   switch (spec.kind) {
     case 'scalar':
       // A unique value is a key: absent (null) or something, never the empty string.
       return checkScalar(noun, key, spec.base, spec.required || spec.unique, value);
     case 'enum':
-      return typeof value === 'string' && spec.values.includes(value) ? undefined : `must be one of ${spec.values.join(', ')}`;
+      return typeof value === 'string' && spec.values.includes(value)
+        ? undefined
+        : `must be one of ${spec.values.join(', ')}`;
     case 'ref': {
       const target = nounByName.get(spec.target)!;
       const shape = idShape(target.idPrefix);
-      return typeof value === 'string' && shape.test(value) ? undefined : `must be the id of a ${spec.target} (${target.idPrefix}_…)`;
+      return typeof value === 'string' && shape.test(value)
+        ? undefined
+        : `must be the id of a ${spec.target} (${target.idPrefix}_…)`;
     }
     default: {
       const _exhaustive: never = spec;
@@ -87,8 +97,13 @@ function checkValue(noun: NounSchema, key: string, spec: Exclude<FieldSpec, { ki
   }
 }
 
-
-function checkScalar(noun: NounSchema, key: string, base: string, nonEmpty: boolean, value: unknown): string | undefined {
+function checkScalar(
+  noun: NounSchema,
+  key: string,
+  base: string,
+  nonEmpty: boolean,
+  value: unknown,
+): string | undefined {
   switch (base) {
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a finite number';

@@ -36,7 +36,11 @@ interface Bucket {
 }
 
 // admin implies write implies read.
-const IMPLIED: Readonly<Record<Scope, readonly Scope[]>> = { read: ['read'], write: ['read', 'write'], admin: ['read', 'write', 'admin'] };
+const IMPLIED: Readonly<Record<Scope, readonly Scope[]>> = {
+  read: ['read'],
+  write: ['read', 'write'],
+  admin: ['read', 'write', 'admin'],
+};
 
 export function grants(scopes: readonly Scope[], needed: Scope): boolean {
   return scopes.some((s) => IMPLIED[s].includes(needed));
@@ -49,10 +53,22 @@ export class ApiKeys {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  create(input: { id: string; name: string; scopes: readonly Scope[]; rateLimit: number; hash: string; time: string }): ApiKey {
+  create(input: {
+    id: string;
+    name: string;
+    scopes: readonly Scope[];
+    rateLimit: number;
+    hash: string;
+    time: string;
+  }): ApiKey {
     this.sql.exec(
       'INSERT INTO api_keys (id, name, hash, scopes, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      input.id, input.name, input.hash, JSON.stringify(input.scopes), input.rateLimit, input.time,
+      input.id,
+      input.name,
+      input.hash,
+      JSON.stringify(input.scopes),
+      input.rateLimit,
+      input.time,
     );
     this.byHash = undefined;
     return { id: input.id, name: input.name, scopes: input.scopes, rateLimit: input.rateLimit, createdAt: input.time };
@@ -63,7 +79,8 @@ export class ApiKeys {
   }
 
   revoke(id: string, time: string): boolean {
-    const changed = this.sql.exec('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', time, id).rowsWritten > 0;
+    const changed =
+      this.sql.exec('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', time, id).rowsWritten > 0;
     this.byHash = undefined;
     return changed;
   }
@@ -73,7 +90,8 @@ export class ApiKeys {
     if (principal.kind === 'admin') return { actor: 'admin' };
     const key = this.lookup(principal.hash);
     if (!key || key.revokedAt) return { code: 'unauthorized', message: 'unknown or revoked API key' };
-    if (!grants(key.scopes, scope)) return { code: 'forbidden', message: `this key lacks the ${scope} scope`, extra: { scopes: key.scopes } };
+    if (!grants(key.scopes, scope))
+      return { code: 'forbidden', message: `this key lacks the ${scope} scope`, extra: { scopes: key.scopes } };
     const { wait, rate } = this.take(key, nowMs);
     if (wait > 0)
       return {

@@ -102,7 +102,7 @@ export class ChainAuditor {
     if (at.seq < head) return { ok: true, head, from, verified: at.seq, hash: at.hash, next: at.seq + 1 };
     // The chain reached the head: every stored row must be implied by an entity's state.
     let position: SweepPosition | null = sweepFrom;
-    for (let swept = 0; position && swept < budget;) {
+    for (let swept = 0; position && swept < budget; ) {
       const step = this.sweep.page(position, Math.min(SWEEP_PAGE, budget - swept));
       if (step.mismatch) return { ok: false, head, from, verified: at.seq, firstMismatch: step.mismatch };
       swept += step.checked;

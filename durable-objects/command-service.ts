@@ -287,8 +287,9 @@ export class CommandService {
     const refs = kept.results.flatMap((r) => (r.ok && r.id !== null ? [{ id: r.id, at: r.at }] : []));
     const entities = this.parts.store.entitiesAt(refs);
     let next = 0;
-    const results = kept.results.map((r): OperationResult =>
-      r.ok ? { ok: true, ...this.representation(r.created, r.id === null ? undefined : entities[next++]) } : r,
+    const results = kept.results.map(
+      (r): OperationResult =>
+        r.ok ? { ok: true, ...this.representation(r.created, r.id === null ? undefined : entities[next++]) } : r,
     );
     return { results, seq: kept.seq };
   }

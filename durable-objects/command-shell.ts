@@ -131,7 +131,8 @@ export class CommandShell implements MemoryMirror {
       findUnique: (noun, field, normalized) => store.findUnique(noun, field, normalized),
       referencing: (target, field, sourceType, limit) => store.referencing(target, field, sourceType, limit),
       findMergedByEmail: (normalized) => queries.findMergedByEmail(normalized),
-      countReferencing: (target, field, sourceType, groupBy, unless) => queries.countReferencing(target, field, sourceType, groupBy, unless),
+      countReferencing: (target, field, sourceType, groupBy, unless) =>
+        queries.countReferencing(target, field, sourceType, groupBy, unless),
       settings: () => (this.cachedSettings ??= settingsOf(store.get(SETTINGS_ID))),
       append: (events: readonly DomainEvent[], causationId?: string | null): StoredEvent[] => {
         if (events.some((e) => e.entityType === SETTINGS_TYPE)) this.cachedSettings = undefined;

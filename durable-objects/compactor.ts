@@ -91,7 +91,7 @@ export class Compactor {
       .exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND ${OWN_TABLES} AND name <> ?`, MARKER)
       .toArray();
     for (const { name } of tables) sql.exec(`DROP TABLE IF EXISTS "${String(name)}"`);
-    for (let after = 0; ;) {
+    for (let after = 0; ; ) {
       const page = await scratch.scratchRead(after, PAGE);
       if (page.length === 0) break;
       this.ctx.storage.transactionSync(() => {

@@ -28,9 +28,14 @@ export class EntityReader {
     const noun = nounByName.get(query.noun);
     if (!noun) return failure('not_found', `unknown noun ${query.noun}`);
     const found = query.asOf === undefined ? this.store.get(query.id) : this.asOf(query.id, query.asOf);
-    if (!found || found.type !== noun.name) return failure('not_found', `no ${noun.name} ${query.id}${query.asOf === undefined ? '' : ` at ${query.asOf}`}`);
-    if (found.deletedAt) return failure('gone', `${noun.name} ${query.id} was deleted`, { extra: { deletedAt: found.deletedAt } });
-    if (found.mergedInto) return failure('moved', `${noun.name} ${query.id} was merged into ${found.mergedInto}`, { extra: { location: found.mergedInto } });
+    if (!found || found.type !== noun.name)
+      return failure('not_found', `no ${noun.name} ${query.id}${query.asOf === undefined ? '' : ` at ${query.asOf}`}`);
+    if (found.deletedAt)
+      return failure('gone', `${noun.name} ${query.id} was deleted`, { extra: { deletedAt: found.deletedAt } });
+    if (found.mergedInto)
+      return failure('moved', `${noun.name} ${query.id} was merged into ${found.mergedInto}`, {
+        extra: { location: found.mergedInto },
+      });
     const entity = represent(found);
     for (const name of query.include ?? []) entity[name] = this.included(found, name);
     return ok({ entity, seq: this.store.headSeq });

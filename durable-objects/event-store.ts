@@ -63,7 +63,9 @@ export class EventStore implements StateView, MemoryMirror {
   }
 
   findUnique(noun: string, field: string, normalized: string): string | undefined {
-    const row = this.sql.exec('SELECT entity_id FROM uniques WHERE noun = ? AND field = ? AND value = ?', noun, field, normalized).toArray()[0];
+    const row = this.sql
+      .exec('SELECT entity_id FROM uniques WHERE noun = ? AND field = ? AND value = ?', noun, field, normalized)
+      .toArray()[0];
     return row ? String(row['entity_id']) : undefined;
   }
 
@@ -155,7 +157,10 @@ export class EventStore implements StateView, MemoryMirror {
     for (const [id, seq] of upto) {
       let entity: Entity | undefined;
       const events = this.eventsOf(id, seq);
-      states.set(id, events.map((event) => ({ seq: event.seq, entity: (entity = evolve(entity, event)) })));
+      states.set(
+        id,
+        events.map((event) => ({ seq: event.seq, entity: (entity = evolve(entity, event)) })),
+      );
     }
     return refs.map(({ id, at }) => states.get(id)!.findLast((state) => state.seq <= at)?.entity);
   }
@@ -164,8 +169,20 @@ export class EventStore implements StateView, MemoryMirror {
     this.sql.exec(
       `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      e.seq, e.id, e.type, e.entityType, e.entityId, e.entityVersion, e.time, e.actor, e.causationId, e.correlationId,
-      JSON.stringify(e.data), e.dataHash, e.prevHash, e.hash,
+      e.seq,
+      e.id,
+      e.type,
+      e.entityType,
+      e.entityId,
+      e.entityVersion,
+      e.time,
+      e.actor,
+      e.causationId,
+      e.correlationId,
+      JSON.stringify(e.data),
+      e.dataHash,
+      e.prevHash,
+      e.hash,
     );
   }
 
@@ -175,7 +192,14 @@ export class EventStore implements StateView, MemoryMirror {
       `INSERT INTO entities (id, type, version, created_at, updated_at, deleted_at, merged_into, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
          merged_into = excluded.merged_into, fields = excluded.fields`,
-      after.id, after.type, after.version, after.createdAt, after.updatedAt, after.deletedAt ?? null, after.mergedInto ?? null, JSON.stringify(after.fields),
+      after.id,
+      after.type,
+      after.version,
+      after.createdAt,
+      after.updatedAt,
+      after.deletedAt ?? null,
+      after.mergedInto ?? null,
+      JSON.stringify(after.fields),
     );
     this.reindex(before, after);
   }
@@ -191,22 +215,56 @@ export class EventStore implements StateView, MemoryMirror {
       const old = wasLive ? before!.fields[field] : undefined;
       const now = nowLive ? after.fields[field] : undefined;
       if (old === now) continue;
-      if (typeof old === 'string') this.sql.exec('DELETE FROM refs WHERE target_id = ? AND field = ? AND source_type = ? AND source_id = ?', old, field, noun.name, after.id);
-      if (typeof now === 'string') this.sql.exec('INSERT OR IGNORE INTO refs (target_id, field, source_type, source_id) VALUES (?, ?, ?, ?)', now, field, noun.name, after.id);
+      if (typeof old === 'string')
+        this.sql.exec(
+          'DELETE FROM refs WHERE target_id = ? AND field = ? AND source_type = ? AND source_id = ?',
+          old,
+          field,
+          noun.name,
+          after.id,
+        );
+      if (typeof now === 'string')
+        this.sql.exec(
+          'INSERT OR IGNORE INTO refs (target_id, field, source_type, source_id) VALUES (?, ?, ?, ?)',
+          now,
+          field,
+          noun.name,
+          after.id,
+        );
     }
     for (const field of uniqueValues) {
       const old = wasLive ? before!.fields[field] : undefined;
       const now = nowLive ? after.fields[field] : undefined;
       if (old === now) continue;
-      if (typeof old === 'string') this.sql.exec('DELETE FROM uniques WHERE noun = ? AND field = ? AND value = ? AND entity_id = ?', noun.name, field, normalizeUnique(old), after.id);
-      if (typeof now === 'string') this.sql.exec('INSERT INTO uniques (noun, field, value, entity_id) VALUES (?, ?, ?, ?)', noun.name, field, normalizeUnique(now), after.id);
+      if (typeof old === 'string')
+        this.sql.exec(
+          'DELETE FROM uniques WHERE noun = ? AND field = ? AND value = ? AND entity_id = ?',
+          noun.name,
+          field,
+          normalizeUnique(old),
+          after.id,
+        );
+      if (typeof now === 'string')
+        this.sql.exec(
+          'INSERT INTO uniques (noun, field, value, entity_id) VALUES (?, ?, ?, ?)',
+          noun.name,
+          field,
+          normalizeUnique(now),
+          after.id,
+        );
     }
   }
 
   /** Ids of live entities of sourceType whose `field` references targetId, oldest first. */
   referencing(targetId: string, field: string, sourceType: string, limit: number): string[] {
     return this.sql
-      .exec('SELECT source_id FROM refs WHERE target_id = ? AND field = ? AND source_type = ? ORDER BY source_id LIMIT ?', targetId, field, sourceType, limit)
+      .exec(
+        'SELECT source_id FROM refs WHERE target_id = ? AND field = ? AND source_type = ? ORDER BY source_id LIMIT ?',
+        targetId,
+        field,
+        sourceType,
+        limit,
+      )
       .toArray()
       .map((r) => String(r['source_id']));
   }
@@ -218,7 +276,9 @@ export class EventStore implements StateView, MemoryMirror {
       ? this.sql.exec(
           `SELECT * FROM events WHERE seq > ? AND (${likes.map(() => 'type LIKE ?').join(' OR ')})
            ORDER BY seq LIMIT ?`,
-          after, ...likes, limit,
+          after,
+          ...likes,
+          limit,
         )
       : this.sql.exec('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, limit);
     return rows.toArray().map(rowToEvent);
@@ -226,7 +286,10 @@ export class EventStore implements StateView, MemoryMirror {
 
   /** One entity's events, in order, up to a seq (inclusive). */
   eventsOf(entityId: string, uptoSeq = Number.MAX_SAFE_INTEGER): StoredEvent[] {
-    return this.sql.exec('SELECT * FROM events WHERE entity_id = ? AND seq <= ? ORDER BY seq', entityId, uptoSeq).toArray().map(rowToEvent);
+    return this.sql
+      .exec('SELECT * FROM events WHERE entity_id = ? AND seq <= ? ORDER BY seq', entityId, uptoSeq)
+      .toArray()
+      .map(rowToEvent);
   }
 
   /** The last seq at or before an ISO time; 0 when the log starts later. */

@@ -53,7 +53,10 @@ export class HistoryReader {
     const found = this.check(noun, id);
     if (!found.ok) return found;
     const spec = nounByName.get(noun)!.fields[field];
-    if (!spec || spec.kind === 'inverse') return failure('bad_request', `${field} is not a stored field of ${noun}`, { errors: [{ path: '?field', message: 'unknown field' }] });
+    if (!spec || spec.kind === 'inverse')
+      return failure('bad_request', `${field} is not a stored field of ${noun}`, {
+        errors: [{ path: '?field', message: 'unknown field' }],
+      });
     const changes: FieldChange[] = [];
     for (let after = 0; ; ) {
       const page = this.range(id, after, Number.MAX_SAFE_INTEGER, FIELD_PAGE);
@@ -78,7 +81,13 @@ export class HistoryReader {
     const seen = new Set([id]);
     for (let i = 0; i < members.length && members.length < MEMBER_LIMIT; i++) {
       const member = members[i]!;
-      const merges = this.sql.exec("SELECT seq, data FROM events WHERE entity_id = ? AND seq <= ? AND type LIKE '%.Merged' ORDER BY seq", member.id, member.upto).toArray();
+      const merges = this.sql
+        .exec(
+          "SELECT seq, data FROM events WHERE entity_id = ? AND seq <= ? AND type LIKE '%.Merged' ORDER BY seq",
+          member.id,
+          member.upto,
+        )
+        .toArray();
       for (const row of merges) {
         for (const source of idsIn(parseEventData(row['data']), 'sources')) {
           if (seen.has(source)) continue;
@@ -91,16 +100,29 @@ export class HistoryReader {
   }
 
   private mergeSeq(source: string): number | undefined {
-    const row = this.sql.exec("SELECT seq FROM events WHERE entity_id = ? AND type LIKE '%.Merged' AND json_extract(data, '$.into') IS NOT NULL ORDER BY seq LIMIT 1", source).toArray()[0];
+    const row = this.sql
+      .exec(
+        "SELECT seq FROM events WHERE entity_id = ? AND type LIKE '%.Merged' AND json_extract(data, '$.into') IS NOT NULL ORDER BY seq LIMIT 1",
+        source,
+      )
+      .toArray()[0];
     return row ? Number(row['seq']) : undefined;
   }
 
   private range(id: string, after: number, upto: number, limit: number): StoredEvent[] {
-    return this.sql.exec('SELECT * FROM events WHERE entity_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?', id, after, upto, limit).toArray().map(rowToEvent);
+    return this.sql
+      .exec(
+        'SELECT * FROM events WHERE entity_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+        id,
+        after,
+        upto,
+        limit,
+      )
+      .toArray()
+      .map(rowToEvent);
   }
 
   private head(): number {
     return Number(this.sql.exec('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').one()['seq']);
   }
 }
-

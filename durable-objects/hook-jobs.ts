@@ -46,7 +46,14 @@ export class HookJobs {
         this.sql.exec(
           `INSERT OR IGNORE INTO hook_jobs (trigger_id, hook, trigger_seq, event_type, entity_id, depth, run_id, status, attempts, next_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)`,
-          event.id, hook.name, event.seq, event.type, event.entityId, depth + 1, mint('HookRun'), nowMs,
+          event.id,
+          hook.name,
+          event.seq,
+          event.type,
+          event.entityId,
+          depth + 1,
+          mint('HookRun'),
+          nowMs,
         );
         queued++;
       }
@@ -56,7 +63,11 @@ export class HookJobs {
 
   due(nowMs: number, limit: number): HookJob[] {
     return this.sql
-      .exec("SELECT * FROM hook_jobs WHERE status = 'pending' AND next_at <= ? ORDER BY trigger_seq, hook LIMIT ?", nowMs, limit)
+      .exec(
+        "SELECT * FROM hook_jobs WHERE status = 'pending' AND next_at <= ? ORDER BY trigger_seq, hook LIMIT ?",
+        nowMs,
+        limit,
+      )
       .toArray()
       .map((r) => ({
         triggerId: String(r['trigger_id']),
@@ -78,17 +89,34 @@ export class HookJobs {
   }
 
   isPending(job: HookJob): boolean {
-    return this.sql.exec("SELECT 1 FROM hook_jobs WHERE trigger_id = ? AND hook = ? AND status = 'pending'", job.triggerId, job.hook).toArray().length > 0;
+    return (
+      this.sql
+        .exec(
+          "SELECT 1 FROM hook_jobs WHERE trigger_id = ? AND hook = ? AND status = 'pending'",
+          job.triggerId,
+          job.hook,
+        )
+        .toArray().length > 0
+    );
   }
 
   markDone(job: HookJob): void {
-    this.sql.exec("UPDATE hook_jobs SET status = 'done', last_error = NULL WHERE trigger_id = ? AND hook = ?", job.triggerId, job.hook);
+    this.sql.exec(
+      "UPDATE hook_jobs SET status = 'done', last_error = NULL WHERE trigger_id = ? AND hook = ?",
+      job.triggerId,
+      job.hook,
+    );
   }
 
   markFailed(job: HookJob, attempts: number, error: string, nextAt: number | null): void {
     this.sql.exec(
       'UPDATE hook_jobs SET status = ?, attempts = ?, last_error = ?, next_at = ? WHERE trigger_id = ? AND hook = ?',
-      nextAt === null ? 'abandoned' : 'pending', attempts, error, nextAt ?? 0, job.triggerId, job.hook,
+      nextAt === null ? 'abandoned' : 'pending',
+      attempts,
+      error,
+      nextAt ?? 0,
+      job.triggerId,
+      job.hook,
     );
   }
 

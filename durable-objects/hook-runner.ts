@@ -36,11 +36,20 @@ export class HookRunner {
     const trigger = this.store.eventsAfter(job.triggerSeq - 1, 1)[0];
     const entity = this.store.get(job.entityId);
     const hook = this.hooks.afterHook(job.eventType, job.hook);
-    if (!trigger || !entity || !hook) return this.recordFailure(job, nowMs, `hook ${job.hook} is not registered (or its trigger is gone)`, true);
-    const meta = { actor: `hook:${job.hook}`, nowMs, causationId: trigger.id, correlationId: trigger.correlationId, depth: job.depth };
+    if (!trigger || !entity || !hook)
+      return this.recordFailure(job, nowMs, `hook ${job.hook} is not registered (or its trigger is gone)`, true);
+    const meta = {
+      actor: `hook:${job.hook}`,
+      nowMs,
+      causationId: trigger.id,
+      correlationId: trigger.correlationId,
+      depth: job.depth,
+    };
     try {
       const settings = settingsOf(this.store.get(SETTINGS_ID));
-      const commands = await collectHookCommands(hook.fn, represent(entity), { settings, event: trigger }, (noun) => this.shell.mint(noun, nowMs));
+      const commands = await collectHookCommands(hook.fn, represent(entity), { settings, event: trigger }, (noun) =>
+        this.shell.mint(noun, nowMs),
+      );
       this.shell.transact(meta, (uow, time) => {
         // Another runner (the alarm, a concurrent request) may have finished this job meanwhile.
         if (!this.jobs.isPending(job)) return;
@@ -61,7 +70,15 @@ export class HookRunner {
     const nextAt = abandoned ? null : nowMs + retryDelay(attempts);
     this.shell.transact({ actor: `hook:${job.hook}`, nowMs, causationId: job.triggerId }, (uow) => {
       if (!this.jobs.isPending(job)) return;
-      const fields = { hook: job.hook, trigger: job.triggerId, triggerType: job.eventType, status: abandoned ? 'Abandoned' : 'Failing', attempts, lastError: message.slice(0, 1000), nextAttemptAt: nextAt === null ? null : new Date(nextAt).toISOString() };
+      const fields = {
+        hook: job.hook,
+        trigger: job.triggerId,
+        triggerType: job.eventType,
+        status: abandoned ? 'Abandoned' : 'Failing',
+        attempts,
+        lastError: message.slice(0, 1000),
+        nextAttemptAt: nextAt === null ? null : new Date(nextAt).toISOString(),
+      };
       appendRunChange(uow, job, abandoned ? 'HookRun.Abandoned' : 'HookRun.Failed', fields);
       this.jobs.markFailed(job, attempts, message.slice(0, 1000), nextAt);
     });
@@ -70,5 +87,8 @@ export class HookRunner {
 
 function appendRunChange(uow: UnitOfWork, job: HookJob, type: string, fields: Record<string, unknown>): void {
   const current = uow.get(job.runId)?.fields ?? {};
-  uow.append([{ type, entityType: 'HookRun', entityId: job.runId, data: { changes: diff(current, fields) } }], job.triggerId);
+  uow.append(
+    [{ type, entityType: 'HookRun', entityId: job.runId, data: { changes: diff(current, fields) } }],
+    job.triggerId,
+  );
 }

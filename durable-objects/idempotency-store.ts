@@ -23,7 +23,9 @@ export type Replay<T> = (kept: unknown) => T;
 export class AnswerTooLarge extends Error {}
 
 type Recall<T> =
-  { readonly kind: 'new' } | { readonly kind: 'replay'; readonly answer: Result<T> } | { readonly kind: 'mismatch' };
+  | { readonly kind: 'new' }
+  | { readonly kind: 'replay'; readonly answer: Result<T> }
+  | { readonly kind: 'mismatch' };
 
 export class IdempotencyStore {
   constructor(

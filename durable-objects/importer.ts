@@ -13,8 +13,20 @@ import { failure, ok, type Result } from '../shared/protocol';
 import type { Transactions } from './unit-of-work';
 
 const COLUMNS = [
-  'seq', 'id', 'type', 'entity_type', 'entity_id', 'entity_version', 'time', 'actor',
-  'causation_id', 'correlation_id', 'data', 'data_hash', 'prev_hash', 'hash',
+  'seq',
+  'id',
+  'type',
+  'entity_type',
+  'entity_id',
+  'entity_version',
+  'time',
+  'actor',
+  'causation_id',
+  'correlation_id',
+  'data',
+  'data_hash',
+  'prev_hash',
+  'hash',
 ].join(', ');
 
 const STAGING = `
@@ -95,9 +107,7 @@ export class Importer {
     const { seq } = open.verifier.head;
     try {
       this.tx.run(() => {
-        this.sql.exec(
-          `INSERT INTO events (${COLUMNS}) SELECT ${COLUMNS} FROM import_events ORDER BY seq`,
-        );
+        this.sql.exec(`INSERT INTO events (${COLUMNS}) SELECT ${COLUMNS} FROM import_events ORDER BY seq`);
         // A cursor, not an array: the staged state of a large import never sits in memory whole.
         for (const row of this.sql.exec('SELECT entity FROM import_entities')) {
           this.store.restoreEntity(JSON.parse(String(row['entity'])) as Entity);

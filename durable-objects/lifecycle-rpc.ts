@@ -22,7 +22,9 @@ export interface ScoreOutcome {
 
 export interface ProvenanceOutcome {
   readonly $id: string;
-  readonly fields: Readonly<Record<string, { source: string; event: string; seq: number; time: string; actor: string }>>;
+  readonly fields: Readonly<
+    Record<string, { source: string; event: string; seq: number; time: string; actor: string }>
+  >;
 }
 
 export interface SettingsOutcome extends Settings {
@@ -41,22 +43,36 @@ export class LifecycleRpc {
     const contact = this.store.get(id);
     if (!contact || contact.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
     if (contact.deletedAt) return failure('gone', `Contact ${id} was deleted`);
-    if (contact.mergedInto) return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, { extra: { location: contact.mergedInto } });
+    if (contact.mergedInto)
+      return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, {
+        extra: { location: contact.mergedInto },
+      });
     const asOf = new Date(nowMs).toISOString();
     const score = scoreOf(id, contact.fields, this.shell.readView(), settingsOf(this.store.get(SETTINGS_ID)), asOf);
-    return ok({ $id: id, leadScore: Number(contact.fields['leadScore'] ?? 0), total: score.total, asOf, lines: score.lines, seq: this.store.headSeq });
+    return ok({
+      $id: id,
+      leadScore: Number(contact.fields['leadScore'] ?? 0),
+      total: score.total,
+      asOf,
+      lines: score.lines,
+      seq: this.store.headSeq,
+    });
   }
 
   provenance(id: string): Result<ProvenanceOutcome> {
     const contact = this.store.get(id);
     if (!contact || contact.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
     if (contact.deletedAt) return failure('gone', `Contact ${id} was deleted`);
-    if (contact.mergedInto) return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, { extra: { location: contact.mergedInto } });
+    if (contact.mergedInto)
+      return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, {
+        extra: { location: contact.mergedInto },
+      });
     const fields: Record<string, ProvenanceOutcome['fields'][string]> = {};
     for (const event of this.store.eventsOf(id)) {
       const sources = provenanceOf(event);
       const { id: eventId, seq, time, actor } = event;
-      for (const field of setBy(event)) fields[field] = { source: sources[field] ?? event.type, event: eventId, seq, time, actor };
+      for (const field of setBy(event))
+        fields[field] = { source: sources[field] ?? event.type, event: eventId, seq, time, actor };
     }
     for (const field of Object.keys(fields)) if (contact.fields[field] === undefined) delete fields[field];
     return ok({ $id: id, fields });

@@ -39,7 +39,8 @@ export class Outbox {
 
   /** Writes one row per event. Call inside the append's transactionSync. */
   record(events: readonly StoredEvent[]): void {
-    if (events.length) this.host.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (?, ?)', events[0]!.seq, events.at(-1)!.seq);
+    if (events.length)
+      this.host.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (?, ?)', events[0]!.seq, events.at(-1)!.seq);
     // The kick runs in a later task, after the synchronous transaction returned, so nothing is sent
     // before its commit (after a rollback the rows are simply not there); one kick per burst of appends.
     if (events.length) this.schedule();
@@ -93,10 +94,15 @@ export class Outbox {
     const tenant = this.host.tenant();
     if (tenant === undefined) return null;
     for (;;) {
-      const rows = this.host.sql.exec('SELECT from_seq, to_seq FROM outbox ORDER BY from_seq LIMIT ?', OUTBOX_BATCH).toArray();
+      const rows = this.host.sql
+        .exec('SELECT from_seq, to_seq FROM outbox ORDER BY from_seq LIMIT ?', OUTBOX_BATCH)
+        .toArray();
       if (rows.length === 0) return null;
       const [fromSeq, seq] = [Number(rows[0]!['from_seq']), Number(rows.at(-1)!['to_seq'])];
-      const types = this.host.sql.exec('SELECT DISTINCT type FROM events WHERE seq BETWEEN ? AND ? ORDER BY type', fromSeq, seq).toArray().map((r) => String(r['type']));
+      const types = this.host.sql
+        .exec('SELECT DISTINCT type FROM events WHERE seq BETWEEN ? AND ? ORDER BY type', fromSeq, seq)
+        .toArray()
+        .map((r) => String(r['type']));
       try {
         await this.host.queue.send({ tenant, seq, fromSeq, count: seq - fromSeq + 1, types }, { contentType: 'json' });
       } catch (error) {

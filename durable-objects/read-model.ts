@@ -69,7 +69,9 @@ export class ReadModel extends DurableObject<Env> {
       return ok({ checkpoint: live.checkpoint, head, stuck: recorded });
     } catch (error) {
       log.warn('read model: catch-up failed', { tenant, error });
-      return failure('unavailable', `the projection could not catch up: ${String(error)}`, { extra: { retryAfter: 1 } });
+      return failure('unavailable', `the projection could not catch up: ${String(error)}`, {
+        extra: { retryAfter: 1 },
+      });
     }
   }
 
@@ -190,7 +192,12 @@ export class ReadModel extends DurableObject<Env> {
         return { code: 'unavailable', message, extra: { retryAfter: 1, projectionSeq: checkpoint } };
       }
       const left = deadline - Date.now();
-      if (left <= 0) return { code: 'unavailable', message: `the projection is at seq ${checkpoint}, not yet at ${minSeq}; retry shortly`, extra: { retryAfter: 1, projectionSeq: checkpoint } };
+      if (left <= 0)
+        return {
+          code: 'unavailable',
+          message: `the projection is at seq ${checkpoint}, not yet at ${minSeq}; retry shortly`,
+          extra: { retryAfter: 1, projectionSeq: checkpoint },
+        };
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, left)));
     }
   }

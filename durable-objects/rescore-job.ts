@@ -29,7 +29,8 @@ export class RescoreJob implements MemoryMirror {
   /** Starts (or restarts) a rescore if these events changed the weights. Call inside their transaction. */
   noteEvents(events: readonly StoredEvent[]): void {
     const change = events.findLast((e) => e.type === 'Settings.Updated' && changesOf(e)['weights']);
-    if (change) this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', CURSOR, '', CAUSE, change.id);
+    if (change)
+      this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', CURSOR, '', CAUSE, change.id);
     const engaged = events.find(
       (e) => e.entityType === 'Contact' && (changesOf(e)['lastEngagement'] || e.data['lastEngagement']),
     );
@@ -75,7 +76,15 @@ export class RescoreJob implements MemoryMirror {
     this.shell.transact({ actor: 'system:rescore', nowMs }, () => {
       const daily = this.nextDaily();
       if (daily !== null && daily <= nowMs && !this.pending())
-        this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?)', CURSOR, '', CAUSE, '', DAILY, String(nowMs + DAY_MS));
+        this.sql.exec(
+          'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?)',
+          CURSOR,
+          '',
+          CAUSE,
+          '',
+          DAILY,
+          String(nowMs + DAY_MS),
+        );
       this.chunkIn(nowMs);
     });
     return this.pending() ? nowMs : this.nextDaily();
@@ -89,7 +98,11 @@ export class RescoreJob implements MemoryMirror {
     this.shell.within({ actor: 'system:rescore', nowMs, causationId: cause || null }, (uow, time) => {
       const settings = settingsOf(this.store.get(SETTINGS_ID));
       const rows = this.sql
-        .exec("SELECT * FROM entities WHERE type = 'Contact' AND id > ? AND deleted_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT ?", String(cursor), CHUNK)
+        .exec(
+          "SELECT * FROM entities WHERE type = 'Contact' AND id > ? AND deleted_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT ?",
+          String(cursor),
+          CHUNK,
+        )
         .toArray()
         .map(rowToEntity);
       for (const contact of rows.filter(isLive)) {

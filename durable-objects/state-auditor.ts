@@ -99,8 +99,14 @@ export class StateAuditor {
 
   // In the order of the checks: a row that differs from the fold, else an implied row that is missing.
   private firstMismatch(checks: readonly EntityCheck[]): Mismatch | undefined {
-    const uniques = this.present(checks.flatMap((c) => c.uniques), UNIQUE_HOLDERS);
-    const refs = this.present(checks.flatMap((c) => c.refs), REF_HOLDERS);
+    const uniques = this.present(
+      checks.flatMap((c) => c.uniques),
+      UNIQUE_HOLDERS,
+    );
+    const refs = this.present(
+      checks.flatMap((c) => c.refs),
+      REF_HOLDERS,
+    );
     for (const check of checks) {
       if (check.mismatch) return check.mismatch;
       for (const expected of check.uniques) {
@@ -133,7 +139,7 @@ export class StateAuditor {
   // The entity's whole history; a row that does not parse is a finding, not a crash.
   private eventsOf(id: string): StoredEvent[] | Mismatch {
     const events: StoredEvent[] = [];
-    for (let after = 0; ;) {
+    for (let after = 0; ; ) {
       const rows = this.sql
         .exec('SELECT * FROM events WHERE entity_id = ? AND seq > ? ORDER BY seq LIMIT ?', id, after, FOLD_PAGE)
         .toArray();

@@ -72,7 +72,7 @@ export class StreamHub extends DurableObject<Env> {
   async revoke(tenant: string, actor: string): Promise<number> {
     this.remember(tenant);
     let closed = 0;
-    for (const sub of [...this.sse]) if (sub.actor === actor) (sub.close(), closed++);
+    for (const sub of [...this.sse]) if (sub.actor === actor) sub.close(), closed++;
     for (const socket of this.ctx.getWebSockets(actor)) {
       this.sockets.get(socket)?.close(1008, 'API key revoked');
       if (!this.sockets.has(socket)) socket.close(1008, 'API key revoked');

@@ -232,7 +232,8 @@ export class TenantLog extends DurableObject<Env> {
     if (this.tenant) return this.tenant;
     const named = this.ctx.id.name;
     const stored = this.ctx.storage.sql.exec("SELECT value FROM meta WHERE key = 'tenant'").toArray()[0]?.['value'];
-    if (named && stored === undefined) this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", named);
+    if (named && stored === undefined)
+      this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('tenant', ?)", named);
     this.tenant = named ?? (stored === undefined ? undefined : String(stored));
     return this.tenant;
   }

@@ -53,7 +53,11 @@ export function tenantParts(ctx: DurableObjectState, env: Env, door: Door) {
   const store = new EventStore(sql, (events) => outbox.record(events));
   tx.join(store);
   // After each commit, the tenant's StreamHub hears the new head (durable-objects/stream-notice.ts).
-  const streams = new StreamNotice(env, () => door.tenantName(), () => store.headSeq);
+  const streams = new StreamNotice(
+    env,
+    () => door.tenantName(),
+    () => store.headSeq,
+  );
   tx.join(streams);
   const keys = new ApiKeys(sql);
   const idempotency = new IdempotencyStore(sql, tx);
@@ -72,7 +76,14 @@ export function tenantParts(ctx: DurableObjectState, env: Env, door: Door) {
   shell.onCommandEvents((events) => rescore.noteEvents(events));
   background.push({ name: 'rescore', run: async () => rescore.runChunk(Date.now()) });
   const commands = new CommandService({
-    tx, store, shell, idempotency, rescore, reads: lifecycle, keys, streams,
+    tx,
+    store,
+    shell,
+    idempotency,
+    rescore,
+    reads: lifecycle,
+    keys,
+    streams,
     newId: (nowMs) => door.nextId(nowMs),
     wakeBy: door.wakeBy,
   });
@@ -90,7 +101,12 @@ export function tenantParts(ctx: DurableObjectState, env: Env, door: Door) {
     auditor: new ChainAuditor(sql, () => store.headSeq),
     /** Export, import, erasure (issue 10). */
     replay: new ReplayRpc({
-      ctx, tx, store, scratch: door.scratch, newEventId: () => door.nextId(Date.now()), wakeBy: door.wakeBy,
+      ctx,
+      tx,
+      store,
+      scratch: door.scratch,
+      newEventId: () => door.nextId(Date.now()),
+      wakeBy: door.wakeBy,
     }),
     background,
   };

@@ -21,7 +21,13 @@ export function forest(view: ReadView, people: Representation[]): Tree[] | undef
 
 type Nodes = Representation[];
 
-export function nestUnder(view: ReadView, noun: string, field: string, rootId: string, nodes: Nodes): Tree[] | undefined {
+export function nestUnder(
+  view: ReadView,
+  noun: string,
+  field: string,
+  rootId: string,
+  nodes: Nodes,
+): Tree[] | undefined {
   const byParent = groupByParent(view, noun, field, nodes);
   const placed = new Set<string>([rootId]);
   const top: Tree[] = [];
@@ -56,7 +62,12 @@ function grow(into: Tree[], nodes: Nodes, byParent: Map<string, Nodes>, placed: 
   return true;
 }
 
-function groupByParent(view: ReadView, noun: string, field: string, nodes: Representation[]): Map<string, Representation[]> {
+function groupByParent(
+  view: ReadView,
+  noun: string,
+  field: string,
+  nodes: Representation[],
+): Map<string, Representation[]> {
   const byParent = new Map<string, Representation[]>();
   for (const node of nodes) {
     const parent = typeof node[field] === 'string' ? resolveId(view, noun, node[field]) : undefined;

@@ -32,7 +32,9 @@ export class Generations {
 
   /** Creates the bookkeeping; tables derived from another schema are dropped and refilled from seq 0. */
   setUp(): void {
-    this.sql.exec('CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, live INTEGER NOT NULL, fingerprint TEXT NOT NULL)');
+    this.sql.exec(
+      'CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, live INTEGER NOT NULL, fingerprint TEXT NOT NULL)',
+    );
     this.sql.exec('CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     this.sql.exec(
       'CREATE TABLE IF NOT EXISTS rm_stuck (generation INTEGER PRIMARY KEY, seq INTEGER NOT NULL,' +
@@ -40,7 +42,8 @@ export class Generations {
     );
     const current = this.sql.exec('SELECT fingerprint FROM rm_generations WHERE live = 1').toArray()[0];
     if (current && current['fingerprint'] === schemaFingerprint()) return;
-    for (const row of this.sql.exec('SELECT generation FROM rm_generations').toArray()) this.drop(Number(row['generation']));
+    for (const row of this.sql.exec('SELECT generation FROM rm_generations').toArray())
+      this.drop(Number(row['generation']));
     this.create(1, true);
   }
 
@@ -112,7 +115,11 @@ export class Generations {
     const same = before !== undefined && before.seq === stuck.seq;
     this.sql.exec(
       'INSERT OR REPLACE INTO rm_stuck (generation, seq, reason, since, attempts) VALUES (?, ?, ?, ?, ?)',
-      generation, stuck.seq, stuck.reason.slice(0, 500), same ? before.since : now, same ? before.attempts + 1 : 1,
+      generation,
+      stuck.seq,
+      stuck.reason.slice(0, 500),
+      same ? before.since : now,
+      same ? before.attempts + 1 : 1,
     );
   }
 
@@ -173,7 +180,12 @@ export class Generations {
 
   private create(generation: number, live: boolean): void {
     for (const statement of createStatements(generation)) this.sql.exec(statement);
-    this.sql.exec('INSERT INTO rm_generations (generation, checkpoint, live, fingerprint) VALUES (?, 0, ?, ?)', generation, live ? 1 : 0, schemaFingerprint());
+    this.sql.exec(
+      'INSERT INTO rm_generations (generation, checkpoint, live, fingerprint) VALUES (?, 0, ?, ?)',
+      generation,
+      live ? 1 : 0,
+      schemaFingerprint(),
+    );
   }
 
   private drop(generation: number): void {

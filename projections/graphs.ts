@@ -26,7 +26,13 @@ const PARENT = columnOf('Organization', 'parent');
 
 export type GraphQuery =
   | { readonly kind: 'managers'; readonly id: string }
-  | { readonly kind: 'reports'; readonly id: string; readonly depth: number; readonly limit: number; readonly after?: Position }
+  | {
+      readonly kind: 'reports';
+      readonly id: string;
+      readonly depth: number;
+      readonly limit: number;
+      readonly after?: Position;
+    }
   | { readonly kind: 'committee'; readonly id: string; readonly list: ListQuery }
   | { readonly kind: 'chart'; readonly id: string };
 
@@ -37,7 +43,8 @@ export function answerGraph(view: ReadView, query: GraphQuery): Result<GraphAnsw
   const root = view.resolve(rootNoun, query.id);
   if ('code' in root) return { ok: false, error: root };
   // A merged id answers at its target (308), like a single read.
-  if (root.id !== query.id) return failure('moved', `${query.id} was merged into ${root.id}`, { extra: { location: root.id } });
+  if (root.id !== query.id)
+    return failure('moved', `${query.id} was merged into ${root.id}`, { extra: { location: root.id } });
   switch (query.kind) {
     case 'managers':
       return ok(managers(view, root));
@@ -87,7 +94,13 @@ function reports(view: ReadView, contact: Entity, depth: number, limit: number, 
      page AS (SELECT id, d FROM (SELECT id, MIN(depth) AS d FROM tree WHERE live = 1 AND id <> ? GROUP BY id)
               WHERE d > ? OR (d = ? AND id > ?) ORDER BY d, id LIMIT ?)
      SELECT page.id, page.d AS depth, c.entity FROM page JOIN ${t} c ON c.id = page.id ORDER BY page.d, page.id`,
-    contact.id, depth, contact.id, afterDepth, afterDepth, afterId, limit + 1,
+    contact.id,
+    depth,
+    contact.id,
+    afterDepth,
+    afterDepth,
+    afterId,
+    limit + 1,
   );
   // Rows are read one at a time, and a page ends at `limit` rows or PAGE_BYTES of stored entities,
   // whichever comes first: 10,000 large contacts must not become one answer of hundreds of MB.
@@ -142,7 +155,13 @@ function chart(view: ReadView, org: Entity): Result<GraphAnswer> {
     parents.push(view.withIncludes(parent, []));
     next = parent.fields['parent'];
   }
-  const people = view.list({ noun: 'Contact', where: [{ field: 'organization', op: '$in', value: view.aliases('Organization', org.id) }], sort: [], limit: CHART_LIMIT, include: [] });
+  const people = view.list({
+    noun: 'Contact',
+    where: [{ field: 'organization', op: '$in', value: view.aliases('Organization', org.id) }],
+    sort: [],
+    limit: CHART_LIMIT,
+    include: [],
+  });
   const subsidiaryTree = subsidiaries(view, org);
   if (!subsidiaryTree) return tooDeep(`the subsidiaries of ${org.id}`, '/organizations?parent={id}, a level at a time');
   const peopleForest = forest(view, people.data);
@@ -165,15 +184,18 @@ function tooDeep(what: string, instead: string): Result<never> {
 
 function subsidiaries(view: ReadView, org: Entity): Tree[] | undefined {
   const t = view.table('Organization');
-  const rows = view.sql.exec(
-    `WITH RECURSIVE tree(id, depth) AS (
+  const rows = view.sql
+    .exec(
+      `WITH RECURSIVE tree(id, depth) AS (
        SELECT ?, 0
        UNION SELECT o.id, tree.depth + 1 FROM tree JOIN ${t} o ON o.${PARENT} = tree.id WHERE o.live = 1 AND tree.depth < ${MAX_DEPTH}
        UNION SELECT o.id, tree.depth FROM tree JOIN ${t} o ON o.merged_into = tree.id
        LIMIT ${MAX_NODES})
      SELECT DISTINCT o.entity FROM tree JOIN ${t} o ON o.id = tree.id WHERE o.live = 1 AND o.id <> ? LIMIT ${CHART_LIMIT}`,
-    org.id, org.id,
-  ).toArray();
+      org.id,
+      org.id,
+    )
+    .toArray();
   const nodes = rows.map((r) => view.withIncludes(JSON.parse(String(r['entity'])) as Entity, []));
   return nestUnder(view, 'Organization', 'parent', org.id, nodes);
 }

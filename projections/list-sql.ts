@@ -64,7 +64,8 @@ function keysetSql(noun: string, sort: readonly SortKey[], after: Position, para
   const alternatives: string[] = [];
   for (let i = 0; i <= sort.length; i++) {
     const parts = sort.slice(0, i).map((k, j) => equalSql(columnOf(noun, k.field), after.values[j] ?? null, params));
-    if (i < sort.length) parts.push(afterSql(columnOf(noun, sort[i]!.field), sort[i]!.desc, after.values[i] ?? null, params));
+    if (i < sort.length)
+      parts.push(afterSql(columnOf(noun, sort[i]!.field), sort[i]!.desc, after.values[i] ?? null, params));
     else {
       params.push(after.id);
       parts.push(tieDesc ? 'id < ?' : 'id > ?');
@@ -88,7 +89,10 @@ export function compileCount(generation: number, query: ListQuery, cap: number):
   const params: SqlStorageValue[] = [];
   const where = ['live = 1', ...query.where.map((c) => conditionSql(query.noun, c, params, false))];
   params.push(cap);
-  return { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${tableName(generation, query.noun)} WHERE ${where.join(' AND ')} LIMIT ?)`, params };
+  return {
+    sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${tableName(generation, query.noun)} WHERE ${where.join(' AND ')} LIMIT ?)`,
+    params,
+  };
 }
 
 /**
@@ -101,7 +105,10 @@ export function compileList(generation: number, query: ListQuery, viaSortIndex =
   const where = ['live = 1', ...query.where.map((c) => conditionSql(query.noun, c, params, viaSortIndex))];
   if (query.after) where.push(keysetSql(query.noun, query.sort, query.after, params));
   const tieDesc = query.sort.at(-1)?.desc ?? false;
-  const order = [...query.sort.map((k) => `${columnOf(query.noun, k.field)} ${k.desc ? 'DESC' : 'ASC'}`), `id ${tieDesc ? 'DESC' : 'ASC'}`];
+  const order = [
+    ...query.sort.map((k) => `${columnOf(query.noun, k.field)} ${k.desc ? 'DESC' : 'ASC'}`),
+    `id ${tieDesc ? 'DESC' : 'ASC'}`,
+  ];
   const keys = query.sort.map((k, i) => `, ${columnOf(query.noun, k.field)} AS k${i}`).join('');
   params.push(query.limit + 1);
   return {

@@ -19,7 +19,9 @@ export class Projector {
       // Events of things that are not nouns (settings, hook bookkeeping) have no table here.
       if (!TABLES.has(event.entityType)) continue;
       // A version-1 event starts its entity: there is nothing to load.
-      const before = touched.get(event.entityId) ?? (event.entityVersion === 1 ? undefined : this.load(event.entityType, event.entityId));
+      const before =
+        touched.get(event.entityId) ??
+        (event.entityVersion === 1 ? undefined : this.load(event.entityType, event.entityId));
       touched.set(event.entityId, evolve(before, event));
     }
     for (const entity of touched.values()) this.write(TABLES.get(entity.type)!, entity);

@@ -37,8 +37,10 @@ export class ReadView {
     let entity = this.entity(noun, id);
     for (let hops = 0; entity?.mergedInto && hops < MAX_HOPS; hops++) entity = this.entity(noun, entity.mergedInto);
     if (!entity) return { code: 'not_found', message: `no ${noun} ${id}` };
-    if (entity.deletedAt) return { code: 'gone', message: `${noun} ${entity.id} was deleted`, extra: { deletedAt: entity.deletedAt } };
-    if (entity.mergedInto) return { code: 'not_found', message: `${noun} ${id} merges into a chain too long to follow` };
+    if (entity.deletedAt)
+      return { code: 'gone', message: `${noun} ${entity.id} was deleted`, extra: { deletedAt: entity.deletedAt } };
+    if (entity.mergedInto)
+      return { code: 'not_found', message: `${noun} ${id} merges into a chain too long to follow` };
     return entity;
   }
 
@@ -47,7 +49,8 @@ export class ReadView {
     const rows = this.sql.exec(
       `WITH RECURSIVE names(id, hops) AS (SELECT ?, 0 UNION SELECT t.id, n.hops + 1 FROM names n JOIN ${this.table(noun)} t ON t.merged_into = n.id WHERE n.hops < ?)
        SELECT DISTINCT id FROM names`,
-      id, MAX_HOPS,
+      id,
+      MAX_HOPS,
     );
     return rows.toArray().map((r) => String(r['id']));
   }
@@ -57,14 +60,28 @@ export class ReadView {
     const rows = this.sql.exec(sql, ...params).toArray();
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    const next = rows.length > query.limit && last ? { values: query.sort.map((_, i) => (last[`k${i}`] ?? null) as Scalar | null), id: String(last['id']) } : null;
-    const entities = query.search === undefined ? page.map((r) => String(r['entity'])) : this.entitiesOf(query.noun, page.map((r) => String(r['id'])));
+    const next =
+      rows.length > query.limit && last
+        ? { values: query.sort.map((_, i) => (last[`k${i}`] ?? null) as Scalar | null), id: String(last['id']) }
+        : null;
+    const entities =
+      query.search === undefined
+        ? page.map((r) => String(r['entity']))
+        : this.entitiesOf(
+            query.noun,
+            page.map((r) => String(r['id'])),
+          );
     return { data: entities.map((e) => this.withIncludes(JSON.parse(e) as Entity, query.include)), next };
   }
 
   // The stored entities of a page of ids, in the page's order.
   private entitiesOf(noun: string, ids: string[]): string[] {
-    const rows = this.sql.exec(`SELECT id, entity FROM ${this.table(noun)} WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)).toArray();
+    const rows = this.sql
+      .exec(
+        `SELECT id, entity FROM ${this.table(noun)} WHERE id IN (SELECT value FROM json_each(?))`,
+        JSON.stringify(ids),
+      )
+      .toArray();
     const byId = new Map(rows.map((r) => [String(r['id']), String(r['entity'])]));
     return ids.map((id) => byId.get(id)!);
   }
@@ -75,7 +92,8 @@ export class ReadView {
   private manyMatch(query: ListQuery): boolean {
     const first = query.sort[0];
     if (!first || query.where.length === 0 || query.search !== undefined) return false;
-    if (!Object.hasOwn(SYSTEM_COLUMNS, first.field) && !tableFor(query.noun).byField.get(first.field)?.indexed) return false;
+    if (!Object.hasOwn(SYSTEM_COLUMNS, first.field) && !tableFor(query.noun).byField.get(first.field)?.indexed)
+      return false;
     const { sql, params } = compileCount(this.generation, query, SORT_INDEX_THRESHOLD + 1);
     return Number(this.sql.exec(sql, ...params).one()['n']) > SORT_INDEX_THRESHOLD;
   }
@@ -99,7 +117,8 @@ export class ReadView {
       const column = columnOf(spec.target, spec.field);
       const rows = this.sql.exec(
         `SELECT entity FROM ${this.table(spec.target)} WHERE live = 1 AND ${column} IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`,
-        JSON.stringify(this.aliases(entity.type, entity.id)), INCLUDE_LIMIT,
+        JSON.stringify(this.aliases(entity.type, entity.id)),
+        INCLUDE_LIMIT,
       );
       return rows.toArray().map((r) => represent(JSON.parse(String(r['entity'])) as Entity));
     }

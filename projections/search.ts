@@ -8,7 +8,10 @@ export const MAX_SEARCH_WORDS = 8;
 /** `"chen"* "acme"*` from `Chen, acme`; undefined when there is no search. */
 export function searchExpression(raw: unknown, path: string): Result<string | undefined> {
   if (raw === undefined || raw === null) return { ok: true, value: undefined };
-  const bad = (message: string): Result<never> => ({ ok: false, error: { code: 'bad_request', message, errors: [{ path, message }] } });
+  const bad = (message: string): Result<never> => ({
+    ok: false,
+    error: { code: 'bad_request', message, errors: [{ path, message }] },
+  });
   if (typeof raw !== 'string') return bad('a search is a string of words');
   if (raw.length > MAX_SEARCH_LENGTH) return bad(`a search is at most ${MAX_SEARCH_LENGTH} characters`);
   const words = raw.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];

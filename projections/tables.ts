@@ -23,19 +23,30 @@ export interface NounTable {
 }
 
 /** `$id`, `$createdAt`, `$updatedAt`: metadata one may filter and sort by too. */
-export const SYSTEM_COLUMNS: Readonly<Record<string, string>> = { $id: 'id', $createdAt: 'created_at', $updatedAt: 'updated_at' };
+export const SYSTEM_COLUMNS: Readonly<Record<string, string>> = {
+  $id: 'id',
+  $createdAt: 'created_at',
+  $updatedAt: 'updated_at',
+};
 
 // References and declared indexes (#, ##) are looked up; enums, numbers, datetimes and booleans are
 // what lists filter and sort by (stage, leadScore, lastEngagement). Free text is filtered by a scan.
 export function isIndexed(spec: StoredSpec): boolean {
-  return spec.indexed || spec.kind === 'ref' || spec.kind === 'enum' || (spec.kind === 'scalar' && spec.base !== 'string');
+  return (
+    spec.indexed || spec.kind === 'ref' || spec.kind === 'enum' || (spec.kind === 'scalar' && spec.base !== 'string')
+  );
 }
 
 export function tableOf(noun: NounSchema): NounTable {
   const columns = Object.entries(noun.fields)
     .filter((entry): entry is [string, StoredSpec] => entry[1].kind !== 'inverse')
     .map(([field, spec]) => ({ field, sql: `"f_${field}"`, spec, indexed: isIndexed(spec) }));
-  return { noun, columns, byField: new Map(columns.map((c) => [c.field, c])), text: columns.filter((c) => isText(noun, c)) };
+  return {
+    noun,
+    columns,
+    byField: new Map(columns.map((c) => [c.field, c])),
+    text: columns.filter((c) => isText(noun, c)),
+  };
 }
 
 // Words people search by: plain strings and emails; not URLs, zones or language codes.
@@ -84,16 +95,23 @@ export function createStatements(generation: number): string[] {
       `CREATE INDEX ${name}__merged ON ${name} (merged_into) WHERE merged_into IS NOT NULL`,
       `CREATE INDEX ${name}__created ON ${name} (created_at, id) WHERE live = 1`,
       `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
-      ...table.columns.filter((c) => c.indexed).map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
+      ...table.columns
+        .filter((c) => c.indexed)
+        .map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
       ...(table.text.length
-        ? [`CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`]
+        ? [
+            `CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`,
+          ]
         : []),
     ];
   });
 }
 
 export function dropStatements(generation: number): string[] {
-  return [...TABLES.values()].flatMap((t) => [`DROP TABLE IF EXISTS ${searchTableName(generation, t.noun.name)}`, `DROP TABLE IF EXISTS ${tableName(generation, t.noun.name)}`]);
+  return [...TABLES.values()].flatMap((t) => [
+    `DROP TABLE IF EXISTS ${searchTableName(generation, t.noun.name)}`,
+    `DROP TABLE IF EXISTS ${tableName(generation, t.noun.name)}`,
+  ]);
 }
 
 /** Changes whenever the derived tables would: a read model built for another schema is rebuilt. */

@@ -41,7 +41,9 @@ import { Report } from '../bench/lib/report.mjs';
 import { BENCH_ADMIN_TOKEN, startRuntime } from '../bench/lib/runtime.mjs';
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
-  console.error(`node ${process.version} is too old for wrangler and Miniflare: run \`npm run bench\` (node 24 from node_modules)`);
+  console.error(
+    `node ${process.version} is too old for wrangler and Miniflare: run \`npm run bench\` (node 24 from node_modules)`,
+  );
   process.exit(1);
 }
 process.chdir(join(dirname(fileURLToPath(import.meta.url)), '..'));
@@ -49,7 +51,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const keepState = argv.includes('--keep-state');
 const peer = argv.includes('--peer'); // also runs the scenarios against bench/peer/ (Emmett on PostgreSQL)
-const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] ?? '' : '');
+const option = (name) => (argv.includes(name) ? (argv[argv.indexOf(name) + 1] ?? '') : '');
 const only = option('--only');
 // The DO's SQLite lives on the work tree's disk by default; `--state-in /dev/shm` takes the shared
 // disk's fsync latency (other people's builds) out of the figures.
@@ -81,8 +83,12 @@ function waitForWorkerdOnSignals() {
 }
 
 async function scenarios() {
-  const files = readdirSync('bench/scenarios').filter((f) => f.endsWith('.mjs')).sort();
-  const loaded = await Promise.all(files.map(async (f) => ({ file: f, ...(await import(pathToFileURL(join('bench/scenarios', f)).href)).default })));
+  const files = readdirSync('bench/scenarios')
+    .filter((f) => f.endsWith('.mjs'))
+    .sort();
+  const loaded = await Promise.all(
+    files.map(async (f) => ({ file: f, ...(await import(pathToFileURL(join('bench/scenarios', f)).href)).default })),
+  );
   return loaded.filter((s) => (peer || !s.peer) && (!only || s.file.includes(only) || s.name.includes(only)));
 }
 
@@ -103,8 +109,14 @@ try {
   runtime = await startRuntime({ modulePath: buildBenchWorker('.bench/build'), stateDir });
   waitForWorkerdOnSignals();
   for (const scenario of await scenarios()) {
-    const ctx = makeContext({ ...runtime, adminToken: BENCH_ADMIN_TOKEN, quick, report, scenario: scenario.name,
-      stateParent });
+    const ctx = makeContext({
+      ...runtime,
+      adminToken: BENCH_ADMIN_TOKEN,
+      quick,
+      report,
+      scenario: scenario.name,
+      stateParent,
+    });
     const started = performance.now();
     try {
       await scenario.run(ctx);
@@ -120,7 +132,22 @@ try {
 }
 
 report.print();
-const machine = { cpus: cpus().length, loadAtStart, loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))), node: process.version };
-console.log(`\nCode at ${commit ?? '?'}${dirty ? ' plus uncommitted changes' : ''}; DO state in ${stateParent}. ${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`);
-report.write('.bench/results.json', { startedAt, finishedAt: new Date().toISOString(), quick, commit, dirty, stateIn: stateParent, machine });
+const machine = {
+  cpus: cpus().length,
+  loadAtStart,
+  loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
+  node: process.version,
+};
+console.log(
+  `\nCode at ${commit ?? '?'}${dirty ? ' plus uncommitted changes' : ''}; DO state in ${stateParent}. ${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`,
+);
+report.write('.bench/results.json', {
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  quick,
+  commit,
+  dirty,
+  stateIn: stateParent,
+  machine,
+});
 process.exitCode = report.errors.length ? 1 : 0;

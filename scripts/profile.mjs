@@ -13,33 +13,87 @@ import { Report } from '../bench/lib/report.mjs';
 const mode = process.argv[2] ?? 'http';
 const { modulesRules: _r, ...workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml').workerOptions;
 const modulePath = buildBenchWorker('.bench/build');
-const worker = { ...workerOptions, name: 'crm-bench', modules: [{ type: 'ESModule', path: resolve(modulePath) }],
-  bindings: { ...workerOptions.bindings, ADMIN_TOKEN: 'bench-admin-token' }, unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] };
+const worker = {
+  ...workerOptions,
+  name: 'crm-bench',
+  modules: [{ type: 'ESModule', path: resolve(modulePath) }],
+  bindings: { ...workerOptions.bindings, ADMIN_TOKEN: 'bench-admin-token' },
+  unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+};
 mkdirSync('.bench', { recursive: true });
 const stateDir = mkdtempSync('.bench/profile-state-');
-const mf = new Miniflare(convertV4MiniflareOptions({ workers: [worker], resourcePersistencePath: resolve(stateDir), cf: false, log: new Log(LogLevel.WARN), inspectorPort: 9339 }));
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    workers: [worker],
+    resourcePersistencePath: resolve(stateDir),
+    cf: false,
+    log: new Log(LogLevel.WARN),
+    inspectorPort: 9339,
+  }),
+);
 await mf.ready;
 const baseUrl = (await mf.unsafeGetDirectURL('crm-bench')).origin;
-const ctx = makeContext({ mf, baseUrl, adminToken: 'bench-admin-token', quick: false, report: new Report(), scenario: 'prof' });
+const ctx = makeContext({
+  mf,
+  baseUrl,
+  adminToken: 'bench-admin-token',
+  quick: false,
+  report: new Report(),
+  scenario: 'prof',
+});
 const list = await (await fetch('http://127.0.0.1:9339/json/list')).json();
 const target = list.find((t) => t.title?.includes('crm-bench')) ?? list[0];
 const ws = new WebSocket(target.webSocketDebuggerUrl);
 await new Promise((r) => ws.addEventListener('open', r));
-let id = 0; const waiting = new Map();
-ws.addEventListener('message', (m) => { const d = JSON.parse(m.data); if (d.id && waiting.has(d.id)) { waiting.get(d.id)(d); waiting.delete(d.id); } });
-const send = (method, params = {}) => new Promise((r) => { const i = ++id; waiting.set(i, r); ws.send(JSON.stringify({ id: i, method, params })); });
+let id = 0;
+const waiting = new Map();
+ws.addEventListener('message', (m) => {
+  const d = JSON.parse(m.data);
+  if (d.id && waiting.has(d.id)) {
+    waiting.get(d.id)(d);
+    waiting.delete(d.id);
+  }
+});
+const send = (method, params = {}) =>
+  new Promise((r) => {
+    const i = ++id;
+    waiting.set(i, r);
+    ws.send(JSON.stringify({ id: i, method, params }));
+  });
 const tenant = ctx.tenant('prof');
 let n = 0;
-const create = (ms) => ctx.load({ path: `/~${tenant}/contacts`, method: 'POST', admin: true, headers: { 'content-type': 'application/json' },
-  body: () => { n++; return JSON.stringify({ name: `Http Bench ${n}`, email: `http-${n}@example.com`, stage: 'Lead', title: 'VP Sales' }); },
-  connections: 32, maxRequests: 200_000, maxMs: ms });
-const indo = async () => { for (let i = 0; i < 5; i++) await ctx.callDO(tenant, 'benchCreates', 10000, `r${i}`, false); };
-if (mode === 'http') await create(1500); else await ctx.callDO(tenant, 'benchCreates', 2000, 'warm');
-await send('Profiler.enable'); await send('Profiler.setSamplingInterval', { interval: 200 });
+const create = (ms) =>
+  ctx.load({
+    path: `/~${tenant}/contacts`,
+    method: 'POST',
+    admin: true,
+    headers: { 'content-type': 'application/json' },
+    body: () => {
+      n++;
+      return JSON.stringify({
+        name: `Http Bench ${n}`,
+        email: `http-${n}@example.com`,
+        stage: 'Lead',
+        title: 'VP Sales',
+      });
+    },
+    connections: 32,
+    maxRequests: 200_000,
+    maxMs: ms,
+  });
+const indo = async () => {
+  for (let i = 0; i < 5; i++) await ctx.callDO(tenant, 'benchCreates', 10000, `r${i}`, false);
+};
+if (mode === 'http') await create(1500);
+else await ctx.callDO(tenant, 'benchCreates', 2000, 'warm');
+await send('Profiler.enable');
+await send('Profiler.setSamplingInterval', { interval: 200 });
 await send('Profiler.start');
 const t0 = Date.now();
 const res = mode === 'http' ? await create(6000) : await indo();
-console.error(`${mode}: ${Date.now() - t0} ms${res ? `, ${Math.round(res.perSecond)} creates/s` : ''} under the profiler`);
+console.error(
+  `${mode}: ${Date.now() - t0} ms${res ? `, ${Math.round(res.perSecond)} creates/s` : ''} under the profiler`,
+);
 const { result } = await send('Profiler.stop');
 writeFileSync(`.bench/${mode}.cpuprofile`, JSON.stringify(result.profile));
 ws.close();
@@ -47,12 +101,12 @@ await mf.dispose();
 rmSync(stateDir, { recursive: true, force: true });
 summarize(result.profile);
 
-
 /** Top functions by self and by inclusive share of samples (bundle line numbers: .bench/build/worker.js). */
 function summarize(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map(profile.nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n.id])));
-  const name = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+  const name = (n) =>
+    `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
   const hits = new Map();
   for (const s of profile.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
   const self = new Map();
@@ -66,6 +120,11 @@ function summarize(profile) {
       seen.add(key);
     }
   }
-  const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([n, c]) => `${((100 * c) / profile.samples.length).toFixed(1).padStart(5)}% ${n}`).join('\n');
+  const top = (m, k) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([n, c]) => `${((100 * c) / profile.samples.length).toFixed(1).padStart(5)}% ${n}`)
+      .join('\n');
   console.log(`SELF\n${top(self, 35)}\n\nINCLUSIVE\n${top(inclusive, 60)}`);
 }

@@ -61,6 +61,10 @@ export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-export function failure(code: ErrorCode, message: string, more: Omit<Failure, 'code' | 'message'> = {}): { ok: false; error: Failure } {
+export function failure(
+  code: ErrorCode,
+  message: string,
+  more: Omit<Failure, 'code' | 'message'> = {},
+): { ok: false; error: Failure } {
   return { ok: false, error: { code, message, ...more } };
 }

@@ -13,7 +13,10 @@ const stubOf = (tenant: string) => env.TENANT_LOG.get(env.TENANT_LOG.idFromName(
 async function causedBy(tenant: string, triggerId: string): Promise<string[]> {
   const page = await apiJson(`/~${tenant}/events?limit=1000`);
   const events = page.body['data'] as { type: string; causationid?: string }[];
-  return events.filter((e) => e.causationid === triggerId).map((e) => e.type).sort();
+  return events
+    .filter((e) => e.causationid === triggerId)
+    .map((e) => e.type)
+    .sort();
 }
 
 describe('after-hooks left pending by a crash', () => {

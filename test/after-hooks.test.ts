@@ -18,11 +18,18 @@ const stubOf = (tenant: string) => env.TENANT_LOG.get(env.TENANT_LOG.idFromName(
 
 describe('an after-hook on Organization.created', () => {
   it('writes through $ with the trigger as cause, and runs once however often the runner comes round', async () => {
-    removals.push(Organization.created((org, $) => void $.Campaign.create({ name: `Welcome ${org.name}`, type: 'Email' }), 'test:welcome'));
+    removals.push(
+      Organization.created(
+        (org, $) => void $.Campaign.create({ name: `Welcome ${org.name}`, type: 'Email' }),
+        'test:welcome',
+      ),
+    );
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { body: { name: 'Globex' } });
     await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
-      await (instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }).parts.hookRunner.runDue(Date.now() + 3_600_000);
+      await (
+        instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }
+      ).parts.hookRunner.runDue(Date.now() + 3_600_000);
     });
     const events = await eventsOf(tenant);
     const created = events.find((e) => e.subject === org.body['$id']);
@@ -45,13 +52,20 @@ describe('a failing after-hook', () => {
     );
     const tenant = aTenant();
     const contact = await apiJson(`/~${tenant}/contacts`, { body: aContact() });
-    const activity = await apiJson(`/~${tenant}/activities`, { body: { subject: 'Call', type: 'Call', contact: contact.body['$id'] } });
+    const activity = await apiJson(`/~${tenant}/activities`, {
+      body: { subject: 'Call', type: 'Call', contact: contact.body['$id'] },
+    });
     expect(activity.status).toBe(201);
 
     let events = await eventsOf(tenant);
     const failed = events.filter((e) => e.type === 'HookRun.Failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0].data.changes).toMatchObject({ hook: { to: 'test:flaky' }, status: { to: 'Failing' }, attempts: { to: 1 }, lastError: { to: 'CRM sync is down' } });
+    expect(failed[0].data.changes).toMatchObject({
+      hook: { to: 'test:flaky' },
+      status: { to: 'Failing' },
+      attempts: { to: 1 },
+      lastError: { to: 'CRM sync is down' },
+    });
     const trigger = events.find((e) => e.type === 'Activity.Created');
     expect(failed[0].causationid).toBe(trigger.id);
     const alarm = await runInDurableObject(stubOf(tenant), (_: TenantLog, state) => state.storage.getAlarm());
@@ -61,7 +75,9 @@ describe('a failing after-hook', () => {
     failing = false;
     // The alarm only runs what is due; time passing is simulated by asking the runner an hour ahead.
     await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
-      await (instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }).parts.hookRunner.runDue(Date.now() + 3_600_000);
+      await (
+        instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }
+      ).parts.hookRunner.runDue(Date.now() + 3_600_000);
     });
     await runDurableObjectAlarm(stubOf(tenant));
     events = await eventsOf(tenant);
@@ -86,13 +102,19 @@ describe('a failing after-hook', () => {
 
 describe('a hook that keeps failing', () => {
   it('is retried with backoff and abandoned after 8 attempts, each failure in the log', async () => {
-    removals.push(Organization.updated(() => { throw new Error('still down'); }, 'test:always-down'));
+    removals.push(
+      Organization.updated(() => {
+        throw new Error('still down');
+      }, 'test:always-down'),
+    );
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { body: { name: 'Umbrella' } });
     await apiJson(`/~${tenant}/organizations/${org.body['$id']}`, { method: 'PATCH', body: { industry: 'Pharma' } });
     for (let hour = 1; hour <= 10; hour++)
       await runInDurableObject(stubOf(tenant), async (instance: TenantLog) => {
-        await (instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }).parts.hookRunner.runDue(Date.now() + hour * 3_600_000);
+        await (
+          instance as unknown as { parts: { hookRunner: { runDue(now: number): Promise<unknown> } } }
+        ).parts.hookRunner.runDue(Date.now() + hour * 3_600_000);
       });
     const events = await eventsOf(tenant);
     const runs = events.filter((e) => e.type.startsWith('HookRun.'));
@@ -105,7 +127,11 @@ describe('a hook that keeps failing', () => {
 
 describe('a before-hook on any verb', () => {
   it('rejects with 422 and its message, appending nothing', async () => {
-    removals.push(Organization.deleting(() => { throw new Error('Organizations are archived, never deleted'); }, 'test:no-delete'));
+    removals.push(
+      Organization.deleting(() => {
+        throw new Error('Organizations are archived, never deleted');
+      }, 'test:no-delete'),
+    );
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { body: { name: 'Hooli' } });
     const refused = await apiJson(`/~${tenant}/organizations/${org.body['$id']}`, { method: 'DELETE' });

@@ -94,48 +94,46 @@ async function verifyAll(tenant: string): Promise<Record<string, any>> {
 }
 
 describe('GET /~t/audit/verify over random histories', () => {
-  it(
-    'verifies every healthy history, and names the entity of any one row changed afterwards',
-    { timeout: 120_000 },
-    async () => {
-      let spoiled = 0;
-      let accepted = 0;
-      await fc.assert(
-        fc.asyncProperty(scenario, tamper, async (steps, t) => {
-          const tenant = aTenant('vprop');
-          // The pool: unique emails, so the atomic batch is never refused; the steps then collide on EMAILS.
-          const seeds = steps.slice(0, POOL).map((s, i) => {
-            const seed = s as Extract<Step, { op: 'create' }>;
-            const data = {
-              name: `P${i}`,
-              ...(seed.stage ? { stage: seed.stage } : {}),
-              ...(seed.email === undefined ? {} : { email: `p${i}@startup.io` }),
-            };
-            return { type: 'Contact', verb: 'create', data };
-          });
-          const pool = await apiJson(`/~${tenant}/batch`, { body: { atomic: true, operations: seeds } });
-          expect(pool.status).toBe(200);
-          const ids: string[] = pool.body['results'].map((r: any) => r.body.$id);
-          const run = await apiJson(`/~${tenant}/batch`, {
-            body: { operations: steps.slice(POOL).map((s) => toOperation(s, ids)) },
-          });
-          expect(run.status).toBe(200);
-          accepted += run.body['results'].filter((r: any) => r.status < 300).length;
+  it('verifies every healthy history, and names the entity of any one row changed afterwards', {
+    timeout: 120_000,
+  }, async () => {
+    let spoiled = 0;
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(scenario, tamper, async (steps, t) => {
+        const tenant = aTenant('vprop');
+        // The pool: unique emails, so the atomic batch is never refused; the steps then collide on EMAILS.
+        const seeds = steps.slice(0, POOL).map((s, i) => {
+          const seed = s as Extract<Step, { op: 'create' }>;
+          const data = {
+            name: `P${i}`,
+            ...(seed.stage ? { stage: seed.stage } : {}),
+            ...(seed.email === undefined ? {} : { email: `p${i}@startup.io` }),
+          };
+          return { type: 'Contact', verb: 'create', data };
+        });
+        const pool = await apiJson(`/~${tenant}/batch`, { body: { atomic: true, operations: seeds } });
+        expect(pool.status).toBe(200);
+        const ids: string[] = pool.body['results'].map((r: any) => r.body.$id);
+        const run = await apiJson(`/~${tenant}/batch`, {
+          body: { operations: steps.slice(POOL).map((s) => toOperation(s, ids)) },
+        });
+        expect(run.status).toBe(200);
+        accepted += run.body['results'].filter((r: any) => r.status < 300).length;
 
-          expect(await verifyAll(tenant)).toMatchObject({ ok: true, next: null });
-          const entityId = await spoil(tenant, t);
-          if (entityId === undefined) return;
-          spoiled++;
-          expect(await verifyAll(tenant)).toMatchObject({
-            ok: false,
-            firstMismatch: { entityId, table: expect.any(String) },
-          });
-        }),
-        { numRuns: 12 },
-      );
-      // The histories must do things, and most runs must find a row to change.
-      expect(accepted).toBeGreaterThan(20);
-      expect(spoiled).toBeGreaterThan(6);
-    },
-  );
+        expect(await verifyAll(tenant)).toMatchObject({ ok: true, next: null });
+        const entityId = await spoil(tenant, t);
+        if (entityId === undefined) return;
+        spoiled++;
+        expect(await verifyAll(tenant)).toMatchObject({
+          ok: false,
+          firstMismatch: { entityId, table: expect.any(String) },
+        });
+      }),
+      { numRuns: 12 },
+    );
+    // The histories must do things, and most runs must find a row to change.
+    expect(accepted).toBeGreaterThan(20);
+    expect(spoiled).toBeGreaterThan(6);
+  });
 });

@@ -35,7 +35,14 @@ describe('GET /~t/audit/verify on a healthy log', () => {
 
   it('answers ok for an empty log, at the genesis hash', async () => {
     const tenant = aTenant();
-    expect((await verify(tenant)).body).toEqual({ ok: true, head: 0, from: 1, verified: 0, hash: GENESIS_HASH, next: null });
+    expect((await verify(tenant)).body).toEqual({
+      ok: true,
+      head: 0,
+      from: 1,
+      verified: 0,
+      hash: GENESIS_HASH,
+      next: null,
+    });
   });
 
   it('stops after limit events and continues from next to the same hash', async () => {
@@ -57,7 +64,11 @@ describe('GET /~t/audit/verify on a healthy log', () => {
     expect(healthy.body).toMatchObject({ ok: true, verified: healthy.body['head'], next: null });
     expect(healthy.body['head']).toBeGreaterThan(5_000);
     await tamper(tenant, 'DELETE FROM events WHERE seq = 5001');
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, verified: 5_000, firstBreak: { seq: 5_001, reason: 'expected seq 5001, found 5002' } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      verified: 5_000,
+      firstBreak: { seq: 5_001, reason: 'expected seq 5001, found 5002' },
+    });
   });
 
   it('is open to a read key; refused without a credential; bad parameters are 400', async () => {
@@ -73,35 +84,62 @@ describe('GET /~t/audit/verify on a healthy log', () => {
 });
 
 describe('GET /~t/audit/verify on a tampered log', () => {
-  it("finds an event whose data was changed", async () => {
+  it('finds an event whose data was changed', async () => {
     const { tenant, head } = await aTenantWithEvents(4);
     await tamper(tenant, "UPDATE events SET data = json_set(data, '$.name', 'Mallory') WHERE seq = 2");
     const answer = await verify(tenant);
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ ok: false, head, from: 1, verified: 1, firstBreak: { seq: 2, reason: 'data does not match datahash' } });
+    expect(answer.body).toEqual({
+      ok: false,
+      head,
+      from: 1,
+      verified: 1,
+      firstBreak: { seq: 2, reason: 'data does not match datahash' },
+    });
   });
 
   it('finds changed data whose datahash was rewritten to match', async () => {
     const { tenant } = await aTenantWithEvents(4);
-    await tamper(tenant, "UPDATE events SET data = '{\"name\":\"Mallory\"}', data_hash = ? WHERE seq = 3", sha256Hex('{"name":"Mallory"}'));
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, verified: 2, firstBreak: { seq: 3, reason: 'hash does not match the event' } });
+    await tamper(
+      tenant,
+      'UPDATE events SET data = \'{"name":"Mallory"}\', data_hash = ? WHERE seq = 3',
+      sha256Hex('{"name":"Mallory"}'),
+    );
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      verified: 2,
+      firstBreak: { seq: 3, reason: 'hash does not match the event' },
+    });
   });
 
   it('finds a deleted event', async () => {
     const { tenant } = await aTenantWithEvents(4);
     await tamper(tenant, 'DELETE FROM events WHERE seq = 3');
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, verified: 2, firstBreak: { seq: 3, reason: 'expected seq 3, found 4' } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      verified: 2,
+      firstBreak: { seq: 3, reason: 'expected seq 3, found 4' },
+    });
   });
 
   it('finds a deleted last event (the log remembers its head)', async () => {
     const { tenant, head } = await aTenantWithEvents(3);
     await tamper(tenant, 'DELETE FROM events WHERE seq = ?', head);
-    expect((await verify(tenant)).body).toMatchObject({ ok: false, head, verified: head - 1, firstBreak: { seq: head, reason: `missing: the log's head is ${head}` } });
+    expect((await verify(tenant)).body).toMatchObject({
+      ok: false,
+      head,
+      verified: head - 1,
+      firstBreak: { seq: head, reason: `missing: the log's head is ${head}` },
+    });
   });
 
   it('finds a break before a continued run', async () => {
     const { tenant } = await aTenantWithEvents(4);
     await tamper(tenant, 'DELETE FROM events WHERE seq = 2');
-    expect((await verify(tenant, '?from=3')).body).toMatchObject({ ok: false, verified: 1, firstBreak: { seq: 2, reason: 'expected seq 2, found none' } });
+    expect((await verify(tenant, '?from=3')).body).toMatchObject({
+      ok: false,
+      verified: 1,
+      firstBreak: { seq: 2, reason: 'expected seq 2, found none' },
+    });
   });
 });

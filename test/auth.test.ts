@@ -11,7 +11,10 @@ import { expectProblem } from './problem';
 describe('creating and listing keys', () => {
   it('returns the secret once, at creation, shaped crm_{tenant}_{random}_{mac}', async () => {
     const tenant = aTenant();
-    const answer = await apiJson(`/~${tenant}/keys`, { method: 'POST', body: { name: 'CI', scopes: ['read', 'write'] } });
+    const answer = await apiJson(`/~${tenant}/keys`, {
+      method: 'POST',
+      body: { name: 'CI', scopes: ['read', 'write'] },
+    });
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ name: 'CI', scopes: ['read', 'write'], id: expect.stringMatching(/^key_/) });
     expect(answer.body['key']).toMatch(new RegExp(`^crm_${tenant}_[0-9a-f]{32}_[0-9a-f]{32}$`));
@@ -34,7 +37,9 @@ describe('creating and listing keys', () => {
     const tenant = aTenant();
     const { key } = await aKey(tenant, ['read']);
     const stub = env.TENANT_LOG.get(env.TENANT_LOG.idFromName(tenant));
-    const rows = await runInDurableObject(stub, (_, state) => state.storage.sql.exec('SELECT * FROM api_keys').toArray());
+    const rows = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql.exec('SELECT * FROM api_keys').toArray(),
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]!['hash']).toBe(createHash('sha256').update(key).digest('hex'));
     expect(JSON.stringify(rows)).not.toContain(key.slice(-65));
@@ -44,7 +49,12 @@ describe('creating and listing keys', () => {
     const tenant = aTenant();
     await created(tenant, 'contacts', aContact());
     await expectProblem(tenant, `/~${tenant}/keys`, { method: 'POST', body: { name: 'x', scopes: ['root'] } }, 422);
-    await expectProblem(tenant, `/~${tenant}/keys`, { method: 'POST', body: { name: 'x', scopes: ['read'], owner: 'me' } }, 400);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/keys`,
+      { method: 'POST', body: { name: 'x', scopes: ['read'], owner: 'me' } },
+      400,
+    );
   });
 });
 
@@ -61,7 +71,12 @@ describe('a tenant key', () => {
     const globex = aTenant('globex');
     await created(globex, 'contacts', aContact());
     const { key } = await aKey(acme, ['admin']);
-    const { body } = await expectProblem(globex, `/~${globex}/contacts`, { method: 'POST', body: aContact(), token: key }, 401);
+    const { body } = await expectProblem(
+      globex,
+      `/~${globex}/contacts`,
+      { method: 'POST', body: aContact(), token: key },
+      401,
+    );
     expect(body.detail).toMatch(/another tenant/);
     await expectProblem(globex, `/~${globex}/events`, { token: key }, 401);
   });
@@ -81,16 +96,30 @@ describe('a tenant key', () => {
     const writer = await aKey(tenant, ['write']);
     const contact = await created(tenant, 'contacts', aContact(), writer.key);
     expect((await api(`/~${tenant}/contacts/${contact['$id']}`, { token: reader.key })).status).toBe(200);
-    await expectProblem(tenant, `/~${tenant}/contacts/${contact['$id']}`, { method: 'PATCH', body: { title: 'CTO' }, token: reader.key }, 403);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/contacts/${contact['$id']}`,
+      { method: 'PATCH', body: { title: 'CTO' }, token: reader.key },
+      403,
+    );
     await expectProblem(tenant, `/~${tenant}/contacts/${contact['$id']}`, { method: 'DELETE', token: reader.key }, 403);
-    await expectProblem(tenant, `/~${tenant}/keys`, { method: 'POST', body: { name: 'x', scopes: ['admin'] }, token: writer.key }, 403);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/keys`,
+      { method: 'POST', body: { name: 'x', scopes: ['admin'] }, token: writer.key },
+      403,
+    );
     await expectProblem(tenant, `/~${tenant}/keys`, { token: writer.key }, 403);
   });
 
   it('with the admin scope manages its tenant’s keys', async () => {
     const tenant = aTenant();
     const admin = await aKey(tenant, ['admin']);
-    const answer = await apiJson(`/~${tenant}/keys`, { method: 'POST', body: { name: 'sub', scopes: ['read'] }, token: admin.key });
+    const answer = await apiJson(`/~${tenant}/keys`, {
+      method: 'POST',
+      body: { name: 'sub', scopes: ['read'] },
+      token: admin.key,
+    });
     expect(answer.status).toBe(201);
   });
 });
@@ -101,7 +130,10 @@ describe('the actor of an event', () => {
     const { id, key } = await aKey(tenant, ['write']);
     const byAdmin = await created(tenant, 'contacts', aContact());
     const byKey = await created(tenant, 'contacts', aContact(), key);
-    expect((await api(`/~${tenant}/contacts/${byAdmin['$id']}`, { method: 'PATCH', body: { title: 'CTO' }, token: key })).status).toBe(200);
+    expect(
+      (await api(`/~${tenant}/contacts/${byAdmin['$id']}`, { method: 'PATCH', body: { title: 'CTO' }, token: key }))
+        .status,
+    ).toBe(200);
     expect((await api(`/~${tenant}/contacts/${byKey['$id']}`, { method: 'DELETE' })).status).toBe(204);
     const events = (await apiJson(`/~${tenant}/events`)).body['data'] as { type: string; actor: string }[];
     expect(events.map((e) => [e.type, e.actor])).toEqual([

@@ -32,7 +32,12 @@ export function aCampaign(overrides: Record<string, unknown> = {}): Record<strin
 }
 
 /** Creates an entity through the API and returns its representation; fails the test unless 201. */
-export async function created(tenant: string, collection: string, body: Record<string, unknown>, token?: string): Promise<Record<string, any>> {
+export async function created(
+  tenant: string,
+  collection: string,
+  body: Record<string, unknown>,
+  token?: string,
+): Promise<Record<string, any>> {
   const answer = await apiJson(`/~${tenant}/${collection}`, { method: 'POST', body, ...(token ? { token } : {}) });
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
   return answer.body;
@@ -40,7 +45,10 @@ export async function created(tenant: string, collection: string, body: Record<s
 
 /** Creates a tenant API key with the given scopes (admin call) and returns its id and secret. */
 export async function aKey(tenant: string, scopes: string[], rateLimit?: number): Promise<{ id: string; key: string }> {
-  const answer = await apiJson(`/~${tenant}/keys`, { method: 'POST', body: { name: `key for ${scopes.join('+')}`, scopes, ...(rateLimit ? { rateLimit } : {}) } });
+  const answer = await apiJson(`/~${tenant}/keys`, {
+    method: 'POST',
+    body: { name: `key for ${scopes.join('+')}`, scopes, ...(rateLimit ? { rateLimit } : {}) },
+  });
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
   return { id: answer.body['id'], key: answer.body['key'] };
 }

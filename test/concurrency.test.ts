@@ -13,7 +13,12 @@ describe('50 concurrent creates with one email', () => {
   it('gives exactly one 201, 49 × 409 naming the winner, and one Created event', async () => {
     const tenant = aTenant();
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => apiJson(`/~${tenant}/contacts`, { method: 'POST', body: aContact({ email: i % 2 ? 'Race@Acme.dev' : ' race@acme.dev ' }) })),
+      Array.from({ length: 50 }, (_, i) =>
+        apiJson(`/~${tenant}/contacts`, {
+          method: 'POST',
+          body: aContact({ email: i % 2 ? 'Race@Acme.dev' : ' race@acme.dev ' }),
+        }),
+      ),
     );
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -46,7 +51,10 @@ describe('email comparison', () => {
   it('lets a contact change the case of its own email', async () => {
     const tenant = aTenant();
     const alice = await created(tenant, 'contacts', aContact({ email: 'alice@acme.dev' }));
-    const answer = await apiJson(`/~${tenant}/contacts/${alice['$id']}`, { method: 'PATCH', body: { email: 'ALICE@acme.dev' } });
+    const answer = await apiJson(`/~${tenant}/contacts/${alice['$id']}`, {
+      method: 'PATCH',
+      body: { email: 'ALICE@acme.dev' },
+    });
     expect(answer.status).toBe(200);
     expect(answer.body['email']).toBe('ALICE@acme.dev');
   });
@@ -65,8 +73,13 @@ describe('a freed email', () => {
     const tenant = aTenant();
     const alice = await created(tenant, 'contacts', aContact({ email: 'alice@acme.dev' }));
     const bob = await created(tenant, 'contacts', aContact({ email: 'bob@acme.dev' }));
-    expect((await api(`/~${tenant}/contacts/${alice['$id']}`, { method: 'PATCH', body: { email: 'alice@globex.dev' } })).status).toBe(200);
-    expect((await api(`/~${tenant}/contacts/${bob['$id']}`, { method: 'PATCH', body: { email: null } })).status).toBe(200);
+    expect(
+      (await api(`/~${tenant}/contacts/${alice['$id']}`, { method: 'PATCH', body: { email: 'alice@globex.dev' } }))
+        .status,
+    ).toBe(200);
+    expect((await api(`/~${tenant}/contacts/${bob['$id']}`, { method: 'PATCH', body: { email: null } })).status).toBe(
+      200,
+    );
     await created(tenant, 'contacts', aContact({ email: 'alice@acme.dev' }));
     await created(tenant, 'contacts', aContact({ email: 'bob@acme.dev' }));
   });

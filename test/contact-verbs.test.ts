@@ -4,7 +4,8 @@ import { aContact, anOrganization } from './builders';
 import { exports } from 'cloudflare:workers';
 import { ADMIN, aTenant, apiJson, eventCount } from './http';
 
-const post = (path: string, body?: unknown, headers?: Record<string, string>) => apiJson(path, { method: 'POST', ...(body === undefined ? {} : { body }), ...(headers ? { headers } : {}) });
+const post = (path: string, body?: unknown, headers?: Record<string, string>) =>
+  apiJson(path, { method: 'POST', ...(body === undefined ? {} : { body }), ...(headers ? { headers } : {}) });
 
 async function aContactIn(tenant: string, overrides: Record<string, unknown> = {}) {
   const created = await post(`/~${tenant}/contacts`, aContact(overrides));
@@ -15,9 +16,18 @@ async function aContactIn(tenant: string, overrides: Record<string, unknown> = {
 describe('POST /~t/contacts/capture', () => {
   it('answers 201 with a new Lead contact and its Location, then 200 for the same email', async () => {
     const tenant = aTenant();
-    const first = await post(`/~${tenant}/contacts/capture`, { name: 'Bob Rivera', email: 'bob@startup.io', source: 'demo-request-form' });
+    const first = await post(`/~${tenant}/contacts/capture`, {
+      name: 'Bob Rivera',
+      email: 'bob@startup.io',
+      source: 'demo-request-form',
+    });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ name: 'Bob Rivera', stage: 'Lead', status: 'Active', source: 'demo-request-form' });
+    expect(first.body).toMatchObject({
+      name: 'Bob Rivera',
+      stage: 'Lead',
+      status: 'Active',
+      source: 'demo-request-form',
+    });
     expect(first.headers.get('location')).toBe(`/~${tenant}/contacts/${first.body['$id']}`);
     const again = await post(`/~${tenant}/contacts/capture`, { email: 'Bob@Startup.io', source: 'webinar' });
     expect(again.status).toBe(200);
@@ -28,7 +38,11 @@ describe('POST /~t/contacts/capture', () => {
 
   it('creates one contact for 20 concurrent captures of one new email; the rest land on it', async () => {
     const tenant = aTenant();
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`/~${tenant}/contacts/capture`, { name: `Racer ${i}`, email: 'race@startup.io', source: `s${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(`/~${tenant}/contacts/capture`, { name: `Racer ${i}`, email: 'race@startup.io', source: `s${i}` }),
+      ),
+    );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
     expect(new Set(answers.map((a) => a.body['$id'])).size).toBe(1);
@@ -41,8 +55,12 @@ describe('POST /~t/contacts/capture', () => {
   it('refuses a capture without an email (422) or with a stage (422), writing nothing', async () => {
     const tenant = aTenant();
     expect((await post(`/~${tenant}/contacts/capture`, { name: 'No Mail' })).status).toBe(422);
-    expect((await post(`/~${tenant}/contacts/capture`, { name: 'X', email: 'x@startup.io', stage: 'Customer' })).status).toBe(422);
-    expect((await post(`/~${tenant}/contacts/capture`, { email: 'x@startup.io', favouriteColour: 'red' })).status).toBe(400);
+    expect(
+      (await post(`/~${tenant}/contacts/capture`, { name: 'X', email: 'x@startup.io', stage: 'Customer' })).status,
+    ).toBe(422);
+    expect((await post(`/~${tenant}/contacts/capture`, { email: 'x@startup.io', favouriteColour: 'red' })).status).toBe(
+      400,
+    );
     expect(await eventCount(tenant)).toBe(0);
   });
 });
@@ -54,15 +72,23 @@ describe('POST /~t/contacts/{id}/qualify and PATCH stage', () => {
     const refused = await post(`/~${tenant}/contacts/${contact['$id']}/qualify`);
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ stage: 'Customer', allowed: ['Churned'] });
-    const patch = await apiJson(`/~${tenant}/contacts/${contact['$id']}`, { method: 'PATCH', body: { stage: 'Partner' } });
+    const patch = await apiJson(`/~${tenant}/contacts/${contact['$id']}`, {
+      method: 'PATCH',
+      body: { stage: 'Partner' },
+    });
     expect(patch.status).toBe(409);
-    expect(patch.body['detail']).toContain('a Customer contact cannot move to Partner; allowed from Customer: Churned (update)');
+    expect(patch.body['detail']).toContain(
+      'a Customer contact cannot move to Partner; allowed from Customer: Churned (update)',
+    );
   });
 
   it('points an update to Qualified at qualify', async () => {
     const tenant = aTenant();
     const contact = await aContactIn(tenant, { stage: 'Lead' });
-    const patch = await apiJson(`/~${tenant}/contacts/${contact['$id']}`, { method: 'PATCH', body: { stage: 'Qualified' } });
+    const patch = await apiJson(`/~${tenant}/contacts/${contact['$id']}`, {
+      method: 'PATCH',
+      body: { stage: 'Qualified' },
+    });
     expect(patch.status).toBe(409);
     expect(patch.body['detail']).toContain('qualify');
   });
@@ -93,12 +119,21 @@ describe('POST /~t/contacts/{id}/merge', () => {
     const target = await aContactIn(tenant, { name: 'Target', email: undefined });
     const source = await aContactIn(tenant, { name: 'Source', email: 'dup@startup.io', title: 'CTO' });
     const report = await aContactIn(tenant, { manager: source['$id'] });
-    const activity = await post(`/~${tenant}/activities`, { subject: 'Intro call', type: 'Call', contact: source['$id'] });
+    const activity = await post(`/~${tenant}/activities`, {
+      subject: 'Intro call',
+      type: 'Call',
+      contact: source['$id'],
+    });
     const merged = await post(`/~${tenant}/contacts/${target['$id']}/merge`, { sources: [source['$id']] });
     expect(merged.status).toBe(200);
     expect(merged.body).toMatchObject({ name: 'Target', email: 'dup@startup.io', title: 'CTO' });
 
-    const redirected = await exports.default.fetch(new Request(`http://crm.test/~${tenant}/contacts/${source['$id']}`, { redirect: 'manual', headers: { authorization: `Bearer ${ADMIN}` } }));
+    const redirected = await exports.default.fetch(
+      new Request(`http://crm.test/~${tenant}/contacts/${source['$id']}`, {
+        redirect: 'manual',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      }),
+    );
     expect(redirected.status).toBe(308);
     expect(redirected.headers.get('location')).toBe(`/~${tenant}/contacts/${target['$id']}`);
     expect((await apiJson(`/~${tenant}/contacts/${report['$id']}`)).body['manager']).toBe(target['$id']);
@@ -124,18 +159,31 @@ describe('POST /~t/contacts/{id}/merge', () => {
     const d = await aContactIn(tenant);
     expect((await post(`/~${tenant}/contacts/${d['$id']}/merge`, { sources: [c['$id']] })).status).toBe(409);
     expect((await post(`/~${tenant}/contacts/${d['$id']}/merge`, { sources: [] })).status).toBe(422);
-    expect((await post(`/~${tenant}/contacts/${d['$id']}/merge`, { sources: Array.from({ length: 11 }, () => d['$id']) })).status).toBe(422);
+    expect(
+      (await post(`/~${tenant}/contacts/${d['$id']}/merge`, { sources: Array.from({ length: 11 }, () => d['$id']) }))
+        .status,
+    ).toBe(422);
   });
 });
 
 describe('POST /~t/contacts/{id}/enrich', () => {
-  it('fills empty fields, keeps provenance readable per field, and takes the bound provider\'s data last', async () => {
+  it("fills empty fields, keeps provenance readable per field, and takes the bound provider's data last", async () => {
     const tenant = aTenant();
     const contact = await aContactIn(tenant, { name: 'Known Person', email: 'known@provider.test', title: 'Engineer' });
-    const enriched = await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, { data: { department: 'R&D', phone: '+1 555 0101' }, source: 'sales-notes' });
+    const enriched = await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, {
+      data: { department: 'R&D', phone: '+1 555 0101' },
+      source: 'sales-notes',
+    });
     expect(enriched.status).toBe(200);
     expect(enriched.headers.get('x-enrichment-provider')).toBe('provider:acme-data');
-    expect(enriched.body).toMatchObject({ title: 'Engineer', department: 'R&D', phone: '+1 555 0101', twitterHandle: '@knownperson', firstName: 'Known', lastName: 'Person' });
+    expect(enriched.body).toMatchObject({
+      title: 'Engineer',
+      department: 'R&D',
+      phone: '+1 555 0101',
+      twitterHandle: '@knownperson',
+      firstName: 'Known',
+      lastName: 'Person',
+    });
     expect(enriched.body['stage']).toBe('Lead'); // enrichment fills data, never lifecycle fields
     const provenance = await apiJson(`/~${tenant}/contacts/${contact['$id']}/provenance`);
     expect(provenance.body['fields']).toMatchObject({
@@ -159,7 +207,10 @@ describe('POST /~t/contacts/{id}/enrich', () => {
   it('goes on without the provider when it fails', async () => {
     const tenant = aTenant();
     const contact = await aContactIn(tenant, { email: 'broken@provider.test' });
-    const enriched = await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, { data: { title: 'CTO' }, source: 'manual' });
+    const enriched = await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, {
+      data: { title: 'CTO' },
+      source: 'manual',
+    });
     expect(enriched.status).toBe(200);
     expect(enriched.headers.get('x-enrichment-provider')).toBe('no-data');
     expect(enriched.body['title']).toBe('CTO');
@@ -168,10 +219,15 @@ describe('POST /~t/contacts/{id}/enrich', () => {
   it('refuses lifecycle fields (422), a missing source (422) and a merged contact (409)', async () => {
     const tenant = aTenant();
     const contact = await aContactIn(tenant);
-    expect((await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, { data: { stage: 'Customer' }, source: 's' })).status).toBe(422);
+    expect(
+      (await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, { data: { stage: 'Customer' }, source: 's' }))
+        .status,
+    ).toBe(422);
     expect((await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, { data: { title: 'CTO' } })).status).toBe(422);
     const target = await aContactIn(tenant);
     await post(`/~${tenant}/contacts/${target['$id']}/merge`, { sources: [contact['$id']] });
-    expect((await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, { data: { title: 'CTO' }, source: 's' })).status).toBe(409);
+    expect(
+      (await post(`/~${tenant}/contacts/${contact['$id']}/enrich`, { data: { title: 'CTO' }, source: 's' })).status,
+    ).toBe(409);
   });
 });

@@ -11,25 +11,38 @@ describe('CORS', () => {
     const response = await api(`/~${aTenant()}/contacts/capture`, {
       method: 'OPTIONS',
       token: null,
-      headers: { origin: FORM, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin: FORM,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(FORM);
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
-    expect(response.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Content-Type.*Idempotency-Key/);
+    expect(response.headers.get('access-control-allow-headers')).toMatch(
+      /Authorization.*Content-Type.*Idempotency-Key/,
+    );
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     expect(response.headers.get('vary')).toBe('Origin');
   });
 
   it('refuses the preflight of another origin', async () => {
-    const response = await api(`/~${aTenant()}/contacts`, { method: 'OPTIONS', token: null, headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const response = await api(`/~${aTenant()}/contacts`, {
+      method: 'OPTIONS',
+      token: null,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(response.status).toBe(403);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('lets an allowed origin read the answer and its headers, and no other origin', async () => {
     const tenant = aTenant();
-    const allowed = await api(`/~${tenant}/contacts/capture`, { body: aContact({ source: 'form' }), headers: { origin: FORM } });
+    const allowed = await api(`/~${tenant}/contacts/capture`, {
+      body: aContact({ source: 'form' }),
+      headers: { origin: FORM },
+    });
     expect(allowed.status).toBe(201);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(FORM);
     expect(allowed.headers.get('access-control-expose-headers')).toContain('X-Event-Seq');

@@ -27,7 +27,10 @@ async function aTenantWithHistory() {
   const org = await created(tenant, 'organizations', anOrganization());
   const alice = await created(tenant, 'contacts', aContact({ email: 'alice@acme.dev', organization: org['$id'] }));
   const bob = await created(tenant, 'contacts', aContact({ manager: alice['$id'] }));
-  expect((await api(`/~${tenant}/contacts/${alice['$id']}`, { method: 'PATCH', body: { department: 'Engineering' } })).status).toBe(200);
+  expect(
+    (await api(`/~${tenant}/contacts/${alice['$id']}`, { method: 'PATCH', body: { department: 'Engineering' } }))
+      .status,
+  ).toBe(200);
   expect((await api(`/~${tenant}/contacts/${bob['$id']}`, { method: 'DELETE' })).status).toBe(204);
   return { tenant, alice: (await apiJson(`/~${tenant}/contacts/${alice['$id']}`)).body, bob };
 }
@@ -65,7 +68,10 @@ describe('a tenant log after eviction', () => {
     const call = { method: 'POST', body: aContact(), headers: { 'idempotency-key': 'once' } };
     const first = await apiJson(`/~${tenant}/contacts`, call);
     await evict(tenant);
-    const duplicate = await apiJson(`/~${tenant}/contacts`, { method: 'POST', body: aContact({ email: 'ALICE@acme.dev' }) });
+    const duplicate = await apiJson(`/~${tenant}/contacts`, {
+      method: 'POST',
+      body: aContact({ email: 'ALICE@acme.dev' }),
+    });
     expect(duplicate.status).toBe(409);
     expect(duplicate.body['existingId']).toBe(alice['$id']);
     const retry = await apiJson(`/~${tenant}/contacts`, call);
@@ -75,7 +81,9 @@ describe('a tenant log after eviction', () => {
 
   it('still knows its keys', async () => {
     const tenant = aTenant();
-    const key = (await apiJson(`/~${tenant}/keys`, { method: 'POST', body: { name: 'k', scopes: ['write'] } })).body['key'];
+    const key = (await apiJson(`/~${tenant}/keys`, { method: 'POST', body: { name: 'k', scopes: ['write'] } })).body[
+      'key'
+    ];
     await created(tenant, 'contacts', aContact(), key);
     await evict(tenant);
     await created(tenant, 'contacts', aContact(), key);
@@ -97,7 +105,10 @@ describe('the folded state', () => {
     const { tenant, alice } = await aTenantWithHistory();
     // Rewrite the stored Created event: a wake-up that re-folded the log would now show this name.
     await runInDurableObject(stubOf(tenant), (_, state) => {
-      state.storage.sql.exec(`UPDATE events SET data = json_set(data, '$.name', 'Rewritten') WHERE entity_id = ? AND type = 'Contact.Created'`, alice['$id']);
+      state.storage.sql.exec(
+        `UPDATE events SET data = json_set(data, '$.name', 'Rewritten') WHERE entity_id = ? AND type = 'Contact.Created'`,
+        alice['$id'],
+      );
     });
     await evict(tenant);
     expect((await apiJson(`/~${tenant}/contacts/${alice['$id']}`)).body['name']).toBe(alice['name']);

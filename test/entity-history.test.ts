@@ -28,12 +28,28 @@ async function aMergedContact() {
   const target = await created(tenant, 'contacts', aContact({ name: 'Target', stage: 'Customer' }));
   const source = await created(tenant, 'contacts', aContact({ name: 'Source' }));
   const bystander = await created(tenant, 'contacts', aContact());
-  expect((await api(`/~${tenant}/contacts/${source['$id']}`, { method: 'PATCH', body: { title: 'CTO' } })).status).toBe(200);
-  expect((await api(`/~${tenant}/contacts/${bystander['$id']}`, { method: 'PATCH', body: { title: 'VP' } })).status).toBe(200);
-  expect((await api(`/~${tenant}/contacts/${target['$id']}/merge`, { method: 'POST', body: { sources: [source['$id']] } })).status).toBe(200);
-  expect((await api(`/~${tenant}/contacts/${target['$id']}`, { method: 'PATCH', body: { stage: 'Churned' } })).status).toBe(200);
-  expect((await api(`/~${tenant}/contacts/${target['$id']}`, { method: 'PATCH', body: { stage: 'Customer' } })).status).toBe(200);
-  return { tenant, target: target['$id'] as string, source: source['$id'] as string, bystander: bystander['$id'] as string };
+  expect((await api(`/~${tenant}/contacts/${source['$id']}`, { method: 'PATCH', body: { title: 'CTO' } })).status).toBe(
+    200,
+  );
+  expect(
+    (await api(`/~${tenant}/contacts/${bystander['$id']}`, { method: 'PATCH', body: { title: 'VP' } })).status,
+  ).toBe(200);
+  expect(
+    (await api(`/~${tenant}/contacts/${target['$id']}/merge`, { method: 'POST', body: { sources: [source['$id']] } }))
+      .status,
+  ).toBe(200);
+  expect(
+    (await api(`/~${tenant}/contacts/${target['$id']}`, { method: 'PATCH', body: { stage: 'Churned' } })).status,
+  ).toBe(200);
+  expect(
+    (await api(`/~${tenant}/contacts/${target['$id']}`, { method: 'PATCH', body: { stage: 'Customer' } })).status,
+  ).toBe(200);
+  return {
+    tenant,
+    target: target['$id'] as string,
+    source: source['$id'] as string,
+    bystander: bystander['$id'] as string,
+  };
 }
 
 describe('GET /~t/contacts/{id}/events', () => {
@@ -43,8 +59,14 @@ describe('GET /~t/contacts/{id}/events', () => {
     expect(history.status).toBe(200);
     const expected = (await allEvents(tenant)).filter((e) => e['subject'] === target || e['subject'] === source);
     expect(history.body).toEqual({ data: expected, next: null });
-    expect(history.body.data.map((e) => e['type'])).toEqual(expect.arrayContaining(['Contact.Created', 'Contact.Updated', 'Contact.Merged']));
-    expect(history.body.data.filter((e) => e['subject'] === source).at(-1)).toMatchObject({ type: 'Contact.Merged', data: { into: target }, source: `/~${tenant}/contacts/${source}` });
+    expect(history.body.data.map((e) => e['type'])).toEqual(
+      expect.arrayContaining(['Contact.Created', 'Contact.Updated', 'Contact.Merged']),
+    );
+    expect(history.body.data.filter((e) => e['subject'] === source).at(-1)).toMatchObject({
+      type: 'Contact.Merged',
+      data: { into: target },
+      source: `/~${tenant}/contacts/${source}`,
+    });
   });
 
   it('pages with after and limit to the same history', async () => {
@@ -69,7 +91,9 @@ describe('GET /~t/contacts/{id}/events', () => {
     expect((await api(`/~${tenant}/contacts/${contact['$id']}`, { method: 'DELETE' })).status).toBe(204);
     const history = await apiJson<Page>(`/~${tenant}/contacts/${contact['$id']}/events`);
     expect(history.status).toBe(200);
-    expect(history.body.data.map((e) => e['type'])).toEqual(expect.arrayContaining(['Contact.Created', 'Contact.Deleted']));
+    expect(history.body.data.map((e) => e['type'])).toEqual(
+      expect.arrayContaining(['Contact.Created', 'Contact.Deleted']),
+    );
   });
 
   it('works for every noun, beside the graph routes', async () => {
@@ -115,7 +139,15 @@ describe('GET /~t/contacts/{id}/events?field=', () => {
       { type: 'Contact.Updated', from: 'Customer', to: 'Churned' },
       { type: 'Contact.Updated', from: 'Churned', to: 'Customer' },
     ]);
-    for (const entry of answer.body['data']) expect(entry).toEqual({ seq: expect.any(Number), time: expect.any(String), type: expect.any(String), actor: 'admin', from: expect.toBeOneOf([null, expect.any(String)]), to: expect.any(String) });
+    for (const entry of answer.body['data'])
+      expect(entry).toEqual({
+        seq: expect.any(Number),
+        time: expect.any(String),
+        type: expect.any(String),
+        actor: 'admin',
+        from: expect.toBeOneOf([null, expect.any(String)]),
+        to: expect.any(String),
+      });
   });
 
   it('shows a value the merge filled in from a source', async () => {

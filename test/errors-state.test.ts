@@ -9,7 +9,12 @@ describe('a write that conflicts with a live contact', () => {
   it('answers 409 to a duplicate email, naming the existing id', async () => {
     const tenant = aTenant();
     const alice = await created(tenant, 'contacts', aContact({ email: 'alice@acme.dev' }));
-    const { body } = await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'POST', body: aContact({ email: 'alice@acme.dev' }) }, 409);
+    const { body } = await expectProblem(
+      tenant,
+      `/~${tenant}/contacts`,
+      { method: 'POST', body: aContact({ email: 'alice@acme.dev' }) },
+      409,
+    );
     expect(body.type).toMatch(/duplicate$/);
     expect(body['existingId']).toBe(alice['$id']);
     expect(body.detail).toContain(alice['$id']);
@@ -20,7 +25,12 @@ describe('a write that conflicts with a live contact', () => {
     const tenant = aTenant();
     const alice = await created(tenant, 'contacts', aContact({ email: 'alice@acme.dev' }));
     const bob = await created(tenant, 'contacts', aContact());
-    const { body } = await expectProblem(tenant, `/~${tenant}/contacts/${bob['$id']}`, { method: 'PATCH', body: { email: ' ALICE@acme.dev' } }, 409);
+    const { body } = await expectProblem(
+      tenant,
+      `/~${tenant}/contacts/${bob['$id']}`,
+      { method: 'PATCH', body: { email: ' ALICE@acme.dev' } },
+      409,
+    );
     expect(body['existingId']).toBe(alice['$id']);
   });
 
@@ -28,10 +38,20 @@ describe('a write that conflicts with a live contact', () => {
     const tenant = aTenant();
     const boss = await created(tenant, 'contacts', aContact());
     const report = await created(tenant, 'contacts', aContact({ manager: boss['$id'] }));
-    const { body } = await expectProblem(tenant, `/~${tenant}/contacts/${boss['$id']}`, { method: 'PATCH', body: { manager: report['$id'] } }, 409);
+    const { body } = await expectProblem(
+      tenant,
+      `/~${tenant}/contacts/${boss['$id']}`,
+      { method: 'PATCH', body: { manager: report['$id'] } },
+      409,
+    );
     expect(body.type).toMatch(/cycle$/);
     expect(messageAt(body, '/manager')).toMatch(/cycle/);
-    await expectProblem(tenant, `/~${tenant}/contacts/${boss['$id']}`, { method: 'PATCH', body: { manager: boss['$id'] } }, 409);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/contacts/${boss['$id']}`,
+      { method: 'PATCH', body: { manager: boss['$id'] } },
+      409,
+    );
   });
 });
 
@@ -62,10 +82,28 @@ describe('a write with a stale If-Match', () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
     const id = contact['$id'];
-    expect((await api(`/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { department: 'Sales' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
-    const { body } = await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'PATCH', body: { department: 'Ops' }, headers: { 'if-match': '"1"' } }, 412);
+    expect(
+      (
+        await api(`/~${tenant}/contacts/${id}`, {
+          method: 'PATCH',
+          body: { department: 'Sales' },
+          headers: { 'if-match': '"1"' },
+        })
+      ).status,
+    ).toBe(200);
+    const { body } = await expectProblem(
+      tenant,
+      `/~${tenant}/contacts/${id}`,
+      { method: 'PATCH', body: { department: 'Ops' }, headers: { 'if-match': '"1"' } },
+      412,
+    );
     expect(body.type).toMatch(/version_mismatch$/);
     expect(body['version']).toBe(2);
-    await expectProblem(tenant, `/~${tenant}/contacts/${id}`, { method: 'DELETE', headers: { 'if-match': 'W/"1"' } }, 412);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/contacts/${id}`,
+      { method: 'DELETE', headers: { 'if-match': 'W/"1"' } },
+      412,
+    );
   });
 });

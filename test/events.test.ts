@@ -25,9 +25,20 @@ async function allEvents(tenant: string, query = ''): Promise<Wire[]> {
 /** A CloudEvent read back into the stored form verifyChain checks. */
 function stored(e: Wire): StoredEvent {
   return {
-    seq: e['seq'], id: e['id'], type: e['type'], entityType: e['type'].split('.')[0], entityId: e['subject'], entityVersion: e['entityversion'],
-    time: e['time'], actor: e['actor'], causationId: e['causationid'] ?? null, correlationId: e['correlationid'] ?? null,
-    data: e['data'], dataHash: e['datahash'], prevHash: e['prevhash'], hash: e['hash'],
+    seq: e['seq'],
+    id: e['id'],
+    type: e['type'],
+    entityType: e['type'].split('.')[0],
+    entityId: e['subject'],
+    entityVersion: e['entityversion'],
+    time: e['time'],
+    actor: e['actor'],
+    causationId: e['causationid'] ?? null,
+    correlationId: e['correlationid'] ?? null,
+    data: e['data'],
+    dataHash: e['datahash'],
+    prevHash: e['prevhash'],
+    hash: e['hash'],
   };
 }
 
@@ -35,7 +46,14 @@ async function aBusyTenant(): Promise<{ tenant: string; contact: Record<string, 
   const tenant = aTenant();
   const org = await created(tenant, 'organizations', anOrganization());
   const contact = await created(tenant, 'contacts', aContact({ title: 'Engineer', organization: org['$id'] }));
-  expect((await api(`/~${tenant}/contacts/${contact['$id']}`, { method: 'PATCH', body: { title: 'CTO', organization: null } })).status).toBe(200);
+  expect(
+    (
+      await api(`/~${tenant}/contacts/${contact['$id']}`, {
+        method: 'PATCH',
+        body: { title: 'CTO', organization: null },
+      })
+    ).status,
+  ).toBe(200);
   expect((await api(`/~${tenant}/contacts/${contact['$id']}`, { method: 'DELETE' })).status).toBe(204);
   return { tenant, contact };
 }
@@ -69,19 +87,31 @@ describe('the event log as CloudEvents', () => {
       prevhash: expect.stringMatching(/^[0-9a-f]{64}$/),
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(created!['data']).toEqual({ name: contact['name'], email: contact['email'], title: 'Engineer', organization: contact['organization'], leadScore: contact['leadScore'], stage: 'Lead' });
+    expect(created!['data']).toEqual({
+      name: contact['name'],
+      email: contact['email'],
+      title: 'Engineer',
+      organization: contact['organization'],
+      leadScore: contact['leadScore'],
+      stage: 'Lead',
+    });
   });
 
   it('records an update as changes {from, to}, null for a cleared field', async () => {
     const { tenant, contact } = await aBusyTenant();
     const [updated] = await allEvents(tenant, '&type=Contact.Updated');
-    expect(updated!['data']).toEqual({ changes: { title: { from: 'Engineer', to: 'CTO' }, organization: { from: contact['organization'], to: null } } });
+    expect(updated!['data']).toEqual({
+      changes: { title: { from: 'Engineer', to: 'CTO' }, organization: { from: contact['organization'], to: null } },
+    });
     expect(updated!['entityversion']).toBe(2);
   });
 
   it('carries X-Request-Id as the correlation id', async () => {
     const tenant = aTenant();
-    expect((await api(`/~${tenant}/contacts`, { method: 'POST', body: aContact(), headers: { 'x-request-id': 'req-42' } })).status).toBe(201);
+    expect(
+      (await api(`/~${tenant}/contacts`, { method: 'POST', body: aContact(), headers: { 'x-request-id': 'req-42' } }))
+        .status,
+    ).toBe(201);
     const [event] = await allEvents(tenant);
     expect(event!['correlationid']).toBe('req-42');
   });
@@ -108,8 +138,14 @@ describe('the seq and the hash chain', () => {
     const events = (await allEvents(tenant)).map(stored);
     const tampered = events.map((e) => (e.seq === 2 ? { ...e, data: { ...e.data, title: 'CEO' } } : e));
     expect(verifyChain(tampered)).toMatchObject({ seq: 2, reason: expect.stringMatching(/datahash/) });
-    expect(verifyChain(events.filter((e) => e.seq !== 3))).toMatchObject({ seq: 3, reason: expect.stringMatching(/expected seq 3/) });
-    expect(verifyChain([events[0]!, { ...events[1]!, actor: 'someone-else' }])).toMatchObject({ seq: 2, reason: expect.stringMatching(/hash/) });
+    expect(verifyChain(events.filter((e) => e.seq !== 3))).toMatchObject({
+      seq: 3,
+      reason: expect.stringMatching(/expected seq 3/),
+    });
+    expect(verifyChain([events[0]!, { ...events[1]!, actor: 'someone-else' }])).toMatchObject({
+      seq: 2,
+      reason: expect.stringMatching(/hash/),
+    });
   });
 });
 

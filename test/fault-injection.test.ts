@@ -106,43 +106,41 @@ beforeAll(() => {
 afterAll(() => quiet.mockRestore());
 
 describe.each(SCENARIOS)('$name, with the k-th SQL statement throwing', ({ prepare, setup, hooks }) => {
-  it(
-    'fails cleanly for every k, leaving state = replay of the log and the next seq gapless',
-    { timeout: 180_000 },
-    async () => {
-      const tenant = aTenant('fault');
-      await created(tenant, 'campaigns', aCampaign());
-      await installFaults(tenant);
-      await prepare?.(tenant);
-      let failures = 0;
-      for (let k = 1; ; k++) {
-        const { path, call } = await setup(tenant, k);
-        const { head: before } = await expectReplayEqualsState(tenant, `before k=${k}`);
-        armFault(tenant, k);
-        const answer = await api(`/~${tenant}/${path}`, call);
-        const fired = disarmFault(tenant);
-        const context = `k=${k}, status ${answer.status}`;
-        await answer.arrayBuffer();
-        if (!fired) {
-          expect(answer.status, context).toBeLessThan(300);
-          break;
-        }
-        if (answer.status >= 500) {
-          failures++;
-          expect(answer.status, context).toBe(500);
-          expect(answer.headers.get('content-type'), context).toBe('application/problem+json');
-        } else
-          expect(answer.status, `${context}: a fault after the commit leaves the answer a success`).toBeLessThan(300);
-        const { head } = await expectReplayEqualsState(tenant, context);
-        if (answer.status >= 500) expect(head, `${context}: head unchanged`).toBe(before);
-        const next = await apiJson(`/~${tenant}/campaigns`, { method: 'POST', body: aCampaign() });
-        expect(next.status, context).toBe(201);
-        if (hooks) expect(Number(next.headers.get('x-event-seq')), context).toBeGreaterThan(head);
-        else expect(Number(next.headers.get('x-event-seq')), `${context}: next seq`).toBe(head + 1);
-        expect(k, 'the request ends within 5,000 statements').toBeLessThan(5_000);
+  it('fails cleanly for every k, leaving state = replay of the log and the next seq gapless', {
+    timeout: 180_000,
+  }, async () => {
+    const tenant = aTenant('fault');
+    await created(tenant, 'campaigns', aCampaign());
+    await installFaults(tenant);
+    await prepare?.(tenant);
+    let failures = 0;
+    for (let k = 1; ; k++) {
+      const { path, call } = await setup(tenant, k);
+      const { head: before } = await expectReplayEqualsState(tenant, `before k=${k}`);
+      armFault(tenant, k);
+      const answer = await api(`/~${tenant}/${path}`, call);
+      const fired = disarmFault(tenant);
+      const context = `k=${k}, status ${answer.status}`;
+      await answer.arrayBuffer();
+      if (!fired) {
+        expect(answer.status, context).toBeLessThan(300);
+        break;
       }
-      expect(failures, 'some faults failed the request').toBeGreaterThan(0);
-      await expectReplayEqualsState(tenant, 'at the end');
-    },
-  );
+      if (answer.status >= 500) {
+        failures++;
+        expect(answer.status, context).toBe(500);
+        expect(answer.headers.get('content-type'), context).toBe('application/problem+json');
+      } else
+        expect(answer.status, `${context}: a fault after the commit leaves the answer a success`).toBeLessThan(300);
+      const { head } = await expectReplayEqualsState(tenant, context);
+      if (answer.status >= 500) expect(head, `${context}: head unchanged`).toBe(before);
+      const next = await apiJson(`/~${tenant}/campaigns`, { method: 'POST', body: aCampaign() });
+      expect(next.status, context).toBe(201);
+      if (hooks) expect(Number(next.headers.get('x-event-seq')), context).toBeGreaterThan(head);
+      else expect(Number(next.headers.get('x-event-seq')), `${context}: next seq`).toBe(head + 1);
+      expect(k, 'the request ends within 5,000 statements').toBeLessThan(5_000);
+    }
+    expect(failures, 'some faults failed the request').toBeGreaterThan(0);
+    await expectReplayEqualsState(tenant, 'at the end');
+  });
 });

@@ -27,8 +27,13 @@ async function lay(tenant: string, contacts: { id: string; manager?: string; mer
     const projector = new Projector(state.storage.sql, 1);
     for (const c of contacts) {
       const entity: Entity = {
-        id: c.id, type: 'Contact', version: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
-        fields: { name: c.id, ...(c.manager ? { manager: c.manager } : {}) }, ...(c.mergedInto ? { mergedInto: c.mergedInto } : {}),
+        id: c.id,
+        type: 'Contact',
+        version: 1,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+        fields: { name: c.id, ...(c.manager ? { manager: c.manager } : {}) },
+        ...(c.mergedInto ? { mergedInto: c.mergedInto } : {}),
       };
       projector.write(tableFor('Contact'), entity);
     }
@@ -50,8 +55,13 @@ describe('manager graphs', () => {
 
     expect(ids((await apiJson(`/~${tenant}/contacts/${ceo.$id}/reports`)).body['data'])).toEqual([vp.$id]);
     const all = await apiJson(`/~${tenant}/contacts/${ceo.$id}/reports?depth=all`);
-    expect(all.body['data'].map((r: Rep) => [r.$id, r['$depth']])).toEqual([[vp.$id, 1], ...[dev1.$id, dev2.$id].sort().map((id) => [id, 2])]);
-    expect(ids((await apiJson(`/~${tenant}/contacts/${ceo.$id}/reports?depth=2&limit=2`)).body['data'])).toHaveLength(2);
+    expect(all.body['data'].map((r: Rep) => [r.$id, r['$depth']])).toEqual([
+      [vp.$id, 1],
+      ...[dev1.$id, dev2.$id].sort().map((id) => [id, 2]),
+    ]);
+    expect(ids((await apiJson(`/~${tenant}/contacts/${ceo.$id}/reports?depth=2&limit=2`)).body['data'])).toHaveLength(
+      2,
+    );
   });
 
   it('pages transitive reports with a cursor', async () => {
@@ -83,10 +93,17 @@ describe('manager graphs', () => {
       { id: 'contact_01SOURCE0000000000000000', mergedInto: target.$id },
       { id: 'contact_01REPORT0000000000000000', manager: 'contact_01SOURCE0000000000000000' },
     ]);
-    expect(ids((await apiJson(`/~${tenant}/contacts/${target.$id}/reports`)).body['data'])).toEqual(['contact_01REPORT0000000000000000']);
-    expect(ids((await apiJson(`/~${tenant}/contacts/contact_01REPORT0000000000000000/managers`)).body['data'])).toEqual([target.$id]);
+    expect(ids((await apiJson(`/~${tenant}/contacts/${target.$id}/reports`)).body['data'])).toEqual([
+      'contact_01REPORT0000000000000000',
+    ]);
+    expect(ids((await apiJson(`/~${tenant}/contacts/contact_01REPORT0000000000000000/managers`)).body['data'])).toEqual(
+      [target.$id],
+    );
     const moved = await exports.default.fetch(
-      new Request(`http://crm.test/~${tenant}/contacts/contact_01SOURCE0000000000000000/reports?depth=2`, { headers: { authorization: `Bearer ${ADMIN}` }, redirect: 'manual' }),
+      new Request(`http://crm.test/~${tenant}/contacts/contact_01SOURCE0000000000000000/reports?depth=2`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+        redirect: 'manual',
+      }),
     );
     expect(moved.status).toBe(308);
     expect(moved.headers.get('location')).toBe(`/~${tenant}/contacts/${target.$id}/reports?depth=2`);
@@ -98,8 +115,12 @@ describe('manager graphs', () => {
       { id: 'contact_01LOOPA00000000000000000', manager: 'contact_01LOOPB00000000000000000' },
       { id: 'contact_01LOOPB00000000000000000', manager: 'contact_01LOOPA00000000000000000' },
     ]);
-    expect(ids((await apiJson(`/~${tenant}/contacts/contact_01LOOPA00000000000000000/reports?depth=all`)).body['data'])).toEqual(['contact_01LOOPB00000000000000000']);
-    expect(ids((await apiJson(`/~${tenant}/contacts/contact_01LOOPA00000000000000000/managers`)).body['data'])).toEqual(['contact_01LOOPB00000000000000000']);
+    expect(
+      ids((await apiJson(`/~${tenant}/contacts/contact_01LOOPA00000000000000000/reports?depth=all`)).body['data']),
+    ).toEqual(['contact_01LOOPB00000000000000000']);
+    expect(ids((await apiJson(`/~${tenant}/contacts/contact_01LOOPA00000000000000000/managers`)).body['data'])).toEqual(
+      ['contact_01LOOPB00000000000000000'],
+    );
   });
 
   it.each([
@@ -114,7 +135,10 @@ describe('manager graphs', () => {
   });
 
   it('answers 405 to a write on a graph', async () => {
-    expect((await api(`/~${aTenant()}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/managers`, { method: 'POST', body: {} })).status).toBe(405);
+    expect(
+      (await api(`/~${aTenant()}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/managers`, { method: 'POST', body: {} }))
+        .status,
+    ).toBe(405);
   });
 });
 
@@ -123,8 +147,16 @@ describe('organization graphs', () => {
     const tenant = aTenant();
     const org = await create(tenant, 'organizations', anOrganization());
     const other = await create(tenant, 'organizations', anOrganization());
-    const a = await create(tenant, 'contacts', aContact({ organization: org.$id, role: 'DecisionMaker', stage: 'Qualified' }));
-    const b = await create(tenant, 'contacts', aContact({ organization: org.$id, role: 'DecisionMaker', stage: 'Qualified' }));
+    const a = await create(
+      tenant,
+      'contacts',
+      aContact({ organization: org.$id, role: 'DecisionMaker', stage: 'Qualified' }),
+    );
+    const b = await create(
+      tenant,
+      'contacts',
+      aContact({ organization: org.$id, role: 'DecisionMaker', stage: 'Qualified' }),
+    );
     const c = await create(tenant, 'contacts', aContact({ organization: org.$id, role: 'Champion', stage: 'Lead' }));
     await create(tenant, 'contacts', aContact({ organization: other.$id, role: 'Champion', stage: 'Lead' }));
     const committee = await apiJson(`/~${tenant}/organizations/${org.$id}/contacts`);
@@ -153,6 +185,9 @@ describe('organization graphs', () => {
     expect(chart.body['organization'].$id).toBe(org.$id);
     expect(ids(chart.body['parents'])).toEqual([holding.$id]);
     expect(chart.body['subsidiaries'].map((s: Rep) => [s.$id, ids(s['children'])])).toEqual([[sub.$id, [subsub.$id]]]);
-    expect(chart.body['people'].map((p: Rep) => [p.$id, ids(p['children'])])).toEqual([[ceo.$id, [cto.$id]], [loner.$id, []]]);
+    expect(chart.body['people'].map((p: Rep) => [p.$id, ids(p['children'])])).toEqual([
+      [ceo.$id, [cto.$id]],
+      [loner.$id, []],
+    ]);
   });
 });

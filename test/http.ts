@@ -18,10 +18,19 @@ export async function api(path: string, call: Call = {}): Promise<Response> {
     body = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
     headers['content-type'] ??= 'application/json';
   }
-  return exports.default.fetch(new Request(`http://crm.test${path}`, { method: call.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) }));
+  return exports.default.fetch(
+    new Request(`http://crm.test${path}`, {
+      method: call.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      ...(body === undefined ? {} : { body }),
+    }),
+  );
 }
 
-export async function apiJson<T = Record<string, any>>(path: string, call: Call = {}): Promise<{ status: number; body: T; headers: Headers }> {
+export async function apiJson<T = Record<string, any>>(
+  path: string,
+  call: Call = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const response = await api(path, call);
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
@@ -39,7 +48,9 @@ export async function eventCount(tenant: string): Promise<number> {
   let count = 0;
   let after = '0';
   for (;;) {
-    const page = await apiJson<{ data: unknown[]; next: string | null }>(`/~${tenant}/events?after=${after}&limit=1000`);
+    const page = await apiJson<{ data: unknown[]; next: string | null }>(
+      `/~${tenant}/events?after=${after}&limit=1000`,
+    );
     count += page.body.data.length;
     if (!page.body.next) return count;
     after = page.body.next;

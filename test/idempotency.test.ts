@@ -17,7 +17,8 @@ describe('a retried create', () => {
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
     expect(retry.body).toEqual(first.body);
-    for (const header of ['location', 'etag', 'x-event-seq']) expect(retry.headers.get(header)).toBe(first.headers.get(header));
+    for (const header of ['location', 'etag', 'x-event-seq'])
+      expect(retry.headers.get(header)).toBe(first.headers.get(header));
     expect(retry.headers.get('x-event-seq')).toBe('1');
     expect(await eventCount(tenant)).toBe(2);
   });
@@ -25,7 +26,9 @@ describe('a retried create', () => {
   it('appends one event when ten retries race', async () => {
     const tenant = aTenant();
     const body = aContact();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => apiJson(`/~${tenant}/contacts`, { method: 'POST', body, headers: KEY })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => apiJson(`/~${tenant}/contacts`, { method: 'POST', body, headers: KEY })),
+    );
     expect(new Set(answers.map((a) => a.body['$id'])).size).toBe(1);
     expect(answers.every((a) => a.status === 201)).toBe(true);
     expect(await eventCount(tenant)).toBe(1);
@@ -75,7 +78,12 @@ describe('a reused key', () => {
   it('answers 422 when the same key comes with another body', async () => {
     const tenant = aTenant();
     await apiJson(`/~${tenant}/contacts`, { method: 'POST', body: aContact(), headers: KEY });
-    const { body } = await expectProblem(tenant, `/~${tenant}/contacts`, { method: 'POST', body: aContact(), headers: KEY }, 422);
+    const { body } = await expectProblem(
+      tenant,
+      `/~${tenant}/contacts`,
+      { method: 'POST', body: aContact(), headers: KEY },
+      422,
+    );
     expect(body.type).toMatch(/idempotency_mismatch$/);
   });
 
@@ -83,7 +91,12 @@ describe('a reused key', () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
     await apiJson(`/~${tenant}/contacts/${contact['$id']}`, { method: 'PATCH', body: { title: 'CTO' }, headers: KEY });
-    await expectProblem(tenant, `/~${tenant}/organizations`, { method: 'POST', body: anOrganization(), headers: KEY }, 422);
+    await expectProblem(
+      tenant,
+      `/~${tenant}/organizations`,
+      { method: 'POST', body: anOrganization(), headers: KEY },
+      422,
+    );
     await expectProblem(tenant, `/~${tenant}/contacts/${contact['$id']}`, { method: 'DELETE', headers: KEY }, 422);
   });
 
@@ -102,10 +115,24 @@ describe('a reused key', () => {
 describe('a retried batch or settings change', () => {
   it('replays a batch answer and appends nothing', async () => {
     const tenant = aTenant();
-    const body = { atomic: true, operations: [{ type: 'Contact', verb: 'create', data: aContact() }, { type: 'Contact', verb: 'create', data: aContact() }] };
-    const first = await apiJson(`/~${tenant}/batch`, { method: 'POST', body, headers: { 'idempotency-key': 'batch-1' } });
+    const body = {
+      atomic: true,
+      operations: [
+        { type: 'Contact', verb: 'create', data: aContact() },
+        { type: 'Contact', verb: 'create', data: aContact() },
+      ],
+    };
+    const first = await apiJson(`/~${tenant}/batch`, {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': 'batch-1' },
+    });
     const events = await eventCount(tenant);
-    const retry = await apiJson(`/~${tenant}/batch`, { method: 'POST', body, headers: { 'idempotency-key': 'batch-1' } });
+    const retry = await apiJson(`/~${tenant}/batch`, {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': 'batch-1' },
+    });
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(first.body);

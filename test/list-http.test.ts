@@ -22,7 +22,13 @@ describe('GET /~t/{collection}', () => {
   it('filters by equality and operators, sorts with an id tie-break and says which seq it reflects', async () => {
     const tenant = aTenant();
     const deals = [];
-    for (const [value, stage] of [[500, 'Proposal'], [100, 'Prospecting'], [300, 'Proposal'], [300, 'Negotiation'], [null, 'Proposal']] as const)
+    for (const [value, stage] of [
+      [500, 'Proposal'],
+      [100, 'Prospecting'],
+      [300, 'Proposal'],
+      [300, 'Negotiation'],
+      [null, 'Proposal'],
+    ] as const)
       deals.push(await create(tenant, 'deals', { name: `Deal ${value}`, stage, ...(value === null ? {} : { value }) }));
     const [d500, d100, d300a, d300b, dNone] = deals as [Rep, Rep, Rep, Rep, Rep];
 
@@ -31,10 +37,23 @@ describe('GET /~t/{collection}', () => {
     expect(proposals.headers.get('x-projection-seq')).toBe('5');
     expect(ids(proposals.body.data)).toEqual([d500.$id, d300a.$id, dNone.$id]);
 
-    expect(ids((await list(tenant, 'deals?value[gte]=300&sort=value')).body.data)).toEqual([d300a.$id, d300b.$id, d500.$id]);
-    expect(ids((await list(tenant, 'deals?sort=-value')).body.data)).toEqual([d500.$id, d300b.$id, d300a.$id, d100.$id, dNone.$id]);
+    expect(ids((await list(tenant, 'deals?value[gte]=300&sort=value')).body.data)).toEqual([
+      d300a.$id,
+      d300b.$id,
+      d500.$id,
+    ]);
+    expect(ids((await list(tenant, 'deals?sort=-value')).body.data)).toEqual([
+      d500.$id,
+      d300b.$id,
+      d300a.$id,
+      d100.$id,
+      dNone.$id,
+    ]);
     expect(ids((await list(tenant, 'deals?value[exists]=false')).body.data)).toEqual([dNone.$id]);
-    expect(ids((await list(tenant, 'deals?stage[in]=Prospecting,Negotiation')).body.data)).toEqual([d100.$id, d300b.$id]);
+    expect(ids((await list(tenant, 'deals?stage[in]=Prospecting,Negotiation')).body.data)).toEqual([
+      d100.$id,
+      d300b.$id,
+    ]);
     expect(ids((await list(tenant, 'deals?stage[nin]=Proposal&value[lt]=300')).body.data)).toEqual([d100.$id]);
     expect(ids((await list(tenant, 'deals?value[ne]=300')).body.data)).toEqual([d500.$id, d100.$id, dNone.$id]);
   });
@@ -60,7 +79,10 @@ describe('GET /~t/{collection}', () => {
     const none1 = await create(tenant, 'deals', { name: 'n1' });
     const ten = await create(tenant, 'deals', { name: 'ten', value: 10 });
     const none2 = await create(tenant, 'deals', { name: 'n2' });
-    for (const [sort, expected] of [['value', [none1, none2, ten]], ['-value', [ten, none2, none1]]] as const) {
+    for (const [sort, expected] of [
+      ['value', [none1, none2, ten]],
+      ['-value', [ten, none2, none1]],
+    ] as const) {
       const seen: string[] = [];
       let next: string | null = null;
       do {
@@ -149,9 +171,19 @@ describe('POST /~t/query', () => {
     const tenant = aTenant();
     const deals = [];
     for (let i = 0; i < 5; i++) deals.push(await create(tenant, 'deals', { name: `D${i}`, value: i * 10 }));
-    const first = await apiJson(`/~${tenant}/query`, { body: { type: 'Deal', filter: { value: { $gte: 10, $lt: 40 } }, sort: { value: 'desc' }, limit: 2 } });
+    const first = await apiJson(`/~${tenant}/query`, {
+      body: { type: 'Deal', filter: { value: { $gte: 10, $lt: 40 } }, sort: { value: 'desc' }, limit: 2 },
+    });
     expect(ids(first.body['data'])).toEqual([deals[3]!.$id, deals[2]!.$id]);
-    const second = await apiJson(`/~${tenant}/query`, { body: { type: 'Deal', filter: { value: { $gte: 10, $lt: 40 } }, sort: { value: 'desc' }, limit: 2, cursor: first.body['next'] } });
+    const second = await apiJson(`/~${tenant}/query`, {
+      body: {
+        type: 'Deal',
+        filter: { value: { $gte: 10, $lt: 40 } },
+        sort: { value: 'desc' },
+        limit: 2,
+        cursor: first.body['next'],
+      },
+    });
     expect(ids(second.body['data'])).toEqual([deals[1]!.$id]);
     expect(second.body['next']).toBeNull();
   });

@@ -7,19 +7,49 @@ import { Contact } from '../domain/nouns';
 
 // The spec page's declaration, word for word (seed/Contact.md).
 const SPEC_CONTACT = {
-  name: 'string!', firstName: 'string', lastName: 'string', email: 'string##', phone: 'string', mobile: 'string',
-  avatar: 'string', title: 'string', department: 'string', organization: '-> Organization.contacts',
-  role: 'DecisionMaker | Influencer | Champion | Blocker | User', stage: 'Lead | Qualified | Customer | Churned | Partner',
-  status: 'Active | Inactive | Bounced | Unsubscribed', source: 'string', leadScore: 'number',
-  preferredChannel: 'Email | Phone | SMS | Chat', timezone: 'string', language: 'string', leads: '<- Lead.contact[]',
-  activities: '<- Activity.contact[]', manager: '-> Contact.reports', reports: '<- Contact.manager[]', linkedinUrl: 'string',
-  twitterHandle: 'string', marketingConsent: 'string', lastEngagement: 'datetime', qualify: 'Qualified', capture: 'Captured',
-  assign: 'Assigned', merge: 'Merged', enrich: 'Enriched',
+  name: 'string!',
+  firstName: 'string',
+  lastName: 'string',
+  email: 'string##',
+  phone: 'string',
+  mobile: 'string',
+  avatar: 'string',
+  title: 'string',
+  department: 'string',
+  organization: '-> Organization.contacts',
+  role: 'DecisionMaker | Influencer | Champion | Blocker | User',
+  stage: 'Lead | Qualified | Customer | Churned | Partner',
+  status: 'Active | Inactive | Bounced | Unsubscribed',
+  source: 'string',
+  leadScore: 'number',
+  preferredChannel: 'Email | Phone | SMS | Chat',
+  timezone: 'string',
+  language: 'string',
+  leads: '<- Lead.contact[]',
+  activities: '<- Activity.contact[]',
+  manager: '-> Contact.reports',
+  reports: '<- Contact.manager[]',
+  linkedinUrl: 'string',
+  twitterHandle: 'string',
+  marketingConsent: 'string',
+  lastEngagement: 'datetime',
+  qualify: 'Qualified',
+  capture: 'Captured',
+  assign: 'Assigned',
+  merge: 'Merged',
+  enrich: 'Enriched',
 } as const;
 
 const plain = (base: string) => ({ kind: 'scalar', base, required: false, indexed: false, unique: false });
 const anEnum = (...values: string[]) => ({ kind: 'enum', values, required: false, indexed: false, unique: false });
-const ref = (target: string, inverse: string) => ({ kind: 'ref', target, inverse, required: false, indexed: true, unique: false });
+const ref = (target: string, inverse: string) => ({
+  kind: 'ref',
+  target,
+  inverse,
+  required: false,
+  indexed: true,
+  unique: false,
+});
 const inverse = (target: string, field: string) => ({ kind: 'inverse', target, field, many: true });
 
 const EXPECTED_FIELDS: Record<string, unknown> = {
@@ -38,7 +68,21 @@ const EXPECTED_FIELDS: Record<string, unknown> = {
   lastEngagement: plain('datetime'),
   owner: { ...plain('string'), indexed: true },
   ...Object.fromEntries(
-    ['firstName', 'lastName', 'phone', 'mobile', 'avatar', 'title', 'department', 'source', 'timezone', 'language', 'linkedinUrl', 'twitterHandle', 'marketingConsent'].map((f) => [f, plain('string')]),
+    [
+      'firstName',
+      'lastName',
+      'phone',
+      'mobile',
+      'avatar',
+      'title',
+      'department',
+      'source',
+      'timezone',
+      'language',
+      'linkedinUrl',
+      'twitterHandle',
+      'marketingConsent',
+    ].map((f) => [f, plain('string')]),
   ),
 };
 
@@ -53,7 +97,13 @@ describe('the Contact noun', () => {
 
   it('has exactly the spec’s fields, and its verbs with their events apart from them', () => {
     expect(Object.keys(Contact.fields).sort()).toEqual(Object.keys(EXPECTED_FIELDS).sort());
-    expect({ ...Contact.verbs }).toEqual({ qualify: 'Qualified', capture: 'Captured', assign: 'Assigned', merge: 'Merged', enrich: 'Enriched' });
+    expect({ ...Contact.verbs }).toEqual({
+      qualify: 'Qualified',
+      capture: 'Captured',
+      assign: 'Assigned',
+      merge: 'Merged',
+      enrich: 'Enriched',
+    });
     expect([Contact.idPrefix, Contact.collection]).toEqual(['contact', 'contacts']);
   });
 
@@ -111,17 +161,25 @@ describe('a malformed declaration', () => {
   });
 
   it('fails on a field name that is no identifier, and on a non-string', () => {
-    expect(() => Noun('Contact', { 'first-name': 'string' })).toThrow(/^Noun Contact: field "first-name": .*identifier/);
-    expect(() => Noun('Contact', { age: 42 as unknown as string })).toThrow(/^Noun Contact: field "age": .*must be a string/);
+    expect(() => Noun('Contact', { 'first-name': 'string' })).toThrow(
+      /^Noun Contact: field "first-name": .*identifier/,
+    );
+    expect(() => Noun('Contact', { age: 42 as unknown as string })).toThrow(
+      /^Noun Contact: field "age": .*must be a string/,
+    );
   });
 
   it('fails on declaring create, update or delete as verbs', () => {
-    expect(() => Noun('Contact', { name: 'string', delete: 'Deleted' })).toThrow(/^Noun Contact: field "delete": .*implicit/);
+    expect(() => Noun('Contact', { name: 'string', delete: 'Deleted' })).toThrow(
+      /^Noun Contact: field "delete": .*implicit/,
+    );
   });
 
   it('fails on a noun name that is not PascalCase, and on options naming no field', () => {
     expect(() => Noun('contact', { name: 'string' })).toThrow(/^Noun contact: .*PascalCase/);
-    expect(() => Noun('Contact', { name: 'string' }, { computed: ['score'] })).toThrow(/^Noun Contact: field "score": /);
+    expect(() => Noun('Contact', { name: 'string' }, { computed: ['score'] })).toThrow(
+      /^Noun Contact: field "score": /,
+    );
   });
 });
 
@@ -135,7 +193,9 @@ describe('checkNounGraph', () => {
   it('catches an inverse that names the wrong field', () => {
     const a = Noun('Author', { books: '<- Book.writer[]' });
     const b = Noun('Book', { author: '-> Author.books', writer: 'string' });
-    expect(() => checkNounGraph([a, b])).toThrow(/^Noun Author: field "books": Book\.writer must be the matching ref of Author\.books/);
+    expect(() => checkNounGraph([a, b])).toThrow(
+      /^Noun Author: field "books": Book\.writer must be the matching ref of Author\.books/,
+    );
   });
 
   it('catches a reference whose inverse points at another noun', () => {
@@ -145,6 +205,8 @@ describe('checkNounGraph', () => {
   });
 
   it('catches a reference to a noun that is not declared', () => {
-    expect(() => checkNounGraph([Noun('Book', { author: '-> Author' })])).toThrow(/^Noun Book: field "author": unknown noun "Author"/);
+    expect(() => checkNounGraph([Noun('Book', { author: '-> Author' })])).toThrow(
+      /^Noun Book: field "author": unknown noun "Author"/,
+    );
   });
 });

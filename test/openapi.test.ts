@@ -22,7 +22,9 @@ describe('GET /openapi.json', () => {
 
   it('describes every route of the router, and nothing the router does not serve', async () => {
     const { body } = await apiJson('/openapi.json', { token: null });
-    const documented = Object.entries(body['paths'] as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    const documented = Object.entries(body['paths'] as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${p}`),
+    );
     const served = routerOperations().filter((o) => !/ \/(openapi\.json|docs)/.test(o));
     expect(documented.sort()).toEqual([...new Set(served)].sort());
   });
@@ -30,9 +32,20 @@ describe('GET /openapi.json', () => {
   it('carries the schemas of every noun, from the declarations', async () => {
     const { body } = await apiJson('/openapi.json', { token: null });
     const schemas = body['components']['schemas'];
-    for (const noun of NOUNS) expect(Object.keys(schemas)).toEqual(expect.arrayContaining([noun.name, `${noun.name}Create`, `${noun.name}Update`]));
+    for (const noun of NOUNS)
+      expect(Object.keys(schemas)).toEqual(
+        expect.arrayContaining([noun.name, `${noun.name}Create`, `${noun.name}Update`]),
+      );
     expect(schemas['ContactCreate'].required).toEqual(['name']);
-    expect(schemas['Contact'].properties.role.enum).toEqual(['DecisionMaker', 'Influencer', 'Champion', 'Blocker', 'User']);
-    expect(body['paths']['/~{tenant}/contacts/{id}/qualify'].post.responses['409']).toEqual({ $ref: '#/components/responses/Problem409' });
+    expect(schemas['Contact'].properties.role.enum).toEqual([
+      'DecisionMaker',
+      'Influencer',
+      'Champion',
+      'Blocker',
+      'User',
+    ]);
+    expect(body['paths']['/~{tenant}/contacts/{id}/qualify'].post.responses['409']).toEqual({
+      $ref: '#/components/responses/Problem409',
+    });
   });
 });

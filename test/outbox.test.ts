@@ -23,7 +23,11 @@ function aQueue() {
 }
 
 function events(from: number, count: number): StoredEvent[] {
-  return Array.from({ length: count }, (_, i) => ({ seq: from + i, id: `e${from + i}`, type: 'Contact.Created', entityId: `contact_${from + i}` }) as StoredEvent);
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      ({ seq: from + i, id: `e${from + i}`, type: 'Contact.Created', entityId: `contact_${from + i}` }) as StoredEvent,
+  );
 }
 
 /** Log rows for the given seqs and types, so a message can name the types of its range. */
@@ -31,13 +35,20 @@ function logRows(sql: SqlStorage, types: readonly string[]): void {
   types.forEach((type, i) =>
     sql.exec(
       `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, data, data_hash, prev_hash, hash) VALUES (?, ?, ?, 'Contact', 'c', 1, 't', 'a', '{}', '', '', '')`,
-      i + 1, `e${i + 1}`, type,
+      i + 1,
+      `e${i + 1}`,
+      type,
     ),
   );
 }
 
 function outboxIn(sql: SqlStorage, queue: ReturnType<typeof aQueue>, wakes: number[] = []) {
-  return new Outbox({ sql, queue: queue as unknown as Queue<OutboxMessage>, tenant: () => 'acme', wakeBy: async (at) => void wakes.push(at) });
+  return new Outbox({
+    sql,
+    queue: queue as unknown as Queue<OutboxMessage>,
+    tenant: () => 'acme',
+    wakeBy: async (at) => void wakes.push(at),
+  });
 }
 
 describe('the outbox', () => {
@@ -53,7 +64,13 @@ describe('the outbox', () => {
       expect(outbox.pending()).toBe(255);
       expect(await outbox.drain()).toBeNull();
       expect(queue.sent).toEqual([
-        { tenant: 'acme', fromSeq: 1, seq: OUTBOX_BATCH, count: OUTBOX_BATCH, types: ['Contact.Created', 'Contact.Updated', 'Deal.Created'] },
+        {
+          tenant: 'acme',
+          fromSeq: 1,
+          seq: OUTBOX_BATCH,
+          count: OUTBOX_BATCH,
+          types: ['Contact.Created', 'Contact.Updated', 'Deal.Created'],
+        },
         { tenant: 'acme', fromSeq: 101, seq: 200, count: 100, types: [] },
         { tenant: 'acme', fromSeq: 201, seq: 255, count: 55, types: [] },
       ]);
@@ -102,17 +119,23 @@ describe('the outbox', () => {
     expect(created.status).toBe(201);
     let pending = 1;
     for (let tries = 0; pending > 0 && tries < 100; tries++)
-      pending = await runInDurableObject(logStub(tenant), (_i, state) => Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']));
+      pending = await runInDurableObject(logStub(tenant), (_i, state) =>
+        Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']),
+      );
     expect(pending).toBe(0);
   });
 
   it('is drained when the object wakes again after an eviction left rows behind', { timeout: 20_000 }, async () => {
     const stub = logStub(aTenant());
-    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (1, 1)'));
+    await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (1, 1)'),
+    );
     await evictDurableObject(stub);
     let pending = 1;
     for (let tries = 0; pending > 0 && tries < 100; tries++)
-      pending = await runInDurableObject(stub, (_i, state) => Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']));
+      pending = await runInDurableObject(stub, (_i, state) =>
+        Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']),
+      );
     expect(pending).toBe(0);
   });
 
@@ -124,7 +147,9 @@ describe('the outbox', () => {
       await state.storage.setAlarm(Date.now() + 60_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const pending = await runInDurableObject(stub, (_i, state) => Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']));
+    const pending = await runInDurableObject(stub, (_i, state) =>
+      Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM outbox').one()['n']),
+    );
     expect(pending).toBe(0);
   });
 });

@@ -7,7 +7,12 @@ import { apiJson, eventCount, type Call } from './http';
 export type { Problem };
 
 /** Sends the call, expects a problem+json of `status`, and that the tenant's event count is unchanged. */
-export async function expectProblem(tenant: string, path: string, call: Call, status: number): Promise<{ body: Problem; headers: Headers }> {
+export async function expectProblem(
+  tenant: string,
+  path: string,
+  call: Call,
+  status: number,
+): Promise<{ body: Problem; headers: Headers }> {
   const before = await eventCount(tenant);
   const answer = await apiJson<Problem>(path, call);
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
@@ -19,7 +24,8 @@ export async function expectProblem(tenant: string, path: string, call: Call, st
     detail: expect.any(String),
   });
   expect(answer.body.title.length).toBeGreaterThan(0);
-  for (const error of answer.body.errors ?? []) expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
+  for (const error of answer.body.errors ?? [])
+    expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
   expect(await eventCount(tenant)).toBe(before);
   return answer;
 }

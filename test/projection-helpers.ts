@@ -28,13 +28,17 @@ export async function foldedLog(tenant: string): Promise<Record<string, Entity>>
 }
 
 /** Every entity the live generation holds, by id, and its checkpoint. */
-export async function projected(tenant: string): Promise<{ checkpoint: number; generation: number; entities: Record<string, Entity> }> {
+export async function projected(
+  tenant: string,
+): Promise<{ checkpoint: number; generation: number; entities: Record<string, Entity> }> {
   return runInDurableObject(readModelStub(tenant), (_instance, state) => {
     const live = state.storage.sql.exec('SELECT generation, checkpoint FROM rm_generations WHERE live = 1').one();
     const generation = Number(live['generation']);
     const entities: Record<string, Entity> = {};
     for (const noun of NOUNS)
-      for (const row of state.storage.sql.exec(`SELECT entity FROM ${tableName(generation, noun.name)} ORDER BY id`).toArray()) {
+      for (const row of state.storage.sql
+        .exec(`SELECT entity FROM ${tableName(generation, noun.name)} ORDER BY id`)
+        .toArray()) {
         const entity = JSON.parse(String(row['entity'])) as Entity;
         entities[entity.id] = entity;
       }

@@ -17,9 +17,14 @@ describe('reading your own writes', () => {
     const tenant = aTenant();
     const created = await apiJson(`/~${tenant}/contacts`, { body: aContact({ stage: 'Lead' }) });
     const seq = created.headers.get('x-event-seq')!;
-    const updated = await apiJson(`/~${tenant}/contacts/${created.body['$id']}`, { method: 'PATCH', body: { title: 'CTO' } });
+    const updated = await apiJson(`/~${tenant}/contacts/${created.body['$id']}`, {
+      method: 'PATCH',
+      body: { title: 'CTO' },
+    });
     expect(updated.status).toBe(200);
-    const read = await apiJson(`/~${tenant}/contacts?title=CTO`, { headers: { 'x-min-seq': updated.headers.get('x-event-seq')! } });
+    const read = await apiJson(`/~${tenant}/contacts?title=CTO`, {
+      headers: { 'x-min-seq': updated.headers.get('x-event-seq')! },
+    });
     expect(read.status).toBe(200);
     expect(Number(read.headers.get('x-projection-seq'))).toBeGreaterThan(Number(seq));
     expect(read.body['data']).toEqual([updated.body]);
@@ -66,7 +71,8 @@ describe('projection status and rebuild', () => {
   it('rebuilds from seq 0 to the same state, answering queries meanwhile', { timeout: 30_000 }, async () => {
     const tenant = aTenant();
     const boss = await apiJson(`/~${tenant}/contacts`, { body: aContact({ stage: 'Customer' }) });
-    for (let i = 0; i < 5; i++) await apiJson(`/~${tenant}/contacts`, { body: aContact({ manager: boss.body['$id'] }) });
+    for (let i = 0; i < 5; i++)
+      await apiJson(`/~${tenant}/contacts`, { body: aContact({ manager: boss.body['$id'] }) });
     await apiJson(`/~${tenant}/contacts/${boss.body['$id']}`, { method: 'PATCH', body: { title: 'CEO' } });
     const before = await apiJson(`/~${tenant}/contacts?sort=-$createdAt`);
     const incremental = await projected(tenant);
@@ -97,7 +103,12 @@ describe('a rebuild of a longer log', () => {
     await runInDurableObject(logStub(tenant), (instance, state) => {
       const { store } = (instance as unknown as { parts: { store: { append: Function; commitHead: Function } } }).parts;
       state.storage.transactionSync(() => {
-        const events = Array.from({ length: 20_000 }, (_, i) => ({ type: 'Deal.Created', entityType: 'Deal', entityId: `deal_${String(i).padStart(26, '0')}`, data: { name: `D${i}`, value: i % 7 } }));
+        const events = Array.from({ length: 20_000 }, (_, i) => ({
+          type: 'Deal.Created',
+          entityType: 'Deal',
+          entityId: `deal_${String(i).padStart(26, '0')}`,
+          data: { name: `D${i}`, value: i % 7 },
+        }));
         let n = 0;
         store.append(events, { time: '2026-01-01T00:00:00.000Z', actor: 'test', newEventId: () => `E${n++}` });
       });
@@ -127,7 +138,9 @@ describe('a read model built for another schema', () => {
     await apiJson(`/~${tenant}/contacts`);
     const stub = readModelStub(tenant);
     // As if a field had been added to a noun since these tables were made.
-    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE rm_generations SET fingerprint = 'an older schema'"));
+    await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE rm_generations SET fingerprint = 'an older schema'"),
+    );
     await evictDurableObject(stub);
     const fresh = await projected(tenant);
     expect(fresh.checkpoint).toBe(0);
@@ -159,7 +172,9 @@ describe('tenant keys on read-model routes', () => {
     const foreign = await key(other, ['read']);
     expect((await api(`/~${tenant}/contacts`, { token: foreign.key })).status).toBe(401);
     expect((await api(`/~${tenant}/contacts`, { token: null })).status).toBe(401);
-    expect((await api(`/~${tenant}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/reports`, { token: null })).status).toBe(401);
+    expect((await api(`/~${tenant}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/reports`, { token: null })).status).toBe(
+      401,
+    );
   });
 
   it('counts read-model requests against the key rate limit', async () => {

@@ -18,7 +18,10 @@ import { foldedLog, logEvents, projected, readModelStub } from './projection-hel
 async function someHistory(tenant: string): Promise<void> {
   const boss = await apiJson(`/~${tenant}/contacts`, { body: aContact({ stage: 'Customer' }) });
   const ann = await apiJson(`/~${tenant}/contacts`, { body: aContact({ stage: 'Lead', manager: boss.body['$id'] }) });
-  await apiJson(`/~${tenant}/contacts/${ann.body['$id']}`, { method: 'PATCH', body: { title: 'CTO', source: 'website' } });
+  await apiJson(`/~${tenant}/contacts/${ann.body['$id']}`, {
+    method: 'PATCH',
+    body: { title: 'CTO', source: 'website' },
+  });
   const gone = await apiJson(`/~${tenant}/contacts`, { body: aContact() });
   await apiJson(`/~${tenant}/contacts/${gone.body['$id']}`, { method: 'DELETE' });
 }
@@ -45,7 +48,9 @@ describe('the crm-events consumer', () => {
     const messages = await messagesFor(tenant);
     const result = await consume(messages);
     expect(result.retryMessages).toEqual([]);
-    expect(result.explicitAcks.sort()).toEqual(messages.map((m) => `m${messages.indexOf(m)}-${tenant}-${m.seq}`).sort());
+    expect(result.explicitAcks.sort()).toEqual(
+      messages.map((m) => `m${messages.indexOf(m)}-${tenant}-${m.seq}`).sort(),
+    );
     const model = await projected(tenant);
     expect(model.checkpoint).toBe(messages.length);
     expect(model.entities).toEqual(await foldedLog(tenant));
@@ -105,14 +110,18 @@ describe('the crm-events consumer', () => {
     const named = { seq: checkpoint + 1, reason: expect.stringMatching(/no such table: rm1_contact/) };
     expect(status.body['stuck']).toMatchObject(named);
 
-    await runInDurableObject(readModelStub(broken), (_i, state) => state.storage.sql.exec('ALTER TABLE rm1_contact_away RENAME TO rm1_contact'));
+    await runInDurableObject(readModelStub(broken), (_i, state) =>
+      state.storage.sql.exec('ALTER TABLE rm1_contact_away RENAME TO rm1_contact'),
+    );
     expect(await runDurableObjectAlarm(readModelStub(broken))).toBe(true);
     expect((await projected(broken)).entities).toEqual(await foldedLog(broken));
     expect((await apiJson(`/~${broken}/projections/status`)).body['stuck']).toBeNull();
   });
 
   it('acks a message that names no tenant instead of retrying it forever', async () => {
-    const batch = createMessageBatch('crm-events', [{ id: 'junk', timestamp: new Date(), attempts: 1, body: { hello: 'world' } }]);
+    const batch = createMessageBatch('crm-events', [
+      { id: 'junk', timestamp: new Date(), attempts: 1, body: { hello: 'world' } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env);
     expect(await getQueueResult(batch, ctx)).toMatchObject({ explicitAcks: ['junk'], retryMessages: [] });

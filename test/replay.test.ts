@@ -70,7 +70,12 @@ describe('GET /~t/export', () => {
     expect(await exported(copy)).toBe(text);
     // A break past the first page still refuses the whole import.
     const other = aTenant();
-    const broken = await importInto(other, linesOf(text).filter((_, i) => i !== 2_500).join('\n') + '\n');
+    const broken = await importInto(
+      other,
+      linesOf(text)
+        .filter((_, i) => i !== 2_500)
+        .join('\n') + '\n',
+    );
     expect(broken.body).toMatchObject({ status: 422, seq: 2_501 });
     expect(await exported(other)).toBe('');
   });
@@ -119,9 +124,17 @@ describe('POST /~t/import', () => {
     const entityId = 'contact_01J00000000000000000000001';
     const first = chain(
       {
-        type: 'Contact.Created', entityType: 'Contact', entityId, data: { name: 'A' }, seq: 1,
-        id: '01J00000000000000000000001', time: '2026-01-01T00:00:00.000Z', entityVersion: 1, actor: 'admin',
-        causationId: null, correlationId: null,
+        type: 'Contact.Created',
+        entityType: 'Contact',
+        entityId,
+        data: { name: 'A' },
+        seq: 1,
+        id: '01J00000000000000000000001',
+        time: '2026-01-01T00:00:00.000Z',
+        entityVersion: 1,
+        actor: 'admin',
+        causationId: null,
+        correlationId: null,
       },
       GENESIS_HASH,
     );

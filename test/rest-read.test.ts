@@ -9,7 +9,10 @@ async function aContactWithRelations(tenant: string) {
   const alice = await created(tenant, 'contacts', aContact({ organization: org['$id'], manager: boss['$id'] }));
   const lead = await created(tenant, 'leads', aLead({ contact: alice['$id'] }));
   const activity = await created(tenant, 'activities', anActivity({ contact: alice['$id'] }));
-  const reports = [await created(tenant, 'contacts', aContact({ manager: alice['$id'] })), await created(tenant, 'contacts', aContact({ manager: alice['$id'] }))];
+  const reports = [
+    await created(tenant, 'contacts', aContact({ manager: alice['$id'] })),
+    await created(tenant, 'contacts', aContact({ manager: alice['$id'] })),
+  ];
   // The lead and the activity re-scored alice (Contact.Scored): read her as she is now.
   const now = (await apiJson(`/~${tenant}/contacts/${alice['$id']}`)).body as typeof alice;
   return { org, boss, alice: now, lead, activity, reports };
@@ -19,9 +22,18 @@ describe('a contact read with include', () => {
   it('embeds organization, leads, activities, manager and reports as representations', async () => {
     const tenant = aTenant();
     const { org, boss, alice, lead, activity, reports } = await aContactWithRelations(tenant);
-    const got = await apiJson(`/~${tenant}/contacts/${alice['$id']}?include=organization,leads,activities,manager,reports`);
+    const got = await apiJson(
+      `/~${tenant}/contacts/${alice['$id']}?include=organization,leads,activities,manager,reports`,
+    );
     expect(got.status).toBe(200);
-    expect(got.body).toEqual({ ...alice, organization: org, leads: [lead], activities: [activity], manager: boss, reports });
+    expect(got.body).toEqual({
+      ...alice,
+      organization: org,
+      leads: [lead],
+      activities: [activity],
+      manager: boss,
+      reports,
+    });
   });
 
   it('embeds only what is asked, and leaves the stored id in place otherwise', async () => {
@@ -47,7 +59,10 @@ describe('a contact read with include', () => {
   it('follows a reference that moves: a report reassigned leaves the old manager', async () => {
     const tenant = aTenant();
     const { boss, alice, reports } = await aContactWithRelations(tenant);
-    expect((await api(`/~${tenant}/contacts/${reports[0]!['$id']}`, { method: 'PATCH', body: { manager: boss['$id'] } })).status).toBe(200);
+    expect(
+      (await api(`/~${tenant}/contacts/${reports[0]!['$id']}`, { method: 'PATCH', body: { manager: boss['$id'] } }))
+        .status,
+    ).toBe(200);
     const got = await apiJson(`/~${tenant}/contacts/${alice['$id']}?include=reports`);
     expect(got.body['reports'].map((r: { $id: string }) => r.$id)).toEqual([reports[1]!['$id']]);
   });
@@ -57,8 +72,14 @@ describe('a contact read asOf', () => {
   async function aContactEditedTwice(tenant: string) {
     // Fields outside the lead-score model, so each write is one event (no Contact.Scored between).
     const v1 = await created(tenant, 'contacts', aContact({ department: 'Engineering' }));
-    const v2 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, { method: 'PATCH', body: { department: 'Platform' } });
-    const v3 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, { method: 'PATCH', body: { department: 'Tech', timezone: 'Europe/Berlin' } });
+    const v2 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, {
+      method: 'PATCH',
+      body: { department: 'Platform' },
+    });
+    const v3 = await apiJson(`/~${tenant}/contacts/${v1['$id']}`, {
+      method: 'PATCH',
+      body: { department: 'Tech', timezone: 'Europe/Berlin' },
+    });
     return [v1, v2.body, v3.body] as Record<string, unknown>[];
   }
 

@@ -5,9 +5,18 @@ import { aTenant, apiJson } from './http';
 describe('the spec REST examples', () => {
   it('creates Alice Chen, lists her by stage and gets her by id', async () => {
     const tenant = aTenant('acme');
-    const created = await apiJson(`/~${tenant}/contacts`, { method: 'POST', body: '{"name": "Alice Chen", "email": "alice@acme.dev", "stage": "Lead"}' });
+    const created = await apiJson(`/~${tenant}/contacts`, {
+      method: 'POST',
+      body: '{"name": "Alice Chen", "email": "alice@acme.dev", "stage": "Lead"}',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ $type: 'Contact', $version: 1, name: 'Alice Chen', email: 'alice@acme.dev', stage: 'Lead' });
+    expect(created.body).toMatchObject({
+      $type: 'Contact',
+      $version: 1,
+      name: 'Alice Chen',
+      email: 'alice@acme.dev',
+      stage: 'Lead',
+    });
     expect(created.body['$id']).toMatch(/^contact_[0-9A-Z]{26}$/);
     expect(created.headers.get('location')).toBe(`/~${tenant}/contacts/${created.body['$id']}`);
     expect(created.headers.get('etag')).toBe('"1"');

@@ -31,8 +31,11 @@ beforeAll(async () => {
 // Printable ASCII: what a header value may hold.
 const asciiChar = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
 const ascii = (max: number) => fc.string({ unit: asciiChar, maxLength: max });
-const junk = fc.oneof(fc.string({ maxLength: 30 }), ascii(30),
-  fc.constantFrom('', '..', '%', '%00', '~', '-', 'null', '0', '-1'));
+const junk = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  ascii(30),
+  fc.constantFrom('', '..', '%', '%00', '~', '-', 'null', '0', '-1'),
+);
 const segment = junk.map((s) => encodeURIComponent(s));
 const weighted = <T>(...pairs: [number, fc.Arbitrary<T>][]) =>
   fc.oneof(...pairs.map(([weight, arbitrary]) => ({ weight, arbitrary })));
@@ -67,22 +70,71 @@ const junkPath = fc.oneof(
 const junkRequest = fc.tuple(fc.constantFrom(...METHODS), junkPath).map(([method, path]) => ({ method, path }));
 const target = weighted([9, routeRequest], [1, junkRequest]);
 
-const QUERY_NAMES = ['limit', 'after', 'cursor', 'sort', 'stage', 'asOf', 'include', 'depth', 'field', 'from', 'type',
-  'leadScore[gte]', 'name[eq]', 'email', 'owner', 'x'];
-const queryValue = fc.oneof(junk, fc.integer().map(String),
-  fc.constantFrom('0', '-1', '1e3', '2026-01-01T00:00:00Z', 'all', '-leadScore', 'organization,leads'));
+const QUERY_NAMES = [
+  'limit',
+  'after',
+  'cursor',
+  'sort',
+  'stage',
+  'asOf',
+  'include',
+  'depth',
+  'field',
+  'from',
+  'type',
+  'leadScore[gte]',
+  'name[eq]',
+  'email',
+  'owner',
+  'x',
+];
+const queryValue = fc.oneof(
+  junk,
+  fc.integer().map(String),
+  fc.constantFrom('0', '-1', '1e3', '2026-01-01T00:00:00Z', 'all', '-leadScore', 'organization,leads'),
+);
 const query = fc
   .array(fc.tuple(fc.constantFrom(...QUERY_NAMES), queryValue), { maxLength: 4 })
   .map((pairs) => (pairs.length ? `?${new URLSearchParams(pairs)}` : ''));
 
-const key = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'));
-const value = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
-  fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }));
+const key = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'),
+);
+const value = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+);
 const deepJson = fc.jsonValue({ maxDepth: 6 });
 const nested = fc.integer({ min: 1, max: 60 }).map((depth) => `${'['.repeat(depth)}1${']'.repeat(depth)}`);
-const FIELDS = ['name', 'email', 'stage', 'title', 'phone', 'manager', 'organization', 'leadScore', 'status', 'source',
-  'owner', '$id', '$version', '$type', 'value', 'subject', 'contact', 'domain', 'parent', 'role', 'website',
-  'timezone'];
+const FIELDS = [
+  'name',
+  'email',
+  'stage',
+  'title',
+  'phone',
+  'manager',
+  'organization',
+  'leadScore',
+  'status',
+  'source',
+  'owner',
+  '$id',
+  '$version',
+  '$type',
+  'value',
+  'subject',
+  'contact',
+  'domain',
+  'parent',
+  'role',
+  'website',
+  'timezone',
+];
 const field = fc.constantFrom(...FIELDS);
 const entityish = fc.dictionary(fc.oneof(field, key), fc.oneof(value, anId), { maxKeys: 6 });
 const partial = <T>(shape: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(shape, { requiredKeys: [] });
@@ -98,12 +150,15 @@ const bodies = {
   enrich: partial({ data: entityish, source: junk, overwrite: fc.boolean() }),
   batch: partial({
     atomic: fc.boolean(),
-    operations: fc.array(partial({
-      type: fc.constantFrom('Contact', 'Deal', 'Nope'),
-      verb: fc.constantFrom('create', 'update', 'delete', 'qualify', 'x'),
-      id: fc.oneof(anId, junk),
-      data: entityish,
-    }), { maxLength: 5 }),
+    operations: fc.array(
+      partial({
+        type: fc.constantFrom('Contact', 'Deal', 'Nope'),
+        verb: fc.constantFrom('create', 'update', 'delete', 'qualify', 'x'),
+        id: fc.oneof(anId, junk),
+        data: entityish,
+      }),
+      { maxLength: 5 },
+    ),
   }),
   query: partial({
     type: fc.constantFrom('Contact', 'Organization', 'x'),
@@ -114,8 +169,9 @@ const bodies = {
   }),
   settings: partial({
     qualifyThreshold: value,
-    weights: fc.dictionary(fc.oneof(fc.constantFrom('phone', 'businessEmail', 'titleExecutive'), key), value,
-      { maxKeys: 3 }),
+    weights: fc.dictionary(fc.oneof(fc.constantFrom('phone', 'businessEmail', 'titleExecutive'), key), value, {
+      maxKeys: 3,
+    }),
   }),
   key: partial({
     name: junk,

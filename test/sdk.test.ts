@@ -7,7 +7,8 @@ import { createClient, CrmError, type Client } from '../client/index.js';
 import { aKey } from './builders';
 import { ADMIN, aTenant } from './http';
 
-const workerFetch = ((input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init))) as typeof fetch;
+const workerFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+  exports.default.fetch(new Request(input, init))) as typeof fetch;
 const clientOf = (tenant: string, token = ADMIN, fetch: typeof globalThis.fetch = workerFetch): Client =>
   createClient({ url: 'http://crm.test', tenant, token, fetch, pollIntervalMs: 20, maxPollIntervalMs: 50 });
 
@@ -94,10 +95,22 @@ describe("the spec's SDK examples", { timeout: 30_000 }, () => {
   it('find, get with includes, capture, qualify', async () => {
     const $ = clientOf(aTenant());
     const org = await $.Organization.create({ name: 'Startup', domain: 'startup.io' });
-    const alice = await $.Contact.create({ name: 'Alice Chen', email: 'alice@acme.dev', stage: 'Lead', title: 'CTO', role: 'DecisionMaker', phone: '+1 555' });
+    const alice = await $.Contact.create({
+      name: 'Alice Chen',
+      email: 'alice@acme.dev',
+      stage: 'Lead',
+      title: 'CTO',
+      role: 'DecisionMaker',
+      phone: '+1 555',
+    });
 
     // Capture a new lead
-    const bob = await $.Contact.capture({ name: 'Bob Rivera', email: 'bob@startup.io', source: 'demo-request-form', organization: org.$id });
+    const bob = await $.Contact.capture({
+      name: 'Bob Rivera',
+      email: 'bob@startup.io',
+      source: 'demo-request-form',
+      organization: org.$id,
+    });
     expect(bob.stage).toBe('Lead');
 
     // Execute -- qualify the contact
@@ -126,7 +139,12 @@ describe("the spec's SDK examples", { timeout: 30_000 }, () => {
     const seen: string[] = [];
     const qualifiedHook = $.Contact.qualified((contact, $) => {
       seen.push(contact.$id);
-      return $.Deal.create({ name: `${contact.name} - Inbound`, value: 12_000, contact: contact.$id, stage: 'Prospecting' });
+      return $.Deal.create({
+        name: `${contact.name} - Inbound`,
+        value: 12_000,
+        contact: contact.$id,
+        stage: 'Prospecting',
+      });
     });
     const churned: string[] = [];
     const updatedHook = $.Contact.updated(async (contact, $) => {
@@ -136,8 +154,22 @@ describe("the spec's SDK examples", { timeout: 30_000 }, () => {
       }
     });
     await Promise.all([qualifiedHook.ready, updatedHook.ready]);
-    const a = await $.Contact.create({ name: 'Ann', email: 'ann@acme.dev', stage: 'Lead', title: 'CEO', role: 'DecisionMaker', phone: '1' });
-    const b = await $.Contact.create({ name: 'Ben', email: 'ben@acme.dev', stage: 'Lead', title: 'CEO', role: 'DecisionMaker', phone: '2' });
+    const a = await $.Contact.create({
+      name: 'Ann',
+      email: 'ann@acme.dev',
+      stage: 'Lead',
+      title: 'CEO',
+      role: 'DecisionMaker',
+      phone: '1',
+    });
+    const b = await $.Contact.create({
+      name: 'Ben',
+      email: 'ben@acme.dev',
+      stage: 'Lead',
+      title: 'CEO',
+      role: 'DecisionMaker',
+      phone: '2',
+    });
     await $.Contact.qualify(a.$id);
     await $.Contact.qualify(b.$id);
     await $.Contact.update(a.$id, { stage: 'Customer' });
@@ -150,7 +182,12 @@ describe("the spec's SDK examples", { timeout: 30_000 }, () => {
     expect(churned).toEqual([a.$id]);
     const inbound = await $.Deal.find({}, { query: 'inbound' });
     // One from the server's default after-hook, one from this client-side hook.
-    expect(inbound.map((d) => d.name).sort()).toEqual(['Ann - Inbound', 'Ann - Inbound', 'Ben - Inbound', 'Ben - Inbound']);
+    expect(inbound.map((d) => d.name).sort()).toEqual([
+      'Ann - Inbound',
+      'Ann - Inbound',
+      'Ben - Inbound',
+      'Ben - Inbound',
+    ]);
   });
 });
 
@@ -163,7 +200,9 @@ describe('createClient', () => {
     const error = refused as CrmError;
     expect(error.status).toBe(422);
     expect(error.code).toBe('invalid');
-    expect(error.errors).toEqual([{ path: '/stage', message: 'must be one of Lead, Qualified, Customer, Churned, Partner' }]);
+    expect(error.errors).toEqual([
+      { path: '/stage', message: 'must be one of Lead, Qualified, Customer, Churned, Partner' },
+    ]);
     // @ts-expect-error -- Deal declares no qualify verb
     expect($.Deal.qualify).toBeUndefined();
     const missing = await $.Contact.get('contact_01J00000000000000000000000').catch((e: CrmError) => e);
@@ -179,7 +218,8 @@ describe('createClient', () => {
       if (request.method === 'POST') keys.push(request.headers.get('idempotency-key') ?? '');
       const answer = await workerFetch(request);
       // The write went through, but its answer is lost: the client must not write it twice.
-      if (request.method === 'POST' && failures-- > 0) return new Response(null, { status: 503, headers: { 'retry-after': '0' } });
+      if (request.method === 'POST' && failures-- > 0)
+        return new Response(null, { status: 503, headers: { 'retry-after': '0' } });
       return answer;
     }) as typeof fetch;
     const $ = clientOf(tenant, ADMIN, flaky);
@@ -195,13 +235,19 @@ describe('createClient', () => {
     const $ = clientOf(tenant, key);
     await $.Contact.create({ name: 'Before' });
     const seen: string[] = [];
-    const first = $.events.subscribe({ after: 0, types: ['Contact.Created'] }, (e) => void seen.push(String(e.subject)));
+    const first = $.events.subscribe(
+      { after: 0, types: ['Contact.Created'] },
+      (e) => void seen.push(String(e.subject)),
+    );
     await until(() => seen.length === 1);
     first.close();
     await first.done;
     const c = await $.Contact.create({ name: 'While away' });
     await $.Deal.create({ name: 'Not a contact' });
-    const resumed = $.events.subscribe({ after: first.lastSeq!, types: ['Contact.*'] }, (e) => void seen.push(String(e.subject)));
+    const resumed = $.events.subscribe(
+      { after: first.lastSeq!, types: ['Contact.*'] },
+      (e) => void seen.push(String(e.subject)),
+    );
     await until(() => seen.length === 2);
     resumed.close();
     expect(seen[1]).toBe(c.$id);

@@ -33,7 +33,8 @@ describe('GET /~t/contacts?q=', () => {
 
   it('combines with filters and pages with cursors', async () => {
     const tenant = aTenant();
-    for (let i = 0; i < 5; i++) await created(tenant, 'contacts', aContact({ name: `Ali ${i}`, stage: i % 2 ? 'Lead' : 'Customer' }));
+    for (let i = 0; i < 5; i++)
+      await created(tenant, 'contacts', aContact({ name: `Ali ${i}`, stage: i % 2 ? 'Lead' : 'Customer' }));
     await created(tenant, 'contacts', aContact({ name: 'Zoe', stage: 'Lead' }));
     expect(names((await list(tenant, 'contacts?q=ali&stage=Lead')).body)).toEqual(['Ali 1', 'Ali 3']);
     const seen: string[] = [];
@@ -78,7 +79,9 @@ describe('GET /~t/contacts?q=', () => {
     const tenant = aTenant();
     const empty = await list(tenant, 'contacts?q=%22*%20(');
     expect(empty.status).toBe(400);
-    expect((empty.body as unknown as Record<string, unknown>)['errors']).toEqual([{ path: '?q', message: 'a search needs at least one word' }]);
+    expect((empty.body as unknown as Record<string, unknown>)['errors']).toEqual([
+      { path: '?q', message: 'a search needs at least one word' },
+    ]);
     expect((await list(tenant, `contacts?q=${'a'.repeat(201)}`)).status).toBe(400);
   });
 });
@@ -88,7 +91,9 @@ describe('POST /~t/query with query', () => {
     const tenant = aTenant();
     await created(tenant, 'contacts', aContact({ name: 'Alice Chen', stage: 'Lead', source: 'website' }));
     await created(tenant, 'contacts', aContact({ name: 'Alan Chen', stage: 'Lead', source: 'event' }));
-    const answer = await apiJson<Page>(`/~${tenant}/query`, { body: { type: 'Contact', filter: { stage: 'Lead', source: 'website' }, query: 'chen' } });
+    const answer = await apiJson<Page>(`/~${tenant}/query`, {
+      body: { type: 'Contact', filter: { stage: 'Lead', source: 'website' }, query: 'chen' },
+    });
     expect(answer.status).toBe(200);
     expect(names(answer.body)).toEqual(['Alice Chen']);
   });

@@ -21,7 +21,14 @@ async function eventsOf(tenant: string): Promise<CloudEventLike[]> {
 async function aQualifiableContact(tenant: string, overrides: Record<string, unknown> = {}) {
   const org = await apiJson(`/~${tenant}/organizations`, { body: anOrganization() });
   const created = await apiJson(`/~${tenant}/contacts`, {
-    body: aContact({ email: `ceo${Math.random().toString(36).slice(2, 8)}@startup.io`, title: 'CEO', phone: '+1 555 0100', organization: org.body['$id'], stage: 'Lead', ...overrides }),
+    body: aContact({
+      email: `ceo${Math.random().toString(36).slice(2, 8)}@startup.io`,
+      title: 'CEO',
+      phone: '+1 555 0100',
+      organization: org.body['$id'],
+      stage: 'Lead',
+      ...overrides,
+    }),
   });
   expect(created.status).toBe(201);
   return created.body;
@@ -35,7 +42,11 @@ describe('qualifying (the spec BEFORE hook)', () => {
     const answer = await apiJson(`/~${tenant}/contacts/${contact['$id']}/qualify`, { method: 'POST' });
     expect(answer.status).toBe(422);
     expect(answer.headers.get('content-type')).toBe('application/problem+json');
-    expect(answer.body).toMatchObject({ status: 422, title: 'Rejected by a hook', detail: 'Email required for qualification' });
+    expect(answer.body).toMatchObject({
+      status: 422,
+      title: 'Rejected by a hook',
+      detail: 'Email required for qualification',
+    });
     expect(await eventCount(tenant)).toBe(before);
     expect((await apiJson(`/~${tenant}/contacts/${contact['$id']}`)).body['stage']).toBe('Lead');
   });
@@ -61,7 +72,15 @@ describe('qualifying (the spec BEFORE hook)', () => {
     const tenant = aTenant();
     const org = await apiJson(`/~${tenant}/organizations`, { body: anOrganization() });
     // business email 10 + manager title 8 + DecisionMaker 15 + organization 5 = 38; one Task adds 1.
-    const contact = await apiJson(`/~${tenant}/contacts`, { body: aContact({ email: 'em@startup.io', title: 'Engineering Manager', role: 'DecisionMaker', organization: org.body['$id'], stage: 'Lead' }) });
+    const contact = await apiJson(`/~${tenant}/contacts`, {
+      body: aContact({
+        email: 'em@startup.io',
+        title: 'Engineering Manager',
+        role: 'DecisionMaker',
+        organization: org.body['$id'],
+        stage: 'Lead',
+      }),
+    });
     expect(contact.body['leadScore']).toBe(38);
     const task = { subject: 'Send deck', type: 'Task', contact: contact.body['$id'] };
     await apiJson(`/~${tenant}/activities`, { body: task });
@@ -80,7 +99,9 @@ describe('qualifying (the spec BEFORE hook)', () => {
     const contact = await aQualifiableContact(tenant);
     const patched = await apiJson(`/~${tenant}/settings`, { method: 'PATCH', body: { qualifyThreshold: 41 } });
     expect(patched.body['qualifyThreshold']).toBe(41);
-    expect((await apiJson(`/~${tenant}/contacts/${contact['$id']}/qualify`, { method: 'POST' })).body['detail']).toBe('Lead score too low');
+    expect((await apiJson(`/~${tenant}/contacts/${contact['$id']}/qualify`, { method: 'POST' })).body['detail']).toBe(
+      'Lead score too low',
+    );
   });
 });
 
@@ -97,9 +118,21 @@ describe('qualified (the spec AFTER hook)', () => {
     expect(deal.causationid).toBe(qualified.id);
     expect(activity.causationid).toBe(qualified.id);
     const dealRead = await apiJson(`/~${tenant}/deals/${deal.subject}`);
-    expect(dealRead.body).toMatchObject({ name: 'Bob Rivera - Inbound', value: 12000, contact: contact['$id'], organization: contact['organization'], stage: 'Prospecting' });
+    expect(dealRead.body).toMatchObject({
+      name: 'Bob Rivera - Inbound',
+      value: 12000,
+      contact: contact['$id'],
+      organization: contact['organization'],
+      stage: 'Prospecting',
+    });
     const activityRead = await apiJson(`/~${tenant}/activities/${activity.subject}`);
-    expect(activityRead.body).toMatchObject({ subject: 'Follow up with Bob Rivera', type: 'Task', contact: contact['$id'], status: 'Pending', priority: 'High' });
+    expect(activityRead.body).toMatchObject({
+      subject: 'Follow up with Bob Rivera',
+      type: 'Task',
+      contact: contact['$id'],
+      status: 'Pending',
+      priority: 'High',
+    });
   });
 
   it('runs once per qualify: an idempotent retry adds no second Deal', async () => {
@@ -115,8 +148,13 @@ describe('qualified (the spec AFTER hook)', () => {
 describe('updated to Churned (the spec cross-domain hook)', () => {
   it('leaves the win-back Email campaign for churned-customers, once', async () => {
     const tenant = aTenant();
-    const contact = await apiJson(`/~${tenant}/contacts`, { body: aContact({ name: 'Carol Diaz', stage: 'Customer' }) });
-    const churned = await apiJson(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'PATCH', body: { stage: 'Churned' } });
+    const contact = await apiJson(`/~${tenant}/contacts`, {
+      body: aContact({ name: 'Carol Diaz', stage: 'Customer' }),
+    });
+    const churned = await apiJson(`/~${tenant}/contacts/${contact.body['$id']}`, {
+      method: 'PATCH',
+      body: { stage: 'Churned' },
+    });
     expect(churned.status).toBe(200);
     await apiJson(`/~${tenant}/contacts/${contact.body['$id']}`, { method: 'PATCH', body: { title: 'Advisor' } });
     const events = await eventsOf(tenant);

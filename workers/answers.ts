@@ -16,16 +16,23 @@ export function parseIfMatch(header: string | null): number | undefined {
   return match ? Number(match[1]) : Number.NaN;
 }
 
-export function entityAnswer(entity: Representation, init: { status?: number; seq: number; location?: string; seqHeader?: string }): Response {
+export function entityAnswer(
+  entity: Representation,
+  init: { status?: number; seq: number; location?: string; seqHeader?: string },
+): Response {
   const headers: Record<string, string> = { etag: etagOf(entity), [init.seqHeader ?? 'x-event-seq']: String(init.seq) };
   if (init.location) headers['location'] = init.location;
   return json(entity, { status: init.status ?? 200, headers });
 }
 
 /** A failed result as a problem; a merged entity answers 308 to its target. */
-export function failureAnswer(result: Extract<Result<unknown>, { ok: false }>, locate: (id: string) => string): Response {
+export function failureAnswer(
+  result: Extract<Result<unknown>, { ok: false }>,
+  locate: (id: string) => string,
+): Response {
   const location = result.error.extra?.['location'];
-  if (result.error.code === 'moved' && typeof location === 'string') return problem(result.error, { location: locate(location) });
+  if (result.error.code === 'moved' && typeof location === 'string')
+    return problem(result.error, { location: locate(location) });
   return problem(result.error);
 }
 

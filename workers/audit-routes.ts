@@ -24,8 +24,10 @@ export async function entityEvents(request: IRequest, env: Env): Promise<Respons
   const url = new URL(request.url);
   const after = intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = intParam(url, 'limit', EVENTS_DEFAULT_LIMIT, 1, EVENTS_MAX_LIMIT);
-  if (after === undefined) return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
-  if (limit === undefined) return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);
+  if (after === undefined)
+    return badRequest('after must be a seq number, 0 or more', [{ path: '?after', message: 'invalid' }]);
+  if (limit === undefined)
+    return badRequest(`limit must be from 1 to ${EVENTS_MAX_LIMIT}`, [{ path: '?limit', message: 'out of range' }]);
   const id = request.params['id']!;
   const field = url.searchParams.get('field');
   if (field !== null) {
@@ -46,8 +48,10 @@ export async function auditVerify(request: IRequest, env: Env): Promise<Response
   const url = new URL(request.url);
   const from = intParam(url, 'from', 1, 1, Number.MAX_SAFE_INTEGER);
   const budget = intParam(url, 'limit', VERIFY_BUDGET, 1, VERIFY_BUDGET);
-  if (from === undefined) return badRequest('from must be a seq number, 1 or more', [{ path: '?from', message: 'invalid' }]);
-  if (budget === undefined) return badRequest(`limit must be from 1 to ${VERIFY_BUDGET}`, [{ path: '?limit', message: 'out of range' }]);
+  if (from === undefined)
+    return badRequest('from must be a seq number, 1 or more', [{ path: '?from', message: 'invalid' }]);
+  if (budget === undefined)
+    return badRequest(`limit must be from 1 to ${VERIFY_BUDGET}`, [{ path: '?limit', message: 'out of range' }]);
   const sweep = url.searchParams.get('sweep') ?? undefined;
   if (sweep !== undefined && (sweep === '' || sweep.length > 2_000)) {
     return badRequest('sweep must be a cursor this API gave out', [{ path: '?sweep', message: 'invalid' }]);

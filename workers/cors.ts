@@ -6,14 +6,19 @@ import type { Env } from '../shared/env';
 import { problem } from './problems';
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
-const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, If-Match, X-Min-Seq, X-Request-Id, Last-Event-ID, Accept, Mcp-Protocol-Version';
-const EXPOSE_HEADERS = 'ETag, Location, X-Event-Seq, X-Projection-Seq, Retry-After, RateLimit, RateLimit-Policy, WWW-Authenticate';
+const ALLOW_HEADERS =
+  'Authorization, Content-Type, Idempotency-Key, If-Match, X-Min-Seq, X-Request-Id, Last-Event-ID, Accept, Mcp-Protocol-Version';
+const EXPOSE_HEADERS =
+  'ETag, Location, X-Event-Seq, X-Projection-Seq, Retry-After, RateLimit, RateLimit-Policy, WWW-Authenticate';
 
 /** The allowed origin to echo for this request, or undefined. */
 export function allowedOrigin(request: Request, env: Pick<Env, 'ALLOWED_ORIGINS'>): string | undefined {
   const origin = request.headers.get('origin');
   if (!origin) return undefined;
-  const listed = (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '').toLowerCase()).filter(Boolean);
+  const listed = (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, '').toLowerCase())
+    .filter(Boolean);
   if (listed.includes('*')) return '*';
   return listed.includes(origin.toLowerCase()) ? origin : undefined;
 }
@@ -22,10 +27,23 @@ export async function withCors(request: Request, env: Env, next: () => Promise<R
   const origin = allowedOrigin(request, env);
   const preflight = request.method === 'OPTIONS' && request.headers.has('access-control-request-method');
   if (preflight) {
-    if (!origin) return problem({ code: 'forbidden', message: `origin ${request.headers.get('origin') ?? '(none)'} is not allowed (ALLOWED_ORIGINS)` }, { vary: 'Origin' });
+    if (!origin)
+      return problem(
+        {
+          code: 'forbidden',
+          message: `origin ${request.headers.get('origin') ?? '(none)'} is not allowed (ALLOWED_ORIGINS)`,
+        },
+        { vary: 'Origin' },
+      );
     return new Response(null, {
       status: 204,
-      headers: { 'access-control-allow-origin': origin, 'access-control-allow-methods': ALLOW_METHODS, 'access-control-allow-headers': ALLOW_HEADERS, 'access-control-max-age': '600', vary: 'Origin' },
+      headers: {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': ALLOW_METHODS,
+        'access-control-allow-headers': ALLOW_HEADERS,
+        'access-control-max-age': '600',
+        vary: 'Origin',
+      },
     });
   }
   const response = await next();

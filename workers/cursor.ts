@@ -8,7 +8,10 @@ export function sortSignature(sort: readonly SortKey[]): string {
 
 export function encodeCursor(sort: readonly SortKey[], position: Position): string {
   const text = JSON.stringify({ s: sortSignature(sort), v: position.values, i: position.id });
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** The position a cursor names, or why it cannot be used with this sort. */
@@ -21,11 +24,17 @@ export function decodeCursor(sort: readonly SortKey[], raw: string): Position | 
     return 'is not a cursor this API gave out';
   }
   const { s, v, i } = (parsed ?? {}) as { s?: unknown; v?: unknown; i?: unknown };
-  if (typeof s !== 'string' || typeof i !== 'string' || !Array.isArray(v) || !v.every(isCursorValue)) return 'is not a cursor this API gave out';
+  if (typeof s !== 'string' || typeof i !== 'string' || !Array.isArray(v) || !v.every(isCursorValue))
+    return 'is not a cursor this API gave out';
   if (s !== sortSignature(sort) || v.length !== sort.length) return `belongs to another sort (${s || '$id'})`;
   return { values: v as (Scalar | null)[], id: i };
 }
 
 function isCursorValue(value: unknown): boolean {
-  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
 }

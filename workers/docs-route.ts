@@ -19,10 +19,17 @@ const PAGE = `<!doctype html>
 `;
 
 export const docsPage = (): Response =>
-  new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:" } });
+  new Response(PAGE, {
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy':
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:",
+    },
+  });
 
 export async function docsScript(request: IRequest, env: Env): Promise<Response> {
-  if (!env.ASSETS) return problem({ code: 'not_found', message: 'the API reference script is not deployed (wrangler.toml [assets])' });
+  if (!env.ASSETS)
+    return problem({ code: 'not_found', message: 'the API reference script is not deployed (wrangler.toml [assets])' });
   const asset = await env.ASSETS.fetch(new Request(new URL('/standalone.js', request.url)));
   if (!asset.ok) return problem({ code: 'not_found', message: 'the API reference script is missing: run npm install' });
   const headers = new Headers(asset.headers);

@@ -26,9 +26,20 @@ export async function enrichWithProvider(
   if (!current.ok) return failureAnswer(current, locate);
   const offered = await ask(provider, { ...current.value.entity, ...draft.data });
   const operations: CommandDraft[] = [draft];
-  if (offered) operations.push({ kind: 'enrich', noun: Contact.name, id: draft.id, data: offered.data, source: offered.source, overwrite: false });
+  if (offered)
+    operations.push({
+      kind: 'enrich',
+      noun: Contact.name,
+      id: draft.id,
+      data: offered.data,
+      source: offered.source,
+      overwrite: false,
+    });
   const result = await log.batch(call, { operations, atomic: true }, idempotency);
-  if (!result.ok) return result.error.code === 'operation_failed' ? problem(result.error.extra!['cause'] as never) : problem(result.error);
+  if (!result.ok)
+    return result.error.code === 'operation_failed'
+      ? problem(result.error.extra!['cause'] as never)
+      : problem(result.error);
   const last = result.value.results.at(-1)!;
   if (!last.ok || !last.entity) return problem({ code: 'internal', message: 'enrich answered without the contact' });
   const answer = entityAnswer(last.entity, { seq: result.value.seq });
@@ -37,14 +48,26 @@ export async function enrichWithProvider(
 }
 
 // Whatever the provider answers is checked like client input; a failing or odd provider adds nothing.
-async function ask(provider: Fetcher, contact: Record<string, unknown>): Promise<{ data: Record<string, unknown>; source: string } | undefined> {
+async function ask(
+  provider: Fetcher,
+  contact: Record<string, unknown>,
+): Promise<{ data: Record<string, unknown>; source: string } | undefined> {
   try {
-    const response = await provider.fetch('https://enrichment.internal/enrich', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contact }) });
+    const response = await provider.fetch('https://enrichment.internal/enrich', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contact }),
+    });
     if (!response.ok) return undefined;
     const body: unknown = await response.json();
     if (!isPlainObject(body) || !isPlainObject(body['data'])) return undefined;
-    const source = typeof body['source'] === 'string' && body['source'].trim() ? `provider:${body['source'].trim().slice(0, 100)}` : 'provider';
-    const fields = Object.fromEntries(Object.entries(body['data']).filter(([k, v]) => ENRICHABLE_FIELDS.includes(k) && v !== null));
+    const source =
+      typeof body['source'] === 'string' && body['source'].trim()
+        ? `provider:${body['source'].trim().slice(0, 100)}`
+        : 'provider';
+    const fields = Object.fromEntries(
+      Object.entries(body['data']).filter(([k, v]) => ENRICHABLE_FIELDS.includes(k) && v !== null),
+    );
     const checked = validateFields(Contact, fields, 'update');
     return checked.ok && Object.keys(checked.value.data).length ? { data: checked.value.data, source } : undefined;
   } catch {

@@ -45,7 +45,14 @@ export const updateEntity: Handler = async (request, env) => {
   if (!checked.ok) return invalidBody(checked.error, `invalid ${noun.name} update`);
   const { data } = checked.value;
   const echoed = Object.keys(checked.value.echoed).length ? { echoed: checked.value.echoed } : {};
-  const command: CommandInput = { kind: 'update', noun: noun.name, id: request.params['id']!, data, ...echoed, ...(ifMatch === undefined ? {} : { ifMatch }) };
+  const command: CommandInput = {
+    kind: 'update',
+    noun: noun.name,
+    id: request.params['id']!,
+    data,
+    ...echoed,
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+  };
   return write(route, command, await idempotencyOf(request, body.text));
 };
 
@@ -55,7 +62,12 @@ export const deleteEntity: Handler = async (request, env) => {
   const { noun } = route;
   const ifMatch = ifMatchOf(request);
   if (ifMatch instanceof Response) return ifMatch;
-  const command: CommandInput = { kind: 'delete', noun: noun.name, id: request.params['id']!, ...(ifMatch === undefined ? {} : { ifMatch }) };
+  const command: CommandInput = {
+    kind: 'delete',
+    noun: noun.name,
+    id: request.params['id']!,
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+  };
   return write(route, command, await idempotencyOf(request, ''));
 };
 
@@ -72,7 +84,12 @@ export const readEntity: Handler = async (request, env) => {
   if (include instanceof Response) return include;
   const asOf = parseAsOf(request.query['asOf']);
   if (asOf instanceof Response) return asOf;
-  const result = await ctx.log.read(ctx.call, { noun: noun.name, id: request.params['id']!, include, ...(asOf === undefined ? {} : { asOf }) });
+  const result = await ctx.log.read(ctx.call, {
+    noun: noun.name,
+    id: request.params['id']!,
+    include,
+    ...(asOf === undefined ? {} : { asOf }),
+  });
   if (!result.ok) return failureAnswer(result, locate);
   return entityAnswer(result.value.entity, { seq: result.value.seq });
 };
@@ -80,10 +97,18 @@ export const readEntity: Handler = async (request, env) => {
 /** `include=organization,leads`: the noun's references and inverses, by name. */
 export function parseInclude(noun: NounSchema, raw: string | string[] | undefined): string[] | Response {
   if (raw === undefined) return [];
-  const names = [raw].flat().flatMap((r) => r.split(',')).map((s) => s.trim()).filter(Boolean);
+  const names = [raw]
+    .flat()
+    .flatMap((r) => r.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   const allowed = fieldLists(noun).includable;
   const unknown = names.filter((n) => !allowed.includes(n));
-  if (unknown.length) return badRequest(`include takes ${allowed.join(', ')}`, unknown.map((n) => ({ path: `?include=${n}`, message: 'cannot be included' })));
+  if (unknown.length)
+    return badRequest(
+      `include takes ${allowed.join(', ')}`,
+      unknown.map((n) => ({ path: `?include=${n}`, message: 'cannot be included' })),
+    );
   return [...new Set(names)];
 }
 
@@ -93,5 +118,7 @@ export function parseAsOf(raw: string | string[] | undefined): number | string |
   const value = [raw].flat()[0]!;
   if (/^\d+$/.test(value)) return Number(value);
   if (!Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}/.test(value)) return new Date(value).toISOString();
-  return badRequest('asOf must be a seq number or an ISO date-time', [{ path: '?asOf', message: 'is neither a seq nor a date-time' }]);
+  return badRequest('asOf must be a seq number or an ISO date-time', [
+    { path: '?asOf', message: 'is neither a seq nor a date-time' },
+  ]);
 }

@@ -19,8 +19,10 @@ const DEPTH_SORT = [{ field: '$depth', desc: false }];
 type Route = (request: IRequest, env: Env) => Promise<Response> | Response;
 
 // The caller is checked before the query string is read.
-const authorized = (route: Route): Route => async (request, env) =>
-  (await authorizeReader(request, env, request.params['tenant']!, 'read')) ?? route(request, env);
+const authorized =
+  (route: Route): Route =>
+  async (request, env) =>
+    (await authorizeReader(request, env, request.params['tenant']!, 'read')) ?? route(request, env);
 
 export const contactManagers = authorized((request, env) =>
   graph(request, env, { kind: 'managers', id: request.params['id']! }),
@@ -30,13 +32,21 @@ export const contactReports = authorized((request, env) => {
   const params = new URL(request.url).searchParams;
   const depthText = params.get('depth') ?? '1';
   const depth = depthText === 'all' ? MAX_DEPTH : Number(depthText);
-  if (!/^\d+$/.test(depthText) && depthText !== 'all') return badRequest('depth is a whole number or all', [{ path: '?depth', message: 'invalid' }]);
-  if (depth < 1 || depth > MAX_DEPTH) return badRequest(`depth is from 1 to ${MAX_DEPTH}, or all`, [{ path: '?depth', message: 'out of range' }]);
+  if (!/^\d+$/.test(depthText) && depthText !== 'all')
+    return badRequest('depth is a whole number or all', [{ path: '?depth', message: 'invalid' }]);
+  if (depth < 1 || depth > MAX_DEPTH)
+    return badRequest(`depth is from 1 to ${MAX_DEPTH}, or all`, [{ path: '?depth', message: 'out of range' }]);
   const limit = parseLimit(params.get('limit'), true, REPORTS_MAX_LIMIT, REPORTS_DEFAULT_LIMIT, '?limit');
   if (!limit.ok) return problem(limit.error);
   const after = parseCursor(DEPTH_SORT, params.get('cursor'), '?cursor');
   if (!after.ok) return problem(after.error);
-  return graph(request, env, { kind: 'reports', id: request.params['id']!, depth, limit: limit.value, ...(after.value ? { after: after.value } : {}) });
+  return graph(request, env, {
+    kind: 'reports',
+    id: request.params['id']!,
+    depth,
+    limit: limit.value,
+    ...(after.value ? { after: after.value } : {}),
+  });
 });
 
 export const organizationContacts = authorized((request, env) => {
@@ -52,7 +62,8 @@ export const organizationChart = authorized((request, env) =>
 async function graph(request: IRequest, env: Env, query: GraphQuery): Promise<Response> {
   const tenant = request.params['tenant']!;
   const url = new URL(request.url);
-  const collection = query.kind === 'managers' || query.kind === 'reports' ? Contact.collection : Organization.collection;
+  const collection =
+    query.kind === 'managers' || query.kind === 'reports' ? Contact.collection : Organization.collection;
   const route = url.pathname.slice(url.pathname.lastIndexOf('/'));
   const locate = (id: string) => `/~${tenant}/${collection}/${id}${route}${url.search}`;
   const served = await serveFromReadModel(

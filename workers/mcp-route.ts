@@ -31,8 +31,12 @@ export async function mcpRoute(request: IRequest, env: Env, routes: RouteFetch):
     if (!allowed.ok) return problem(allowed.error);
   }
   // Loaded on the first MCP call: evaluating the SDK (zod schemas) would slow every cold start.
-  const { Server, WebStandardStreamableHTTPServerTransport, CallToolRequestSchema, ListToolsRequestSchema } = await sdk();
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  const { Server, WebStandardStreamableHTTPServerTransport, CallToolRequestSchema, ListToolsRequestSchema } =
+    await sdk();
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false } },
+    instructions: INSTRUCTIONS,
+  });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: MCP_TOOLS.map((t) => ({ ...t })) }));
   server.setRequestHandler(CallToolRequestSchema, async ({ params }) => {
     const call = restCallOf(tenant, params.name, params.arguments ?? {});
@@ -60,7 +64,9 @@ const INSTRUCTIONS =
   '(filters, sort, full-text query), fetch to read one entity by id, do to create, update, delete and run verbs ' +
   `(${DECLARED_VERBS}) or a batch.`;
 
-type Refusal = { error: { code: 'bad_request' | 'not_found'; message: string; errors?: { path: string; message: string }[] } };
+type Refusal = {
+  error: { code: 'bad_request' | 'not_found'; message: string; errors?: { path: string; message: string }[] };
+};
 
 /** The REST request a tool call stands for, or why it names nothing. */
 export function restCallOf(tenant: string, tool: string, args: Record<string, unknown>): RestCall | Refusal {
@@ -97,8 +103,15 @@ export function restCallOf(tenant: string, tool: string, args: Record<string, un
     case 'capture':
       return { method: 'POST', path: `${collection}/capture`, body: data ?? {} };
     default:
-      if (!/^[a-z][A-Za-z]*$/.test(verb) || !noun.verbs[verb]) return refuse('not_found', `${noun.name} has no verb ${verb}`, '/verb');
-      return { method: 'POST', path: `${collection}/${id}/${verb}`, ...(data === undefined || (isPlainObject(data) && !Object.keys(data).length && verb === 'qualify') ? {} : { body: data }) };
+      if (!/^[a-z][A-Za-z]*$/.test(verb) || !noun.verbs[verb])
+        return refuse('not_found', `${noun.name} has no verb ${verb}`, '/verb');
+      return {
+        method: 'POST',
+        path: `${collection}/${id}/${verb}`,
+        ...(data === undefined || (isPlainObject(data) && !Object.keys(data).length && verb === 'qualify')
+          ? {}
+          : { body: data }),
+      };
   }
 }
 
@@ -115,21 +128,33 @@ function dispatch(outer: Request, routes: RouteFetch, call: RestCall): Promise<R
   }
   if (call.body !== undefined) headers.set('content-type', 'application/json');
   const url = new URL(call.path, outer.url);
-  const init: RequestInit = { method: call.method, headers, ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }) };
+  const init: RequestInit = {
+    method: call.method,
+    headers,
+    ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+  };
   return routes(new Request(url, init));
 }
 
 async function answerOf(response: Response): Promise<CallToolResult> {
   const text = await response.text();
   const body = text ? (JSON.parse(text) as unknown) : undefined;
-  if (response.status >= 400 || !response.ok) return toolError(isPlainObject(body) ? body : { status: response.status, detail: text });
-  const result = isPlainObject(body) ? body : { status: response.status, seq: Number(response.headers.get('x-event-seq') ?? 0) };
+  if (response.status >= 400 || !response.ok)
+    return toolError(isPlainObject(body) ? body : { status: response.status, detail: text });
+  const result = isPlainObject(body)
+    ? body
+    : { status: response.status, seq: Number(response.headers.get('x-event-seq') ?? 0) };
   return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
 }
 
 /** A refused call: an MCP tool error carrying the problem (status, detail, field errors). */
 function toolError(problemBody: Record<string, unknown>): CallToolResult {
-  const errors = Array.isArray(problemBody['errors']) ? (problemBody['errors'] as { path: string; message: string }[]) : [];
-  const lines = [`${problemBody['status']} ${problemBody['title'] ?? ''}: ${problemBody['detail'] ?? ''}`, ...errors.map((e) => `${e.path} ${e.message}`)];
+  const errors = Array.isArray(problemBody['errors'])
+    ? (problemBody['errors'] as { path: string; message: string }[])
+    : [];
+  const lines = [
+    `${problemBody['status']} ${problemBody['title'] ?? ''}: ${problemBody['detail'] ?? ''}`,
+    ...errors.map((e) => `${e.path} ${e.message}`),
+  ];
   return { isError: true, content: [{ type: 'text', text: lines.join('\n') }], structuredContent: problemBody };
 }

@@ -44,7 +44,10 @@ export function listedErrors(errors: Failure['errors']): { errors?: Failure['err
   return { errors: errors.slice(0, MAX_LISTED_ERRORS), errorCount: errors.length };
 }
 
-export function problem(error: Failure | { code: EdgeCode; message: string; errors?: Failure['errors']; extra?: Failure['extra'] }, headers: HeadersInit = {}): Response {
+export function problem(
+  error: Failure | { code: EdgeCode; message: string; errors?: Failure['errors']; extra?: Failure['extra'] },
+  headers: HeadersInit = {},
+): Response {
   const { status, title } = PROBLEMS[error.code];
   const body = {
     type: `${PROBLEM_BASE}${error.code}`,

@@ -7,7 +7,6 @@ import { problem } from './problems';
 import { projectionAnswer } from './read-model-call';
 import { tenantCall } from './tenant-call';
 
-
 export const projectionStatus = (request: IRequest, env: Env, execution: ExecutionContext) =>
   operate(request, env, 'read', execution);
 export const projectionRebuild = (request: IRequest, env: Env) => operate(request, env, 'admin');

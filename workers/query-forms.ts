@@ -3,7 +3,14 @@ import { fieldLists } from '../domain/field-lists';
 import type { NounSchema } from '../domain/noun';
 import { nounByCollection, nounByName } from '../domain/nouns';
 import { isPlainObject } from '../domain/validate';
-import { DEFAULT_LIMIT, MAX_LIMIT, RANK, type Condition, type ListQuery, type SortKey } from '../projections/list-query';
+import {
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  RANK,
+  type Condition,
+  type ListQuery,
+  type SortKey,
+} from '../projections/list-query';
 import { condition, parseCursor, parseLimit, parseSortJson, parseSortText } from './query-parse';
 import type { Result } from '../shared/protocol';
 import { searchExpression } from '../projections/search';
@@ -19,13 +26,23 @@ export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): 
   for (const [key, value] of params) {
     if (RESERVED.has(key)) continue;
     const bracket = BRACKETED.exec(key);
-    const parsed = bracket ? condition(noun, bracket[1]!, `$${bracket[2]}`, value, true, `?${key}`) : condition(noun, key, '$eq', value, true, `?${key}`);
+    const parsed = bracket
+      ? condition(noun, bracket[1]!, `$${bracket[2]}`, value, true, `?${key}`)
+      : condition(noun, key, '$eq', value, true, `?${key}`);
     if (!parsed.ok) return parsed;
     where.push(parsed.value);
     if (where.length > MAX_CONDITIONS) return tooMany('?');
   }
   for (const name of ['sort', 'limit', 'cursor', 'include', 'q'])
-    if (params.getAll(name).length > 1) return { ok: false, error: { code: 'bad_request', message: `give ${name} once`, errors: [{ path: `?${name}`, message: 'repeated' }] } };
+    if (params.getAll(name).length > 1)
+      return {
+        ok: false,
+        error: {
+          code: 'bad_request',
+          message: `give ${name} once`,
+          errors: [{ path: `?${name}`, message: 'repeated' }],
+        },
+      };
   const search = searchExpression(params.get('q') ?? undefined, '?q');
   if (!search.ok) return search;
   const sort = parseSortText(noun, params.get('sort') ?? '');
@@ -39,16 +56,35 @@ export function listQueryFromParams(noun: NounSchema, params: URLSearchParams): 
   if (!include.ok) return include;
   return {
     ok: true,
-    value: { noun: noun.name, where, sort: sorted, limit: limit.value, include: include.value, ...(after.value ? { after: after.value } : {}), ...(search.value ? { search: search.value } : {}) },
+    value: {
+      noun: noun.name,
+      where,
+      sort: sorted,
+      limit: limit.value,
+      include: include.value,
+      ...(after.value ? { after: after.value } : {}),
+      ...(search.value ? { search: search.value } : {}),
+    },
   };
 }
 
 /** `{type, filter, sort, limit, cursor, include}`; type is a noun (`Contact`) or a collection (`contacts`). */
 export function listQueryFromJson(body: unknown): Result<ListQuery> {
   if (!isPlainObject(body)) return fail('send {type, filter, sort, limit, cursor}', '/');
-  const unknown = Object.keys(body).filter((k) => !['type', 'filter', 'sort', 'limit', 'cursor', 'include', 'query'].includes(k));
-  if (unknown.length) return { ok: false, error: { code: 'bad_request', message: 'unknown query fields', errors: unknown.map((k) => ({ path: `/${k}`, message: 'is not a query field' })) } };
-  const noun = typeof body['type'] === 'string' ? (nounByName.get(body['type']) ?? nounByCollection.get(body['type'])) : undefined;
+  const unknown = Object.keys(body).filter(
+    (k) => !['type', 'filter', 'sort', 'limit', 'cursor', 'include', 'query'].includes(k),
+  );
+  if (unknown.length)
+    return {
+      ok: false,
+      error: {
+        code: 'bad_request',
+        message: 'unknown query fields',
+        errors: unknown.map((k) => ({ path: `/${k}`, message: 'is not a query field' })),
+      },
+    };
+  const noun =
+    typeof body['type'] === 'string' ? (nounByName.get(body['type']) ?? nounByCollection.get(body['type'])) : undefined;
   if (!noun) return fail('type must name a noun, like Contact', '/type');
   const where = conditionsOf(noun, body['filter'] ?? {});
   if (!where.ok) return where;
@@ -62,14 +98,20 @@ export function listQueryFromJson(body: unknown): Result<ListQuery> {
   const after = parseCursor(sorted, body['cursor'], '/cursor');
   if (!after.ok) return after;
   const rawInclude = body['include'] ?? [];
-  if (!Array.isArray(rawInclude) || !rawInclude.every((n) => typeof n === 'string')) return fail('include is a list of field names', '/include');
+  if (!Array.isArray(rawInclude) || !rawInclude.every((n) => typeof n === 'string'))
+    return fail('include is a list of field names', '/include');
   const include = includeNames(noun, rawInclude as string[], '/include');
   if (!include.ok) return include;
   return {
     ok: true,
     value: {
-      noun: noun.name, where: where.value, sort: sorted, limit: limit.value, include: include.value,
-      ...(after.value ? { after: after.value } : {}), ...(search.value ? { search: search.value } : {}),
+      noun: noun.name,
+      where: where.value,
+      sort: sorted,
+      limit: limit.value,
+      include: include.value,
+      ...(after.value ? { after: after.value } : {}),
+      ...(search.value ? { search: search.value } : {}),
     },
   };
 }
@@ -106,7 +148,15 @@ export function includeNames(noun: NounSchema, raw: readonly string[], path: str
   const names = [...new Set(raw.map((s) => s.trim()).filter(Boolean))];
   const allowed = fieldLists(noun).includable;
   const unknown = names.filter((n) => !allowed.includes(n));
-  if (unknown.length) return { ok: false, error: { code: 'bad_request', message: `include takes ${allowed.join(', ')}`, errors: unknown.map((n) => ({ path, message: `${n} cannot be included` })) } };
+  if (unknown.length)
+    return {
+      ok: false,
+      error: {
+        code: 'bad_request',
+        message: `include takes ${allowed.join(', ')}`,
+        errors: unknown.map((n) => ({ path, message: `${n} cannot be included` })),
+      },
+    };
   return { ok: true, value: names };
 }
 

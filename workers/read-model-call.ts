@@ -13,7 +13,8 @@ import { tenantCall } from './tenant-call';
 type ReadModelClient = ReturnType<typeof readModelOf>;
 
 export type Served<T> =
-  { readonly ok: true; readonly value: T; readonly seq: number } | { readonly ok: false; readonly response: Response };
+  | { readonly ok: true; readonly value: T; readonly seq: number }
+  | { readonly ok: false; readonly response: Response };
 
 /** The caller, checked for `scope`, or the answer that refuses it. */
 export async function authorizeReader(

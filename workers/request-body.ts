@@ -6,7 +6,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Objects and arrays nest at most this deep in any body (a top-level object is depth 1). */
 export const MAX_JSON_DEPTH = 32;
 
-export type Body = { readonly ok: true; readonly value: unknown; readonly text: string } | { readonly ok: false; readonly response: Response };
+export type Body =
+  | { readonly ok: true; readonly value: unknown; readonly text: string }
+  | { readonly ok: false; readonly response: Response };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -19,7 +21,13 @@ export async function readJson(request: Request, optional = false): Promise<Body
   if (bytes.byteLength === 0 && optional) return { ok: true, value: undefined, text: '' };
   const type = request.headers.get('content-type') ?? '';
   if (!JSON_TYPE.test(type))
-    return { ok: false, response: problem({ code: 'unsupported_media_type', message: `send application/json, not ${type || 'no content type'}` }) };
+    return {
+      ok: false,
+      response: problem({
+        code: 'unsupported_media_type',
+        message: `send application/json, not ${type || 'no content type'}`,
+      }),
+    };
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -54,7 +62,8 @@ export function depthOf(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
@@ -98,7 +107,10 @@ async function readCapped(request: Request, max: number): Promise<Uint8Array | u
 }
 
 function tooLarge(): Body {
-  return { ok: false, response: problem({ code: 'payload_too_large', message: `the body is over ${MAX_BODY_BYTES} bytes` }) };
+  return {
+    ok: false,
+    response: problem({ code: 'payload_too_large', message: `the body is over ${MAX_BODY_BYTES} bytes` }),
+  };
 }
 
 export function json(body: unknown, init: ResponseInit = {}): Response {

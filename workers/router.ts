@@ -8,7 +8,13 @@ import type { Env } from '../shared/env';
 import { listEvents } from './event-routes';
 import { eventSocket, eventStream } from './stream-routes';
 import {
-  createWebhook, deleteWebhook, listDeliveries, listWebhooks, readWebhook, redeliver, updateWebhook,
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+  readWebhook,
+  redeliver,
+  updateWebhook,
 } from './webhook-routes';
 import { createKey, listKeys, revokeKey } from './key-routes';
 import { contactManagers, contactReports, organizationChart, organizationContacts } from './graph-routes';
@@ -62,7 +68,10 @@ export const ROUTES: RouteTable = [
   ['/~:tenant/events/stream', { GET: ['read', eventStream] }],
   ['/~:tenant/events/ws', { GET: ['read', eventSocket] }],
   ['/~:tenant/webhooks', { GET: ['admin', listWebhooks], POST: ['admin', createWebhook] }],
-  ['/~:tenant/webhooks/:id', { GET: ['admin', readWebhook], PATCH: ['admin', updateWebhook], DELETE: ['admin', deleteWebhook] }],
+  [
+    '/~:tenant/webhooks/:id',
+    { GET: ['admin', readWebhook], PATCH: ['admin', updateWebhook], DELETE: ['admin', deleteWebhook] },
+  ],
   ['/~:tenant/webhooks/:id/deliveries', { GET: ['admin', listDeliveries] }],
   ['/~:tenant/webhooks/:id/deliveries/:deliveryId/redeliver', { POST: ['admin', redeliver] }],
   ['/~:tenant/audit/verify', { GET: ['read', auditVerify] }],
@@ -83,9 +92,14 @@ export const ROUTES: RouteTable = [
   ...scoped('write', verbRoutes()),
   ['/~:tenant/:collection/:id/events', { GET: ['read', entityEvents] }],
   ['/~:tenant/:collection', { GET: ['read', listEntities], POST: ['write', createEntity] }],
-  ['/~:tenant/:collection/:id', {
-    GET: ['read', readEntity], PATCH: ['write', updateEntity], DELETE: ['write', deleteEntity],
-  }],
+  [
+    '/~:tenant/:collection/:id',
+    {
+      GET: ['read', readEntity],
+      PATCH: ['write', updateEntity],
+      DELETE: ['write', deleteEntity],
+    },
+  ],
 ];
 
 // HEAD answers as GET would (status and headers) without the body (RFC 9110 §9.3.2).
@@ -100,7 +114,10 @@ export function buildRouter() {
   const router = Router<IRequest, [Env, ExecutionContext]>({
     catch: (error: unknown, request: IRequest) => {
       log.error('unhandled', { method: request.method, path: new URL(request.url).pathname, error });
-      return problem({ code: 'internal', message: 'an internal error; nothing was changed by it unless X-Event-Seq says so' });
+      return problem({
+        code: 'internal',
+        message: 'an internal error; nothing was changed by it unless X-Event-Seq says so',
+      });
     },
     finally: [(response: Response, request: IRequest) => withRateHeaders(request, response)],
   });
@@ -109,9 +126,13 @@ export function buildRouter() {
     const byMethod = router as unknown as Record<string, (path: string, handler: Route) => unknown>;
     for (const [method, [, handler]] of Object.entries(methods)) byMethod[method]!(path, handler);
     if (methods['GET']) byMethod['HEAD']!(path, headOf(methods['GET'][1]));
-    const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
+    const allow = Object.keys(methods)
+      .flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]))
+      .join(', ');
     router.all(path, () => problem({ code: 'method_not_allowed', message: `use ${allow}` }, { allow }));
   }
-  router.all('*', (request: IRequest) => problem({ code: 'not_found', message: `no route ${new URL(request.url).pathname}` }));
+  router.all('*', (request: IRequest) =>
+    problem({ code: 'not_found', message: `no route ${new URL(request.url).pathname}` }),
+  );
   return router;
 }

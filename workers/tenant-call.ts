@@ -12,11 +12,31 @@ import { badRequest, problem } from './problems';
 /** The log's RPC surface, typed from the class itself (the stub's generated types lose result unions). */
 export type LogClient = Pick<
   TenantLog,
-  | 'execute' | 'read' | 'batch' | 'events' | 'pull' | 'ping' | 'check'
-  | 'createKey' | 'listKeys' | 'revokeKey'
-  | 'score' | 'provenance' | 'settings' | 'updateSettings' | 'hookStatus'
-  | 'entityEvents' | 'fieldHistory' | 'verifyChain'
-  | 'exportPage' | 'head' | 'importBegin' | 'importPage' | 'importCommit' | 'importAbort' | 'erase'
+  | 'execute'
+  | 'read'
+  | 'batch'
+  | 'events'
+  | 'pull'
+  | 'ping'
+  | 'check'
+  | 'createKey'
+  | 'listKeys'
+  | 'revokeKey'
+  | 'score'
+  | 'provenance'
+  | 'settings'
+  | 'updateSettings'
+  | 'hookStatus'
+  | 'entityEvents'
+  | 'fieldHistory'
+  | 'verifyChain'
+  | 'exportPage'
+  | 'head'
+  | 'importBegin'
+  | 'importPage'
+  | 'importCommit'
+  | 'importAbort'
+  | 'erase'
 >;
 
 export function logOf(env: Env, tenant: string): LogClient {
@@ -32,7 +52,8 @@ export type TenantCall =
   | { readonly ok: false; readonly response: Response };
 
 export async function tenantCall(request: Request, env: Env, tenant: string): Promise<TenantCall> {
-  if (!TENANT_NAME.test(tenant)) return { ok: false, response: problem({ code: 'not_found', message: `"${tenant}" is not a tenant name` }) };
+  if (!TENANT_NAME.test(tenant))
+    return { ok: false, response: problem({ code: 'not_found', message: `"${tenant}" is not a tenant name` }) };
   const who = await identify(request, tenant, env);
   if (!who.ok) return { ok: false, response: problem({ code: 'unauthorized', message: who.error }) };
   const key = request.headers.get('idempotency-key');

@@ -28,7 +28,8 @@ export function verbHandler(noun: NounSchema, verb: string): Handler {
     if (!checked.ok) return invalidBody(checked.error, `invalid ${verb}`);
     const idempotency = await idempotencyOf(request, body.text);
     const log = ctx.log;
-    if (checked.value.kind === 'enrich' && env.ENRICHMENT) return enrichWithProvider(env.ENRICHMENT, log, ctx.call, checked.value, idempotency, locator(tenant, noun));
+    if (checked.value.kind === 'enrich' && env.ENRICHMENT)
+      return enrichWithProvider(env.ENRICHMENT, log, ctx.call, checked.value, idempotency, locator(tenant, noun));
     return writeAnswer(await log.execute(ctx.call, checked.value as CommandDraft, idempotency), locator(tenant, noun));
   };
 }
@@ -37,7 +38,9 @@ export function verbHandler(noun: NounSchema, verb: string): Handler {
 export function verbRoutes(): [path: string, methods: Record<string, Handler>][] {
   return NOUNS.flatMap((noun) =>
     Object.keys(noun.verbs).map((verb): [string, Record<string, Handler>] =>
-      verb === 'capture' ? [`/~:tenant/${noun.collection}/capture`, { POST: verbHandler(noun, verb) }] : [`/~:tenant/${noun.collection}/:id/${verb}`, { POST: verbHandler(noun, verb) }],
+      verb === 'capture'
+        ? [`/~:tenant/${noun.collection}/capture`, { POST: verbHandler(noun, verb) }]
+        : [`/~:tenant/${noun.collection}/:id/${verb}`, { POST: verbHandler(noun, verb) }],
     ),
   );
 }
@@ -50,7 +53,10 @@ export const readScore: Handler = async (request, env) => {
   if (!result.ok) return failureAnswer(result, (id) => `${locator(tenant, Contact)(id)}/score`);
   const { seq, lines, ...score } = result.value;
   const group = (name: string) => lines.filter((l) => l.group === name).map(({ rule, points }) => ({ rule, points }));
-  return json({ ...score, breakdown: { fit: group('fit'), engagement: group('engagement'), penalties: group('penalty') } }, { headers: { 'x-event-seq': String(seq) } });
+  return json(
+    { ...score, breakdown: { fit: group('fit'), engagement: group('engagement'), penalties: group('penalty') } },
+    { headers: { 'x-event-seq': String(seq) } },
+  );
 };
 
 export const readProvenance: Handler = async (request, env) => {

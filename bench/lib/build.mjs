@@ -5,9 +5,13 @@ import { join } from 'node:path';
 
 /** Builds bench/worker.ts into `outDir` and answers the path of the bundled module. */
 export function buildBenchWorker(outDir) {
-  execFileSync(process.execPath, ['node_modules/wrangler/bin/wrangler.js', 'deploy', '--dry-run', '--outdir', outDir, 'bench/worker.ts'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-  });
+  execFileSync(
+    process.execPath,
+    ['node_modules/wrangler/bin/wrangler.js', 'deploy', '--dry-run', '--outdir', outDir, 'bench/worker.ts'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    },
+  );
   return join(outDir, 'worker.js');
 }

@@ -18,8 +18,14 @@ export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario, 
     tenant: (prefix = 'bench') => `${prefix}-${process.pid}-${++tenants}`,
     /** Calls the public API as the admin; answers status and parsed JSON. For setup, not for timing. */
     async api(path, { method, body } = {}) {
-      const init = { method: method ?? (body === undefined ? 'GET' : 'POST'), headers: { ...auth, 'content-type': 'application/json' } };
-      const response = await fetch(`${baseUrl}${path}`, body === undefined ? init : { ...init, body: JSON.stringify(body) });
+      const init = {
+        method: method ?? (body === undefined ? 'GET' : 'POST'),
+        headers: { ...auth, 'content-type': 'application/json' },
+      };
+      const response = await fetch(
+        `${baseUrl}${path}`,
+        body === undefined ? init : { ...init, body: JSON.stringify(body) },
+      );
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
     },
@@ -28,7 +34,8 @@ export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario, 
     /** The same for any Durable Object binding whose class bench/worker.ts gives `bench*` methods. */
     callObject: (binding, name, method, ...args) => callObject(baseUrl, binding, name, method, args),
     /** httpLoad with a path instead of a URL; `admin: true` adds the admin token. */
-    load: ({ path, admin = false, headers = {}, ...rest }) => httpLoad({ url: `${baseUrl}${path}`, headers: admin ? { ...auth, ...headers } : headers, ...rest }),
+    load: ({ path, admin = false, headers = {}, ...rest }) =>
+      httpLoad({ url: `${baseUrl}${path}`, headers: admin ? { ...auth, ...headers } : headers, ...rest }),
     time,
     median,
     interleave,
@@ -39,7 +46,10 @@ export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario, 
 }
 
 async function callObject(baseUrl, binding, name, method, args) {
-  const response = await fetch(`${baseUrl}/__bench/do/${binding}/${name}/${method}`, { method: 'POST', body: JSON.stringify(args) });
+  const response = await fetch(`${baseUrl}/__bench/do/${binding}/${name}/${method}`, {
+    method: 'POST',
+    body: JSON.stringify(args),
+  });
   if (!response.ok) throw new Error(`${binding} ${name}.${method}: ${response.status} ${await response.text()}`);
   return response.json();
 }

@@ -48,9 +48,9 @@ function allProcesses() {
 export function processTree(roots) {
   const processes = allProcesses();
   const found = new Set(roots);
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const p of processes) if (!found.has(p.pid) && found.has(p.ppid)) (found.add(p.pid), (grew = true));
+    for (const p of processes) if (!found.has(p.pid) && found.has(p.ppid)) found.add(p.pid), (grew = true);
   }
   return [...found];
 }

@@ -15,7 +15,15 @@ export class Report {
 
   /** Records one figure of `scenario`; `note` says how it was measured (rounds, spread, latency). */
   add(scenario, label, value, unit, target, note) {
-    this.rows.push({ scenario, label, value, unit, target: target ?? null, pass: meets(value, target), note: note ?? '' });
+    this.rows.push({
+      scenario,
+      label,
+      value,
+      unit,
+      target: target ?? null,
+      pass: meets(value, target),
+      note: note ?? '',
+    });
   }
 
   fail(scenario, error) {
@@ -23,10 +31,21 @@ export class Report {
   }
 
   print() {
-    const table = this.rows.map((r) => [r.label, format(r.value), r.unit, r.target ?? '', r.pass === null ? '' : r.pass ? 'ok' : 'MISS', r.note]);
+    const table = this.rows.map((r) => [
+      r.label,
+      format(r.value),
+      r.unit,
+      r.target ?? '',
+      r.pass === null ? '' : r.pass ? 'ok' : 'MISS',
+      r.note,
+    ]);
     const head = ['figure', 'value', 'unit', 'target', '', 'how'];
     const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-    const line = (cells) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    const line = (cells) =>
+      cells
+        .map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd();
     console.log(['', line(head), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n'));
     for (const e of this.errors) console.log(`\nFAILED ${e.scenario}: ${e.error}`);
   }

@@ -18,7 +18,14 @@ export async function startRuntime({ modulePath, stateDir }) {
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
   };
   // wrangler still speaks Miniflare's v4 option shape; the adapter turns it into this version's.
-  const mf = new Miniflare(convertV4MiniflareOptions({ workers: [worker], resourcePersistencePath: resolve(stateDir), cf: false, log: new Log(LogLevel.WARN) }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [worker],
+      resourcePersistencePath: resolve(stateDir),
+      cf: false,
+      log: new Log(LogLevel.WARN),
+    }),
+  );
   await mf.ready;
   const url = await mf.unsafeGetDirectURL('crm-bench');
   return { mf, baseUrl: url.origin };

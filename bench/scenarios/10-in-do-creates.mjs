@@ -13,11 +13,21 @@ export default {
       if (value.ok !== count) throw new Error(`${value.failed} of ${count} creates failed (${value.firstError})`);
       return count / (ms / 1000);
     };
-    const rates = await ctx.interleave(rounds, { batched: creates(batched, false), committed: creates(committed, true) });
+    const rates = await ctx.interleave(rounds, {
+      batched: creates(batched, false),
+      committed: creates(committed, true),
+    });
     const how = (count, rs) => `median of ${rounds} × ${count.toLocaleString('en-US')}; ${spread(rs)}`;
     ctx.report('in-DO creates', ctx.median(rates.batched), 'commands/s', '>= 10000', how(batched, rates.batched));
-    ctx.report('in-DO creates, one commit each', ctx.median(rates.committed), 'commands/s', undefined, how(committed, rates.committed));
+    ctx.report(
+      'in-DO creates, one commit each',
+      ctx.median(rates.committed),
+      'commands/s',
+      undefined,
+      how(committed, rates.committed),
+    );
   },
 };
 
-const spread = (rates) => `${Math.round(Math.min(...rates)).toLocaleString('en-US')}–${Math.round(Math.max(...rates)).toLocaleString('en-US')}`;
+const spread = (rates) =>
+  `${Math.round(Math.min(...rates)).toLocaleString('en-US')}–${Math.round(Math.max(...rates)).toLocaleString('en-US')}`;

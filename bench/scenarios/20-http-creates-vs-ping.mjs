@@ -9,24 +9,68 @@ export default {
   async run(ctx) {
     const tenant = ctx.tenant('http');
     const [rounds, roundMs] = ctx.scale([8, 2_000], [1, 1_000]); // short rounds: finer interleaving against drift
-    const bare = (ms) => expect(200, ctx.load({ path: '/__bench/bare', connections: CONNECTIONS, maxRequests: 400_000, maxMs: ms }));
-    const ping = (ms) => expect(200, ctx.load({ path: `/__bench/ping/${tenant}`, connections: CONNECTIONS, maxRequests: 200_000, maxMs: ms }));
+    const bare = (ms) =>
+      expect(200, ctx.load({ path: '/__bench/bare', connections: CONNECTIONS, maxRequests: 400_000, maxMs: ms }));
+    const ping = (ms) =>
+      expect(
+        200,
+        ctx.load({ path: `/__bench/ping/${tenant}`, connections: CONNECTIONS, maxRequests: 200_000, maxMs: ms }),
+      );
     let n = 0;
     const create = (ms) =>
-      expect(201, ctx.load({
-        path: `/~${tenant}/contacts`, method: 'POST', admin: true, headers: { 'content-type': 'application/json' },
-        body: () => { n++; return JSON.stringify({ name: `Http Bench ${n}`, email: `http-${n}@example.com`, stage: 'Lead', title: 'VP Sales' }); },
-        connections: CONNECTIONS, maxRequests: 200_000, maxMs: ms,
-      }));
+      expect(
+        201,
+        ctx.load({
+          path: `/~${tenant}/contacts`,
+          method: 'POST',
+          admin: true,
+          headers: { 'content-type': 'application/json' },
+          body: () => {
+            n++;
+            return JSON.stringify({
+              name: `Http Bench ${n}`,
+              email: `http-${n}@example.com`,
+              stage: 'Lead',
+              title: 'VP Sales',
+            });
+          },
+          connections: CONNECTIONS,
+          maxRequests: 200_000,
+          maxMs: ms,
+        }),
+      );
     await ping(ctx.scale(1_500, 300)); // warm-up: JIT, sockets, the object's first wake
     await create(ctx.scale(1_500, 300));
-    const runs = await ctx.interleave(rounds, { bare: () => bare(roundMs), ping: () => ping(roundMs), create: () => create(roundMs) });
+    const runs = await ctx.interleave(rounds, {
+      bare: () => bare(roundMs),
+      ping: () => ping(roundMs),
+      create: () => create(roundMs),
+    });
     const ratios = runs.create.map((c, i) => c.perSecond / runs.ping[i].perSecond);
-    const how = (rs) => `median of ${rounds} × ${roundMs / 1000} s, ${CONNECTIONS} connections; p50 ${ctx.median(rs.map((r) => r.p50Ms)).toFixed(1)} ms`;
-    ctx.report('bare Worker, no DO (load ceiling)', ctx.median(runs.bare.map((r) => r.perSecond)), 'req/s', undefined, how(runs.bare));
-    ctx.report('bare DO round trip (ping)', ctx.median(runs.ping.map((r) => r.perSecond)), 'req/s', undefined, how(runs.ping));
+    const how = (rs) =>
+      `median of ${rounds} × ${roundMs / 1000} s, ${CONNECTIONS} connections; p50 ${ctx.median(rs.map((r) => r.p50Ms)).toFixed(1)} ms`;
+    ctx.report(
+      'bare Worker, no DO (load ceiling)',
+      ctx.median(runs.bare.map((r) => r.perSecond)),
+      'req/s',
+      undefined,
+      how(runs.bare),
+    );
+    ctx.report(
+      'bare DO round trip (ping)',
+      ctx.median(runs.ping.map((r) => r.perSecond)),
+      'req/s',
+      undefined,
+      how(runs.ping),
+    );
     ctx.report('HTTP creates', ctx.median(runs.create.map((r) => r.perSecond)), 'req/s', undefined, how(runs.create));
-    ctx.report('HTTP creates / DO round trip', ctx.median(ratios), 'ratio', '>= 0.5', `median of ${rounds} rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+    ctx.report(
+      'HTTP creates / DO round trip',
+      ctx.median(ratios),
+      'ratio',
+      '>= 0.5',
+      `median of ${rounds} rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')}`,
+    );
   },
 };
 

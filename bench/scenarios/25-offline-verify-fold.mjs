@@ -7,14 +7,22 @@ export default {
   name: 'offline verify and fold',
   async run(ctx) {
     const outfile = '.bench/offline.mjs';
-    await build({ entryPoints: ['bench/offline.ts'], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error' });
+    await build({
+      entryPoints: ['bench/offline.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile,
+      logLevel: 'error',
+    });
     const { syntheticLog, verifyChain, fold } = await import(`${process.cwd()}/${outfile}?${Date.now()}`);
     const [rounds, count] = ctx.scale([5, 200_000], [1, 20_000]);
     const events = syntheticLog(count);
     const rates = await ctx.interleave(rounds, {
       verify: async () => {
         const { ms, value } = await ctx.time(async () => verifyChain(events));
-        if (value.reason || value.seq !== count) throw new Error(`the synthetic chain did not verify: ${JSON.stringify(value)}`);
+        if (value.reason || value.seq !== count)
+          throw new Error(`the synthetic chain did not verify: ${JSON.stringify(value)}`);
         return count / (ms / 1000);
       },
       fold: async () => {

@@ -11,7 +11,8 @@ export default {
     const mix = async () => {
       const { ms, value } = await ctx.time(() => ctx.callDO(tenant, 'benchQualifyMix', contacts, `r${round++}`));
       if (value.failed) throw new Error(`${value.failed} of ${contacts * 3} commands failed (${value.firstError})`);
-      if (value.hookEvents < contacts * 2) throw new Error(`the qualified hook wrote ${value.hookEvents} events for ${contacts} qualifies`);
+      if (value.hookEvents < contacts * 2)
+        throw new Error(`the qualified hook wrote ${value.hookEvents} events for ${contacts} qualifies`);
       return value.ok / (ms / 1000);
     };
     const plain = async () => {
@@ -20,8 +21,21 @@ export default {
       return creates / (ms / 1000);
     };
     const rates = await ctx.interleave(rounds, { mix, plain });
-    const spread = (rs) => `${Math.round(Math.min(...rs)).toLocaleString('en-US')}–${Math.round(Math.max(...rs)).toLocaleString('en-US')}`;
-    ctx.report('in-DO creates (beside the mix)', ctx.median(rates.plain), 'commands/s', '>= 10000', `median of ${rounds} × ${creates.toLocaleString('en-US')}; ${spread(rates.plain)}`);
-    ctx.report('in-DO qualify-heavy mix', ctx.median(rates.mix), 'commands/s', undefined, `create + qualify (+ hook: Deal, Activity) + assign; median of ${rounds} × ${contacts.toLocaleString('en-US')} contacts; ${spread(rates.mix)}`);
+    const spread = (rs) =>
+      `${Math.round(Math.min(...rs)).toLocaleString('en-US')}–${Math.round(Math.max(...rs)).toLocaleString('en-US')}`;
+    ctx.report(
+      'in-DO creates (beside the mix)',
+      ctx.median(rates.plain),
+      'commands/s',
+      '>= 10000',
+      `median of ${rounds} × ${creates.toLocaleString('en-US')}; ${spread(rates.plain)}`,
+    );
+    ctx.report(
+      'in-DO qualify-heavy mix',
+      ctx.median(rates.mix),
+      'commands/s',
+      undefined,
+      `create + qualify (+ hook: Deal, Activity) + assign; median of ${rounds} × ${contacts.toLocaleString('en-US')} contacts; ${spread(rates.mix)}`,
+    );
   },
 };

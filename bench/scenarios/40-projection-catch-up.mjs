@@ -18,7 +18,12 @@ export default {
       if (value.checkpoint !== events) throw new Error(`rebuild reached seq ${value.checkpoint}, not ${events}`);
       rates.push(events / (ms / 1000));
     }
-    ctx.report('projection catch-up (rebuild from seq 0)', ctx.median(rates), 'events/s', '>= 20000',
-      `median of ${rounds} × ${events.toLocaleString('en-US')} Contact.Created; ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(' ')}`);
+    ctx.report(
+      'projection catch-up (rebuild from seq 0)',
+      ctx.median(rates),
+      'events/s',
+      '>= 20000',
+      `median of ${rounds} × ${events.toLocaleString('en-US')} Contact.Created; ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(' ')}`,
+    );
   },
 };

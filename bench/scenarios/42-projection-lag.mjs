@@ -19,13 +19,22 @@ export default {
       }
     })();
     const load = await ctx.load({
-      path: `/~${tenant}/contacts`, method: 'POST', admin: true, headers: { 'content-type': 'application/json' },
-      body: () => { n++; return JSON.stringify({ name: `Lag ${n}`, email: `lag-${n}@example.com`, stage: 'Lead' }); },
-      connections: CONNECTIONS, maxRequests: 1_000_000, maxMs: loadMs,
+      path: `/~${tenant}/contacts`,
+      method: 'POST',
+      admin: true,
+      headers: { 'content-type': 'application/json' },
+      body: () => {
+        n++;
+        return JSON.stringify({ name: `Lag ${n}`, email: `lag-${n}@example.com`, stage: 'Lead' });
+      },
+      connections: CONNECTIONS,
+      maxRequests: 1_000_000,
+      maxMs: loadMs,
     });
     writing = false;
     await sampler;
-    if (load.statuses['201'] !== load.requests) throw new Error(`expected only 201, got ${JSON.stringify(load.statuses)}`);
+    if (load.statuses['201'] !== load.requests)
+      throw new Error(`expected only 201, got ${JSON.stringify(load.statuses)}`);
     const drained = await ctx.time(async () => {
       for (let tries = 0; tries < 600; tries++) {
         const status = await ctx.api(`/~${tenant}/projections/status`);
@@ -36,8 +45,20 @@ export default {
     });
     const sorted = [...samples].sort((a, b) => a - b);
     const how = `${Math.round(load.perSecond)} creates/s over ${(loadMs / 1000).toFixed(0)} s, ${CONNECTIONS} connections; ${samples.length} samples`;
-    ctx.report('projection lag under writes, median', sorted[Math.floor(sorted.length / 2)] ?? NaN, 'events', undefined, how);
+    ctx.report(
+      'projection lag under writes, median',
+      sorted[Math.floor(sorted.length / 2)] ?? NaN,
+      'events',
+      undefined,
+      how,
+    );
     ctx.report('projection lag under writes, max', sorted.at(-1) ?? NaN, 'events', undefined, how);
-    ctx.report('projection caught up after writes stop', drained.ms, 'ms', undefined, 'until status lag = 0 (polled every 50 ms)');
+    ctx.report(
+      'projection caught up after writes stop',
+      drained.ms,
+      'ms',
+      undefined,
+      'until status lag = 0 (polled every 50 ms)',
+    );
   },
 };

@@ -20,7 +20,8 @@ export interface CaptureDecision {
 
 export function decideCapture(command: Capture, view: LifecycleView): CaptureDecision {
   const email = command.data['email'];
-  if (typeof email !== 'string' || email === '') fail('invalid', 'capture needs an email', { errors: [{ path: '/email', message: 'is required' }] });
+  if (typeof email !== 'string' || email === '')
+    fail('invalid', 'capture needs an email', { errors: [{ path: '/email', message: 'is required' }] });
   const match = findByEmail(normalizeUnique(email), view);
   const source = typeof command.data['source'] === 'string' ? command.data['source'] : undefined;
   const lead: DomainEvent = {
@@ -30,11 +31,26 @@ export function decideCapture(command: Capture, view: LifecycleView): CaptureDec
     data: { status: 'New', ...(source ? { source } : {}), contact: match?.id ?? command.newId },
   };
   if (match) return { events: [captured(match, command, source, view), lead], contactId: match.id, created: false };
-  if (typeof command.data['name'] !== 'string') fail('invalid', 'a new contact needs a name', { errors: [{ path: '/name', message: 'is required to capture a new contact' }] });
+  if (typeof command.data['name'] !== 'string')
+    fail('invalid', 'a new contact needs a name', {
+      errors: [{ path: '/name', message: 'is required to capture a new contact' }],
+    });
   const fields = resolveReferences(Contact, command.newId, { status: 'Active', ...command.data, stage: 'Lead' }, view);
   checkUnique(Contact, command.newId, fields, view);
-  const created: DomainEvent = { type: 'Contact.Created', entityType: 'Contact', entityId: command.newId, data: fields };
-  const fresh: Entity = { id: command.newId, type: 'Contact', version: 1, createdAt: command.time, updatedAt: command.time, fields };
+  const created: DomainEvent = {
+    type: 'Contact.Created',
+    entityType: 'Contact',
+    entityId: command.newId,
+    data: fields,
+  };
+  const fresh: Entity = {
+    id: command.newId,
+    type: 'Contact',
+    version: 1,
+    createdAt: command.time,
+    updatedAt: command.time,
+    fields,
+  };
   return { events: [created, captured(fresh, command, source, view), lead], contactId: command.newId, created: true };
 }
 
@@ -48,7 +64,9 @@ function findByEmail(normalized: string, view: LifecycleView): Entity | undefine
 
 // A capture of a known contact fills its empty fields (its own values win) and marks the engagement.
 function captured(contact: Entity, command: Capture, source: string | undefined, view: LifecycleView): DomainEvent {
-  const unset = Object.fromEntries(Object.entries(command.data).filter(([key]) => key !== 'email' && contact.fields[key] === undefined));
+  const unset = Object.fromEntries(
+    Object.entries(command.data).filter(([key]) => key !== 'email' && contact.fields[key] === undefined),
+  );
   const empty = resolveReferences(Contact, contact.id, unset, view);
   const changes = diff(contact.fields, { ...empty, lastEngagement: command.time });
   const data = { ...(source ? { source } : {}), lead: command.leadId, changes };

@@ -27,4 +27,3 @@ export type VerbCommand =
   | { readonly kind: 'settings'; readonly patch: SettingsPatch };
 
 export type AnyCommand = Command | VerbCommand;
-

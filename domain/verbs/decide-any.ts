@@ -27,13 +27,35 @@ export function decideAny(command: AnyCommand, view: LifecycleView): Decision {
     case 'delete':
       return { events: decide(command, view), subject: command.id, created: command.kind === 'create' };
     case 'qualify':
-      return { events: decideQualify(requireVerb(command.noun, 'qualify', command.id), view), subject: command.id, created: false };
+      return {
+        events: decideQualify(requireVerb(command.noun, 'qualify', command.id), view),
+        subject: command.id,
+        created: false,
+      };
     case 'assign':
-      return { events: decideAssign(requireVerb(command.noun, 'assign', command.id), command.owner, view), subject: command.id, created: false };
+      return {
+        events: decideAssign(requireVerb(command.noun, 'assign', command.id), command.owner, view),
+        subject: command.id,
+        created: false,
+      };
     case 'merge':
-      return { events: decideMerge(requireVerb(command.noun, 'merge', command.id), command.sources, view), subject: command.id, created: false };
+      return {
+        events: decideMerge(requireVerb(command.noun, 'merge', command.id), command.sources, view),
+        subject: command.id,
+        created: false,
+      };
     case 'enrich':
-      return { events: decideEnrich(requireVerb(command.noun, 'enrich', command.id), command.data, command.source, command.overwrite, view), subject: command.id, created: false };
+      return {
+        events: decideEnrich(
+          requireVerb(command.noun, 'enrich', command.id),
+          command.data,
+          command.source,
+          command.overwrite,
+          view,
+        ),
+        subject: command.id,
+        created: false,
+      };
     case 'capture': {
       requireVerb(command.noun, 'capture', '');
       const decision = decideCapture(command, view);

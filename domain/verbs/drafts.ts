@@ -32,11 +32,20 @@ const bad = (code: CheckFailure['code'], path: string, message: string): Checked
   refused(code, [{ path, message }]);
 
 /** Checks one write against the noun schema; `id` is needed by every verb but create and capture. */
-export function draftCommand(noun: NounSchema, verb: string, id: string | undefined, body: unknown, base = '', idPath = '/id'): Checked<CommandDraft> {
+export function draftCommand(
+  noun: NounSchema,
+  verb: string,
+  id: string | undefined,
+  body: unknown,
+  base = '',
+  idPath = '/id',
+): Checked<CommandDraft> {
   if (!answersTo(noun, verb))
     return bad('not_found', idPath.replace(/id$/, 'verb'), `${noun.name} has no verb ${verb}`);
-  if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === '')) return bad('bad_request', idPath, `${verb} needs the id of a ${noun.name}`);
-  if ((verb === 'create' || verb === 'capture') && id !== undefined) return bad('bad_request', idPath, `${verb} mints the id; send none`);
+  if (verb !== 'create' && verb !== 'capture' && (typeof id !== 'string' || id === ''))
+    return bad('bad_request', idPath, `${verb} needs the id of a ${noun.name}`);
+  if ((verb === 'create' || verb === 'capture') && id !== undefined)
+    return bad('bad_request', idPath, `${verb} mints the id; send none`);
   const target = id ?? '';
   const write = verb;
   switch (write) {
@@ -79,7 +88,8 @@ function checkAssign(noun: NounSchema, id: string, body: unknown, base: string):
   const extra = Object.keys(body).filter((k) => k !== 'owner');
   if (extra.length) return bad('bad_request', `${base}/${extra[0]}`, 'is not a member of {owner}');
   const owner = body['owner'];
-  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 200) return bad('invalid', `${base}/owner`, 'must be a non-empty string of at most 200 characters');
+  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 200)
+    return bad('invalid', `${base}/owner`, 'must be a non-empty string of at most 200 characters');
   return { ok: true, value: { kind: 'assign', noun: noun.name, id, owner: owner.trim() } };
 }
 
@@ -92,7 +102,8 @@ function checkMerge(noun: NounSchema, id: string, body: unknown, base: string): 
   if (!Array.isArray(sources) || sources.length < 1 || sources.length > MAX_MERGE_SOURCES)
     return bad('invalid', `${base}/sources`, `must list 1 to ${MAX_MERGE_SOURCES} ${noun.name} ids`);
   const wrong = sources.findIndex((s) => typeof s !== 'string' || !shape.test(s));
-  if (wrong >= 0) return bad('invalid', `${base}/sources/${wrong}`, `must be the id of a ${noun.name} (${noun.idPrefix}_…)`);
+  if (wrong >= 0)
+    return bad('invalid', `${base}/sources/${wrong}`, `must be the id of a ${noun.name} (${noun.idPrefix}_…)`);
   if (new Set(sources).size !== sources.length) return bad('invalid', `${base}/sources`, 'lists an id twice');
   return { ok: true, value: { kind: 'merge', noun: noun.name, id, sources: sources as string[] } };
 }
@@ -103,19 +114,32 @@ function checkEnrich(noun: NounSchema, id: string, body: unknown, base: string):
   if (extra.length) return bad('bad_request', `${base}/${extra[0]}`, 'is not a member of {data, source, overwrite}');
   const { data = {}, source, overwrite = false } = body;
   if (typeof overwrite !== 'boolean') return bad('invalid', `${base}/overwrite`, 'must be true or false');
-  if (typeof source !== 'string' || source.trim() === '' || source.length > 200) return bad('invalid', `${base}/source`, 'must name where the data comes from (1 to 200 characters)');
+  if (typeof source !== 'string' || source.trim() === '' || source.length > 200)
+    return bad('invalid', `${base}/source`, 'must name where the data comes from (1 to 200 characters)');
   if (!isPlainObject(data)) return bad('invalid', `${base}/data`, 'must be an object of contact fields');
-  const notEnrichable = Object.keys(data).find((k) => noun.fields[k] && !ENRICHABLE_FIELDS.includes(k) && !noun.computed.has(k) && noun.fields[k]!.kind !== 'inverse');
-  if (notEnrichable) return bad('invalid', `${base}/data/${notEnrichable}`, `is not profile data; enrich fills ${ENRICHABLE_FIELDS.join(', ')}`);
+  const notEnrichable = Object.keys(data).find(
+    (k) =>
+      noun.fields[k] && !ENRICHABLE_FIELDS.includes(k) && !noun.computed.has(k) && noun.fields[k]!.kind !== 'inverse',
+  );
+  if (notEnrichable)
+    return bad(
+      'invalid',
+      `${base}/data/${notEnrichable}`,
+      `is not profile data; enrich fills ${ENRICHABLE_FIELDS.join(', ')}`,
+    );
   const nulls = Object.keys(data).find((k) => data[k] === null);
   if (nulls) return bad('invalid', `${base}/data/${nulls}`, 'enrich fills values; use PATCH to clear one');
   const checked = validateFields(noun, data, 'update', `${base}/data`);
   if (!checked.ok) return checked;
-  return { ok: true, value: { kind: 'enrich', noun: noun.name, id, data: checked.value.data, source: source.trim(), overwrite } };
+  return {
+    ok: true,
+    value: { kind: 'enrich', noun: noun.name, id, data: checked.value.data, source: source.trim(), overwrite },
+  };
 }
 
 function checkCapture(noun: NounSchema, body: unknown, base: string): Checked<CommandDraft> {
-  if (isPlainObject(body) && 'stage' in body) return bad('invalid', `${base}/stage`, 'a capture starts or keeps a contact at its stage; it cannot set one');
+  if (isPlainObject(body) && 'stage' in body)
+    return bad('invalid', `${base}/stage`, 'a capture starts or keeps a contact at its stage; it cannot set one');
   const checked = validateFields(noun, body, 'update', base);
   if (!checked.ok) return checked;
   const nulls = Object.keys(checked.value.data).find((k) => checked.value.data[k] === null);

@@ -10,9 +10,19 @@ import { Contact } from '../nouns';
 /** The profile fields enrichment may fill: Contact's `enrichable` option (domain/nouns.ts). */
 export const ENRICHABLE_FIELDS: readonly string[] = Contact.enrichable;
 
-export const DERIVED = { name: 'derived:name', gravatar: 'derived:gravatar', normalised: 'derived:normalised' } as const;
+export const DERIVED = {
+  name: 'derived:name',
+  gravatar: 'derived:gravatar',
+  normalised: 'derived:normalised',
+} as const;
 
-export function decideEnrich(id: string, data: Readonly<Record<string, unknown>>, source: string, overwrite: boolean, view: LifecycleView): DomainEvent[] {
+export function decideEnrich(
+  id: string,
+  data: Readonly<Record<string, unknown>>,
+  source: string,
+  overwrite: boolean,
+  view: LifecycleView,
+): DomainEvent[] {
   const contact = requireWritable(Contact, id, view);
   const proposed: Record<string, unknown> = {};
   const provenance: Record<string, string> = {};
@@ -32,7 +42,11 @@ export function decideEnrich(id: string, data: Readonly<Record<string, unknown>>
 }
 
 // Derivations fill only what is still empty, except normalisation, which rewrites a value in place.
-function derive(merged: Readonly<Record<string, unknown>>, proposed: Record<string, unknown>, provenance: Record<string, string>): void {
+function derive(
+  merged: Readonly<Record<string, unknown>>,
+  proposed: Record<string, unknown>,
+  provenance: Record<string, string>,
+): void {
   const name = merged['name'];
   if (typeof name === 'string' && merged['firstName'] === undefined && merged['lastName'] === undefined) {
     const parts = name.trim().split(/\s+/);
@@ -42,8 +56,12 @@ function derive(merged: Readonly<Record<string, unknown>>, proposed: Record<stri
     }
   }
   const email = merged['email'];
-  if (typeof email === 'string' && merged['avatar'] === undefined) set(proposed, provenance, 'avatar', gravatarUrl(email), DERIVED.gravatar);
-  for (const [field, normalise] of [['twitterHandle', normaliseTwitterHandle], ['linkedinUrl', normaliseLinkedinUrl]] as const) {
+  if (typeof email === 'string' && merged['avatar'] === undefined)
+    set(proposed, provenance, 'avatar', gravatarUrl(email), DERIVED.gravatar);
+  for (const [field, normalise] of [
+    ['twitterHandle', normaliseTwitterHandle],
+    ['linkedinUrl', normaliseLinkedinUrl],
+  ] as const) {
     const value = merged[field];
     if (typeof value !== 'string') continue;
     const normal = normalise(value);
@@ -51,7 +69,13 @@ function derive(merged: Readonly<Record<string, unknown>>, proposed: Record<stri
   }
 }
 
-function set(proposed: Record<string, unknown>, provenance: Record<string, string>, field: string, value: unknown, source: string): void {
+function set(
+  proposed: Record<string, unknown>,
+  provenance: Record<string, string>,
+  field: string,
+  value: unknown,
+  source: string,
+): void {
   proposed[field] = value;
   provenance[field] = source;
 }
@@ -64,13 +88,17 @@ export function gravatarUrl(email: string): string {
 /** `@handle` from "handle", "@handle" or a twitter.com / x.com profile URL; anything else unchanged. */
 export function normaliseTwitterHandle(value: string): string {
   const trimmed = value.trim();
-  const fromUrl = /^(?:https?:\/\/)?(?:www\.|mobile\.)?(?:twitter\.com|x\.com)\/@?([A-Za-z0-9_]{1,15})(?:[/?#].*)?$/i.exec(trimmed);
+  const fromUrl =
+    /^(?:https?:\/\/)?(?:www\.|mobile\.)?(?:twitter\.com|x\.com)\/@?([A-Za-z0-9_]{1,15})(?:[/?#].*)?$/i.exec(trimmed);
   const handle = fromUrl?.[1] ?? /^@?([A-Za-z0-9_]{1,15})$/.exec(trimmed)?.[1];
   return handle ? `@${handle}` : trimmed;
 }
 
 /** `https://www.linkedin.com/in/slug` (or /company/slug) without query, fragment or trailing slash. */
 export function normaliseLinkedinUrl(value: string): string {
-  const match = /^(?:https?:\/\/)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com\/(in|company|pub)\/([^/?#\s]+)\/?(?:[?#].*)?$/i.exec(value.trim());
+  const match =
+    /^(?:https?:\/\/)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com\/(in|company|pub)\/([^/?#\s]+)\/?(?:[?#].*)?$/i.exec(
+      value.trim(),
+    );
   return match ? `https://www.linkedin.com/${match[1]!.toLowerCase()}/${match[2]!}` : value.trim();
 }

@@ -8,8 +8,19 @@ export const EMAILS = ['ana@startup.io', 'ben@gmail.com', 'cy@corp.example', 'di
 const STAGES = ['Lead', 'Qualified', 'Customer', 'Churned', 'Partner'] as const;
 
 export type Step =
-  | { op: 'create'; i: number; email?: number | undefined; stage?: string | undefined; manager?: number | undefined; title?: string | undefined }
-  | { op: 'update'; i: number; data: { stage?: string; email?: number; manager?: number | null; status?: string; title?: string } }
+  | {
+      op: 'create';
+      i: number;
+      email?: number | undefined;
+      stage?: string | undefined;
+      manager?: number | undefined;
+      title?: string | undefined;
+    }
+  | {
+      op: 'update';
+      i: number;
+      data: { stage?: string; email?: number; manager?: number | null; status?: string; title?: string };
+    }
   | { op: 'qualify'; i: number }
   | { op: 'assign'; i: number; owner: string }
   | { op: 'capture'; email: number; upper: boolean; source: string }
@@ -22,7 +33,17 @@ const index = fc.nat({ max: POOL - 1 });
 const email = fc.nat({ max: EMAILS.length - 1 });
 
 export const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ op: fc.constant('create' as const), i: index, email: fc.option(email, { nil: undefined }), stage: fc.option(fc.constantFrom(...STAGES), { nil: undefined }), manager: fc.option(index, { nil: undefined }), title: fc.option(fc.constantFrom('CEO', 'VP Sales', 'Intern'), { nil: undefined }) }, { requiredKeys: ['op', 'i'] }),
+  fc.record(
+    {
+      op: fc.constant('create' as const),
+      i: index,
+      email: fc.option(email, { nil: undefined }),
+      stage: fc.option(fc.constantFrom(...STAGES), { nil: undefined }),
+      manager: fc.option(index, { nil: undefined }),
+      title: fc.option(fc.constantFrom('CEO', 'VP Sales', 'Intern'), { nil: undefined }),
+    },
+    { requiredKeys: ['op', 'i'] },
+  ),
   fc.record({
     op: fc.constant('update' as const),
     i: index,
@@ -36,9 +57,27 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({ op: fc.constant('qualify' as const), i: index }),
   fc.record({ op: fc.constant('assign' as const), i: index, owner: fc.constantFrom('ana', 'ben') }),
-  fc.record({ op: fc.constant('capture' as const), email, upper: fc.boolean(), source: fc.constantFrom('web', 'demo-request') }),
-  fc.record({ op: fc.constant('merge' as const), i: index, sources: fc.uniqueArray(index, { minLength: 1, maxLength: 2 }) }),
-  fc.record({ op: fc.constant('enrich' as const), i: index, title: fc.option(fc.constant('Founder'), { nil: undefined }), email: fc.option(email, { nil: undefined }), overwrite: fc.boolean() }, { requiredKeys: ['op', 'i', 'overwrite'] }),
+  fc.record({
+    op: fc.constant('capture' as const),
+    email,
+    upper: fc.boolean(),
+    source: fc.constantFrom('web', 'demo-request'),
+  }),
+  fc.record({
+    op: fc.constant('merge' as const),
+    i: index,
+    sources: fc.uniqueArray(index, { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record(
+    {
+      op: fc.constant('enrich' as const),
+      i: index,
+      title: fc.option(fc.constant('Founder'), { nil: undefined }),
+      email: fc.option(email, { nil: undefined }),
+      overwrite: fc.boolean(),
+    },
+    { requiredKeys: ['op', 'i', 'overwrite'] },
+  ),
   fc.record({ op: fc.constant('delete' as const), i: index }),
   fc.record({ op: fc.constant('activity' as const), i: index, type: fc.constantFrom('Meeting', 'Call', 'Email') }),
 );
@@ -48,7 +87,14 @@ export const steps = fc.array(step, { minLength: 1, maxLength: 40 });
 /** Every pool contact created first (random email and stage), then the random steps. */
 export const scenario: fc.Arbitrary<Step[]> = fc
   .tuple(
-    fc.array(fc.record({ email: fc.option(email, { nil: undefined }), stage: fc.option(fc.constantFrom(...STAGES), { nil: undefined }), title: fc.option(fc.constantFrom('CEO', 'VP Sales'), { nil: undefined }) }), { minLength: POOL, maxLength: POOL }),
+    fc.array(
+      fc.record({
+        email: fc.option(email, { nil: undefined }),
+        stage: fc.option(fc.constantFrom(...STAGES), { nil: undefined }),
+        title: fc.option(fc.constantFrom('CEO', 'VP Sales'), { nil: undefined }),
+      }),
+      { minLength: POOL, maxLength: POOL },
+    ),
     steps,
   )
   .map(([seeds, rest]) => [...seeds.map((seed, i): Step => ({ op: 'create', i, ...seed })), ...rest]);

@@ -21,7 +21,12 @@ export function idOf(prefix: string): string {
   return `${prefix}_${String(ids).padStart(26, '0')}`;
 }
 
-export const created = (type: string, id: string, data: Record<string, unknown>): DomainEvent => ({ type: `${type}.Created`, entityType: type, entityId: id, data });
+export const created = (type: string, id: string, data: Record<string, unknown>): DomainEvent => ({
+  type: `${type}.Created`,
+  entityType: type,
+  entityId: id,
+  data,
+});
 
 export interface Scenario {
   readonly log: MemoryLog;
@@ -29,7 +34,9 @@ export interface Scenario {
 }
 
 export interface Outcome {
-  then(expected: readonly Partial<Pick<StoredEvent, 'type' | 'entityId'> & { data: Record<string, unknown> }>[]): CommandOutcome;
+  then(
+    expected: readonly Partial<Pick<StoredEvent, 'type' | 'entityId'> & { data: Record<string, unknown> }>[],
+  ): CommandOutcome;
   thenThrows(code: DomainErrorCode, message?: string | RegExp): DomainError;
 }
 
@@ -54,7 +61,9 @@ export function given(events: readonly DomainEvent[], options: { hooks?: 'spec' 
       return {
         then(expected) {
           if (thrown) throw thrown;
-          expect(outcome!.events.map((e) => ({ type: e.type, entityId: e.entityId, data: e.data }))).toMatchObject(expected);
+          expect(outcome!.events.map((e) => ({ type: e.type, entityId: e.entityId, data: e.data }))).toMatchObject(
+            expected,
+          );
           expect(outcome!.events).toHaveLength(expected.length);
           return outcome!;
         },

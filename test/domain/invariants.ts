@@ -36,7 +36,10 @@ export function illegalStageMoves(events: readonly StoredEvent[]): string[] {
       (current === null
         ? event.type === 'Contact.Merged' || (verb === 'update' && change.to !== 'Qualified')
         : STAGE_TRANSITIONS[current as Stage]?.[change.to as Stage] === verb);
-    if (!legal) illegal.push(`${event.seq} ${event.type} ${event.entityId}: ${String(change.from)} → ${String(change.to)} (was ${String(current)})`);
+    if (!legal)
+      illegal.push(
+        `${event.seq} ${event.type} ${event.entityId}: ${String(change.from)} → ${String(change.to)} (was ${String(current)})`,
+      );
     stage.set(event.entityId, change.to);
   }
   return illegal;
@@ -47,7 +50,11 @@ export function managerCycles(entities: ReadonlyMap<string, Entity>): string[] {
   for (const start of entities.values()) {
     if (start.type !== 'Contact' || !isLive(start)) continue;
     const seen = new Set<string>([start.id]);
-    for (let cursor = start.fields['manager']; typeof cursor === 'string'; cursor = entities.get(cursor)?.fields['manager']) {
+    for (
+      let cursor = start.fields['manager'];
+      typeof cursor === 'string';
+      cursor = entities.get(cursor)?.fields['manager']
+    ) {
       if (seen.has(cursor)) {
         cycles.push(`${start.id} → … → ${cursor}`);
         break;

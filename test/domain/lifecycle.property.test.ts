@@ -22,10 +22,30 @@ const fresh = (prefix: string) => `${prefix}_${String(++minted).padStart(26, '9'
 function toCommand(s: Step): AnyCommand {
   switch (s.op) {
     case 'create':
-      return { kind: 'create', noun: 'Contact', id: contact(s.i), data: { name: `C${s.i}`, ...(s.email === undefined ? {} : { email: EMAILS[s.email] }), ...(s.stage ? { stage: s.stage } : {}), ...(s.manager === undefined ? {} : { manager: contact(s.manager) }), ...(s.title ? { title: s.title } : {}) } };
+      return {
+        kind: 'create',
+        noun: 'Contact',
+        id: contact(s.i),
+        data: {
+          name: `C${s.i}`,
+          ...(s.email === undefined ? {} : { email: EMAILS[s.email] }),
+          ...(s.stage ? { stage: s.stage } : {}),
+          ...(s.manager === undefined ? {} : { manager: contact(s.manager) }),
+          ...(s.title ? { title: s.title } : {}),
+        },
+      };
     case 'update': {
       const { email, manager, ...rest } = s.data;
-      return { kind: 'update', noun: 'Contact', id: contact(s.i), data: { ...rest, ...(email === undefined ? {} : { email: EMAILS[email] }), ...(manager === undefined ? {} : { manager: manager === null ? null : contact(manager) }) } };
+      return {
+        kind: 'update',
+        noun: 'Contact',
+        id: contact(s.i),
+        data: {
+          ...rest,
+          ...(email === undefined ? {} : { email: EMAILS[email] }),
+          ...(manager === undefined ? {} : { manager: manager === null ? null : contact(manager) }),
+        },
+      };
     }
     case 'qualify':
       return { kind: 'qualify', noun: 'Contact', id: contact(s.i) };
@@ -33,16 +53,35 @@ function toCommand(s: Step): AnyCommand {
       return { kind: 'assign', noun: 'Contact', id: contact(s.i), owner: s.owner };
     case 'capture': {
       const email = EMAILS[s.email]!;
-      return { kind: 'capture', noun: 'Contact', newId: fresh('contact'), leadId: fresh('lead'), time: TIME, data: { name: 'Captured', email: s.upper ? email.toUpperCase() : email, source: s.source } };
+      return {
+        kind: 'capture',
+        noun: 'Contact',
+        newId: fresh('contact'),
+        leadId: fresh('lead'),
+        time: TIME,
+        data: { name: 'Captured', email: s.upper ? email.toUpperCase() : email, source: s.source },
+      };
     }
     case 'merge':
       return { kind: 'merge', noun: 'Contact', id: contact(s.i), sources: s.sources.map(contact) };
     case 'enrich':
-      return { kind: 'enrich', noun: 'Contact', id: contact(s.i), data: { ...(s.title ? { title: s.title } : {}), ...(s.email === undefined ? {} : { email: EMAILS[s.email] }) }, source: 'prop', overwrite: s.overwrite };
+      return {
+        kind: 'enrich',
+        noun: 'Contact',
+        id: contact(s.i),
+        data: { ...(s.title ? { title: s.title } : {}), ...(s.email === undefined ? {} : { email: EMAILS[s.email] }) },
+        source: 'prop',
+        overwrite: s.overwrite,
+      };
     case 'delete':
       return { kind: 'delete', noun: 'Contact', id: contact(s.i) };
     case 'activity':
-      return { kind: 'create', noun: 'Activity', id: fresh('activity'), data: { subject: 'A', type: s.type, contact: contact(s.i) } };
+      return {
+        kind: 'create',
+        noun: 'Activity',
+        id: fresh('activity'),
+        data: { subject: 'A', type: s.type, contact: contact(s.i) },
+      };
   }
 }
 
@@ -81,9 +120,24 @@ describe('the invariant checks', () => {
   it('catch what they look for', () => {
     const log = new MemoryLog(TIME);
     log.append([
-      { type: 'Contact.Created', entityType: 'Contact', entityId: contact(1), data: { name: 'A', email: 'x@y.io', stage: 'Lead', manager: contact(2) } },
-      { type: 'Contact.Created', entityType: 'Contact', entityId: contact(2), data: { name: 'B', email: 'X@y.io', manager: contact(1) } },
-      { type: 'Contact.Updated', entityType: 'Contact', entityId: contact(1), data: { changes: { stage: { from: 'Lead', to: 'Customer' } } } },
+      {
+        type: 'Contact.Created',
+        entityType: 'Contact',
+        entityId: contact(1),
+        data: { name: 'A', email: 'x@y.io', stage: 'Lead', manager: contact(2) },
+      },
+      {
+        type: 'Contact.Created',
+        entityType: 'Contact',
+        entityId: contact(2),
+        data: { name: 'B', email: 'X@y.io', manager: contact(1) },
+      },
+      {
+        type: 'Contact.Updated',
+        entityType: 'Contact',
+        entityId: contact(1),
+        data: { changes: { stage: { from: 'Lead', to: 'Customer' } } },
+      },
     ]);
     expect(duplicateEmails(log.entities.values())).toHaveLength(1);
     expect(managerCycles(log.entities)).toHaveLength(2);

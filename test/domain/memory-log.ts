@@ -22,7 +22,16 @@ export class MemoryLog implements UnitOfWork {
       const before = this.entities.get(event.entityId);
       const last = this.events.at(-1);
       const stored = chain(
-        { ...event, seq: this.events.length + 1, id: `evt_${String(++this.ids).padStart(26, '0')}`, time: this.time, entityVersion: (before?.version ?? 0) + 1, actor: this.actor, causationId, correlationId: null },
+        {
+          ...event,
+          seq: this.events.length + 1,
+          id: `evt_${String(++this.ids).padStart(26, '0')}`,
+          time: this.time,
+          entityVersion: (before?.version ?? 0) + 1,
+          actor: this.actor,
+          causationId,
+          correlationId: null,
+        },
         last?.hash ?? GENESIS_HASH,
       );
       this.events.push(stored);
@@ -48,21 +57,38 @@ export class MemoryLog implements UnitOfWork {
   }
 
   findUnique(noun: string, field: string, normalized: string): string | undefined {
-    for (const e of this.live(noun)) if (typeof e.fields[field] === 'string' && normalizeUnique(e.fields[field]) === normalized) return e.id;
+    for (const e of this.live(noun))
+      if (typeof e.fields[field] === 'string' && normalizeUnique(e.fields[field]) === normalized) return e.id;
     return undefined;
   }
 
   findMergedByEmail(normalized: string): string | undefined {
     for (const e of this.entities.values())
-      if (e.type === 'Contact' && e.mergedInto && typeof e.fields['email'] === 'string' && normalizeUnique(e.fields['email']) === normalized) return e.id;
+      if (
+        e.type === 'Contact' &&
+        e.mergedInto &&
+        typeof e.fields['email'] === 'string' &&
+        normalizeUnique(e.fields['email']) === normalized
+      )
+        return e.id;
     return undefined;
   }
 
   referencing(targetId: string, field: string, sourceType: string, limit: number): string[] {
-    return [...this.live(sourceType)].filter((e) => e.fields[field] === targetId).map((e) => e.id).sort().slice(0, limit);
+    return [...this.live(sourceType)]
+      .filter((e) => e.fields[field] === targetId)
+      .map((e) => e.id)
+      .sort()
+      .slice(0, limit);
   }
 
-  countReferencing(targetId: string, field: string, sourceType: string, groupBy: string, unless?: { field: string; value: string }): Record<string, number> {
+  countReferencing(
+    targetId: string,
+    field: string,
+    sourceType: string,
+    groupBy: string,
+    unless?: { field: string; value: string },
+  ): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const e of this.live(sourceType)) {
       if (e.fields[field] !== targetId || (unless && e.fields[unless.field] === unless.value)) continue;

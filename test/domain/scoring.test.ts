@@ -4,8 +4,14 @@ import { scoreContact, seniorityOf } from '../../domain/scoring';
 import { DEFAULT_WEIGHTS } from '../../domain/settings';
 
 const TIME = '2026-03-01T00:00:00.000Z';
-const score = (fields: Record<string, unknown>, more: { leadSources?: Record<string, number>; activityTypes?: Record<string, number> } = {}) =>
-  scoreContact({ fields, leadSources: more.leadSources ?? {}, activityTypes: more.activityTypes ?? {}, time: TIME }, DEFAULT_WEIGHTS);
+const score = (
+  fields: Record<string, unknown>,
+  more: { leadSources?: Record<string, number>; activityTypes?: Record<string, number> } = {},
+) =>
+  scoreContact(
+    { fields, leadSources: more.leadSources ?? {}, activityTypes: more.activityTypes ?? {}, time: TIME },
+    DEFAULT_WEIGHTS,
+  );
 
 describe('the lead score', () => {
   it('scores fit: business vs freemail email, seniority, role, phone, organization', () => {
@@ -34,7 +40,14 @@ describe('the lead score', () => {
     expect(score({ email: 'a@startup.io', title: 'CEO', status: 'Unsubscribed' }).total).toBe(15);
     expect(score({ status: 'Bounced' }).total).toBe(0);
     const everything = score(
-      { email: 'a@startup.io', title: 'CEO', role: 'DecisionMaker', phone: '1', organization: 'org_1', lastEngagement: TIME },
+      {
+        email: 'a@startup.io',
+        title: 'CEO',
+        role: 'DecisionMaker',
+        phone: '1',
+        organization: 'org_1',
+        lastEngagement: TIME,
+      },
       { leadSources: { demo: 3 }, activityTypes: { Meeting: 5 } },
     );
     expect(everything.total).toBe(100);
@@ -42,6 +55,11 @@ describe('the lead score', () => {
   });
 
   it('reads seniority off the title', () => {
-    expect(['Co-founder & CEO', 'VP Marketing', 'Senior Engineer', 'Designer'].map(seniorityOf)).toEqual(['executive', 'director', 'manager', 'other']);
+    expect(['Co-founder & CEO', 'VP Marketing', 'Senior Engineer', 'Designer'].map(seniorityOf)).toEqual([
+      'executive',
+      'director',
+      'manager',
+      'other',
+    ]);
   });
 });

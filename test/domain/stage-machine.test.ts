@@ -5,7 +5,13 @@ import { created, given, idOf } from './given';
 const STAGES = ['Lead', 'Qualified', 'Customer', 'Churned', 'Partner'] as const;
 
 // Written out by hand (not read from the code's table), so a wrong table fails here.
-const ALLOWED_BY_UPDATE = ['Qualified→Customer', 'Qualified→Partner', 'Customer→Churned', 'Partner→Churned', 'Churned→Customer'];
+const ALLOWED_BY_UPDATE = [
+  'Qualified→Customer',
+  'Qualified→Partner',
+  'Customer→Churned',
+  'Partner→Churned',
+  'Churned→Customer',
+];
 const ALLOWED_TARGETS: Record<string, string[]> = {
   Lead: ['Qualified'],
   Qualified: ['Customer', 'Partner'],
@@ -31,13 +37,17 @@ for (const from of STAGES) {
       } else if (ALLOWED_BY_UPDATE.includes(move)) {
         it(`moves to ${to} by update`, () => {
           const { id, scenario } = aContactIn(from);
-          scenario.when({ kind: 'update', noun: 'Contact', id, data: { stage: to } }).then([{ type: 'Contact.Updated', entityId: id, data: { changes: { stage: { from, to } } } }]);
+          scenario
+            .when({ kind: 'update', noun: 'Contact', id, data: { stage: to } })
+            .then([{ type: 'Contact.Updated', entityId: id, data: { changes: { stage: { from, to } } } }]);
           expect(scenario.log.get(id)!.fields['stage']).toBe(to);
         });
       } else {
         it(`refuses an update to ${to} with 409 naming ${from} and its allowed targets`, () => {
           const { id, scenario } = aContactIn(from);
-          const error = scenario.when({ kind: 'update', noun: 'Contact', id, data: { stage: to } }).thenThrows('invalid_transition');
+          const error = scenario
+            .when({ kind: 'update', noun: 'Contact', id, data: { stage: to } })
+            .thenThrows('invalid_transition');
           expect(error.detail.extra).toMatchObject({ stage: from, allowed: ALLOWED_TARGETS[from] });
           expect(error.message).toContain(`a ${from} contact cannot move to ${to}`);
           if (move === 'Lead→Qualified') expect(error.message).toContain('qualify');
@@ -47,12 +57,22 @@ for (const from of STAGES) {
     if (from === 'Lead') {
       it('moves to Qualified by qualify', () => {
         const { id, scenario } = aContactIn(from);
-        scenario.when({ kind: 'qualify', noun: 'Contact', id }).then([{ type: 'Contact.Qualified', entityId: id, data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } } }]);
+        scenario
+          .when({ kind: 'qualify', noun: 'Contact', id })
+          .then([
+            {
+              type: 'Contact.Qualified',
+              entityId: id,
+              data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } },
+            },
+          ]);
       });
     } else {
       it('refuses qualify with 409 (Lead only)', () => {
         const { id, scenario } = aContactIn(from);
-        const error = scenario.when({ kind: 'qualify', noun: 'Contact', id }).thenThrows('invalid_transition', /Lead only/);
+        const error = scenario
+          .when({ kind: 'qualify', noun: 'Contact', id })
+          .thenThrows('invalid_transition', /Lead only/);
         expect(error.detail.extra).toMatchObject({ stage: from });
       });
     }

@@ -23,10 +23,14 @@ describe('a SIGKILL of wrangler dev under concurrent writes', () => {
       let failed: unknown;
       const writing = writeUntilRefused(dev.url, acknowledged).catch((error) => (failed = error));
       // Kill mid-stream: once some writes of this cycle were acknowledged, after a random extra moment.
-      await until(() => {
-        if (failed) throw failed;
-        return acknowledged.size >= before + 20;
-      }, 60_000, 'no write acknowledged');
+      await until(
+        () => {
+          if (failed) throw failed;
+          return acknowledged.size >= before + 20;
+        },
+        60_000,
+        'no write acknowledged',
+      );
       await sleep(Math.random() * 500);
       await dev.kill();
       await writing;
@@ -38,10 +42,13 @@ describe('a SIGKILL of wrangler dev under concurrent writes', () => {
       await expectGaplessVerifiedLog(dev, Math.max(...acknowledged.values()));
     }
     // Nothing writes now: the after-hooks a crash interrupted run all the same, each exactly once.
-    await until(async () => afterHooksOnce(await allEvents(dev)), 60_000, 'after-hooks did not all run exactly once')
-      .catch(async (error) => {
-        throw new Error(`${(error as Error).message}: ${hookReport(await allEvents(dev))}`);
-      });
+    await until(
+      async () => afterHooksOnce(await allEvents(dev)),
+      60_000,
+      'after-hooks did not all run exactly once',
+    ).catch(async (error) => {
+      throw new Error(`${(error as Error).message}: ${hookReport(await allEvents(dev))}`);
+    });
     // Nudges in flight died with the process (local queues live in its memory): a status that shows a lag
     // starts a catch-up, so polling it is enough for the read model to reach the head.
     const head = await expectGaplessVerifiedLog(dev, 0);
@@ -85,7 +92,12 @@ async function writeUntilRefused(url: string, acknowledged: Acknowledged): Promi
 /** Creates a Lead that scores enough and qualifies it; the create counts as acknowledged once answered. */
 async function qualifyNewLead(url: string, name: string, acknowledged: Acknowledged): Promise<'gone' | 'done'> {
   const lead = {
-    name, email: `${name}@acme-corp.com`, stage: 'Lead', title: 'CEO', phone: '+1 555 0100', role: 'DecisionMaker',
+    name,
+    email: `${name}@acme-corp.com`,
+    stage: 'Lead',
+    title: 'CEO',
+    phone: '+1 555 0100',
+    role: 'DecisionMaker',
   };
   try {
     const made = await fetch(`${url}/~${TENANT}/contacts`, { method: 'POST', headers, body: JSON.stringify(lead) });
@@ -149,11 +161,13 @@ async function expectAllPresent(dev: WranglerDev, acknowledged: Acknowledged): P
   const missing: string[] = [];
   const ids = [...acknowledged.keys()];
   for (let i = 0; i < ids.length; i += 16) {
-    await Promise.all(ids.slice(i, i + 16).map(async (id) => {
-      const answer = await fetch(`${dev.url}/~${TENANT}/contacts/${id}`, { headers });
-      await answer.arrayBuffer();
-      if (answer.status !== 200) missing.push(`${id} (seq ${acknowledged.get(id)}): ${answer.status}`);
-    }));
+    await Promise.all(
+      ids.slice(i, i + 16).map(async (id) => {
+        const answer = await fetch(`${dev.url}/~${TENANT}/contacts/${id}`, { headers });
+        await answer.arrayBuffer();
+        if (answer.status !== 200) missing.push(`${id} (seq ${acknowledged.get(id)}): ${answer.status}`);
+      }),
+    );
   }
   expect(missing, 'acknowledged writes missing after the restart').toEqual([]);
 }
@@ -161,7 +175,10 @@ async function expectAllPresent(dev: WranglerDev, acknowledged: Acknowledged): P
 /** Every seq from 1 to the head once, the head at least `atLeast`, and /audit/verify ok. Returns the head. */
 async function expectGaplessVerifiedLog(dev: WranglerDev, atLeast: number): Promise<number> {
   const seqs = (await allEvents(dev)).map((e) => e.seq);
-  expect(seqs.every((seq, i) => seq === i + 1), 'seqs are 1, 2, 3, … without a gap').toBe(true);
+  expect(
+    seqs.every((seq, i) => seq === i + 1),
+    'seqs are 1, 2, 3, … without a gap',
+  ).toBe(true);
   expect(seqs.length).toBeGreaterThanOrEqual(atLeast);
   for (let from = 1; ; ) {
     const verdict = (await (await fetch(`${dev.url}/~${TENANT}/audit/verify?from=${from}`, { headers })).json()) as {

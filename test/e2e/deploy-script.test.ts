@@ -27,7 +27,10 @@ function deploy(fake: { queues?: string[]; secrets?: string[]; fail?: string }, 
       FAKE_FAIL: fake.fail ?? '',
     },
   });
-  const calls = readFileSync(log, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as string[]).join(' '));
+  const calls = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as string[]).join(' '));
   return { status: run.status, out: run.stdout + run.stderr, calls };
 }
 
@@ -49,7 +52,10 @@ describe('npm run deploy', () => {
   });
 
   it('creates only the missing queue, and says the token is set when it is', () => {
-    const run = deploy({ queues: ['other-queue', 'crm-events', 'crm-webhooks', 'crm-webhooks-dlq'], secrets: ['ADMIN_TOKEN'] });
+    const run = deploy({
+      queues: ['other-queue', 'crm-events', 'crm-webhooks', 'crm-webhooks-dlq'],
+      secrets: ['ADMIN_TOKEN'],
+    });
     expect(run.status, run.out).toBe(0);
     expect(run.calls.filter((c) => c.startsWith('queues create'))).toEqual(['queues create crm-events-dlq']);
     expect(run.out).toContain('queue crm-events: exists');
@@ -68,13 +74,16 @@ describe('npm run deploy', () => {
     ]);
   });
 
-  it('stops with wrangler\'s message when a step fails, and deploys nothing after a failed queue list', () => {
+  it("stops with wrangler's message when a step fails, and deploys nothing after a failed queue list", () => {
     const listing = deploy({ fail: 'queues list' });
     expect(listing.status).toBe(1);
     expect(listing.out).toContain('queues list failed on purpose');
     expect(listing.calls).toEqual(['queues list --page 1']);
 
-    const deploying = deploy({ queues: ['crm-events', 'crm-events-dlq', 'crm-webhooks', 'crm-webhooks-dlq'], fail: 'deploy' });
+    const deploying = deploy({
+      queues: ['crm-events', 'crm-events-dlq', 'crm-webhooks', 'crm-webhooks-dlq'],
+      fail: 'deploy',
+    });
     expect(deploying.status).toBe(1);
     expect(deploying.calls).toEqual(['queues list --page 1', 'deploy']);
     expect(deploying.out).not.toContain('ADMIN_TOKEN');

@@ -34,9 +34,15 @@ type Tools = {
 async function connect(generation: 'v1' | 'v2', tenant: string, token = E2E_ADMIN_TOKEN): Promise<Tools> {
   const url = new URL(`${server.url}/~${tenant}/mcp`);
   const requestInit = { headers: { authorization: `Bearer ${token}` } };
-  const client = generation === 'v1' ? new ClientV1({ name: 'e2e', version: '1.0.0' }) : new ClientV2({ name: 'e2e', version: '1.0.0' });
+  const client =
+    generation === 'v1'
+      ? new ClientV1({ name: 'e2e', version: '1.0.0' })
+      : new ClientV2({ name: 'e2e', version: '1.0.0' });
   const checked = checker.wrap(fetch);
-  const transport = generation === 'v1' ? new TransportV1(url, { requestInit, fetch: checked }) : new TransportV2(url, { requestInit, fetch: checked });
+  const transport =
+    generation === 'v1'
+      ? new TransportV1(url, { requestInit, fetch: checked })
+      : new TransportV2(url, { requestInit, fetch: checked });
   await (client as unknown as { connect(t: unknown): Promise<void> }).connect(transport);
   return client as unknown as Tools;
 }
@@ -53,23 +59,47 @@ for (const generation of ['v1', 'v2'] as const)
       expect(tools.map((t) => t.name).sort()).toEqual(['do', 'fetch', 'search']);
       const search = tools.find((t) => t.name === 'search')!;
       const contactFilter = search.inputSchema['allOf'].find((c: any) => c.if.properties.type.const === 'Contact');
-      expect(contactFilter.then.properties.filter.propertyNames.enum).toEqual(expect.arrayContaining(['stage', 'source', 'leadScore']));
+      expect(contactFilter.then.properties.filter.propertyNames.enum).toEqual(
+        expect.arrayContaining(['stage', 'source', 'leadScore']),
+      );
       await client.close();
     });
 
     it("runs the spec's MCP query, a qualify through do, and refuses a bad call with the problem", async () => {
       const tenant = tenantName();
-      const lead = await rest(tenant, '/contacts', { name: 'Alice Chen', email: 'alice@acme.dev', stage: 'Lead', source: 'website', title: 'CEO', role: 'DecisionMaker', phone: '1' });
+      const lead = await rest(tenant, '/contacts', {
+        name: 'Alice Chen',
+        email: 'alice@acme.dev',
+        stage: 'Lead',
+        source: 'website',
+        title: 'CEO',
+        role: 'DecisionMaker',
+        phone: '1',
+      });
       await rest(tenant, '/contacts', { name: 'Bob', email: 'bob@x.dev', stage: 'Lead', source: 'event' });
       const client = await connect(generation, tenant);
-      const found = await client.callTool({ name: 'search', arguments: { type: 'Contact', filter: { stage: 'Lead', source: 'website' }, sort: { leadScore: 'desc' }, limit: 50 } });
+      const found = await client.callTool({
+        name: 'search',
+        arguments: {
+          type: 'Contact',
+          filter: { stage: 'Lead', source: 'website' },
+          sort: { leadScore: 'desc' },
+          limit: 50,
+        },
+      });
       expect(found['structuredContent'].data.map((c: any) => c.$id)).toEqual([lead['$id']]);
       const byText = await client.callTool({ name: 'search', arguments: { type: 'Contact', query: 'chen' } });
       expect(byText['structuredContent'].data.map((c: any) => c.name)).toEqual(['Alice Chen']);
-      const qualified = await client.callTool({ name: 'do', arguments: { type: 'Contact', verb: 'qualify', id: lead['$id'] } });
+      const qualified = await client.callTool({
+        name: 'do',
+        arguments: { type: 'Contact', verb: 'qualify', id: lead['$id'] },
+      });
       expect(qualified['isError']).toBeFalsy();
       expect(qualified['structuredContent'].stage).toBe('Qualified');
-      const refused = await client.callTool({ name: 'do', arguments: { type: 'Contact', verb: 'qualify', id: lead['$id'] } });
+      const refused = await client.callTool({
+        name: 'do',
+        arguments: { type: 'Contact', verb: 'qualify', id: lead['$id'] },
+      });
       expect(refused['isError']).toBe(true);
       expect(refused['structuredContent']).toMatchObject({ status: 409, title: 'Invalid stage transition' });
       expect(refused['content'][0].text).toMatch(/^409 Invalid stage transition: /);
@@ -81,7 +111,10 @@ for (const generation of ['v1', 'v2'] as const)
       const contact = await rest(tenant, '/contacts', { name: 'Ann' });
       const key = (await rest(tenant, '/keys', { name: 'reader', scopes: ['read'] }))['key'] as string;
       const client = await connect(generation, tenant, key);
-      const refused = await client.callTool({ name: 'do', arguments: { type: 'Contact', verb: 'delete', id: contact['$id'] } });
+      const refused = await client.callTool({
+        name: 'do',
+        arguments: { type: 'Contact', verb: 'delete', id: contact['$id'] },
+      });
       expect(refused['isError']).toBe(true);
       expect(refused['structuredContent']['status']).toBe(403);
       const fetched = await client.callTool({ name: 'fetch', arguments: { type: 'Contact', id: contact['$id'] } });

@@ -3,7 +3,10 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
 import { checkDatetime, checkLanguage, checkTimezone, checkUrl } from '../../domain/formats';
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, any> }>>; components: Record<string, any> };
+type Doc = {
+  paths: Record<string, Record<string, { responses: Record<string, any> }>>;
+  components: Record<string, any>;
+};
 
 export interface Checked {
   readonly method: string;
@@ -25,7 +28,11 @@ export function openApiChecker(doc: Doc) {
   ajv.addSchema({ $id: 'openapi.json', components: doc.components });
   // Fixed segments before templated ones: /contacts/capture before /contacts/{id}.
   const routes = Object.keys(doc.paths)
-    .map((p) => ({ p, re: new RegExp(`^${p.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`), params: (p.match(/\{/g) ?? []).length }))
+    .map((p) => ({
+      p,
+      re: new RegExp(`^${p.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      params: (p.match(/\{/g) ?? []).length,
+    }))
     .sort((a, b) => a.params - b.params);
   const compiled = new Map<string, ValidateFunction>();
   const seen: Checked[] = [];
@@ -35,7 +42,8 @@ export function openApiChecker(doc: Doc) {
     if (!route) return `no documented path for ${path}`;
     const operation = doc.paths[route.p]![method.toLowerCase()];
     // Any documented path answers another method with the router's 405 problem (Allow lists the methods).
-    if (!operation && status === 405) return { key: `405 ${route.p}`, schema: { $ref: '#/components/schemas/Problem' } };
+    if (!operation && status === 405)
+      return { key: `405 ${route.p}`, schema: { $ref: '#/components/schemas/Problem' } };
     if (!operation) return `no ${method} on ${route.p}`;
     let answer = operation.responses[String(status)];
     if (!answer) return `${method} ${route.p} does not document ${status}`;
@@ -61,7 +69,13 @@ export function openApiChecker(doc: Doc) {
         else if (found.schema && response.status !== 204 && /json/.test(response.headers.get('content-type') ?? '')) {
           validated = true;
           let validate = compiled.get(found.key);
-          if (!validate) compiled.set(found.key, (validate = ajv.compile(JSON.parse(JSON.stringify(found.schema).replaceAll('"#/components', '"openapi.json#/components')))));
+          if (!validate)
+            compiled.set(
+              found.key,
+              (validate = ajv.compile(
+                JSON.parse(JSON.stringify(found.schema).replaceAll('"#/components', '"openapi.json#/components')),
+              )),
+            );
           const text = await response.clone().text();
           if (!validate(JSON.parse(text))) errors = `${found.key}: ${ajv.errorsText(validate.errors)}`;
         }

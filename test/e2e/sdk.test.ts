@@ -17,7 +17,14 @@ afterAll(async () => server?.stop());
 
 let n = 0;
 const clientOf = (): Client =>
-  createClient({ url: server.url, tenant: `sdk-${Date.now().toString(36)}-${++n}`, token: E2E_ADMIN_TOKEN, fetch: checker.wrap(fetch), pollIntervalMs: 50, maxPollIntervalMs: 200 });
+  createClient({
+    url: server.url,
+    tenant: `sdk-${Date.now().toString(36)}-${++n}`,
+    token: E2E_ADMIN_TOKEN,
+    fetch: checker.wrap(fetch),
+    pollIntervalMs: 50,
+    maxPollIntervalMs: 200,
+  });
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -28,13 +35,26 @@ describe('the SDK against wrangler dev', () => {
   it("runs the spec's SDK examples as written", async () => {
     const $ = clientOf();
     const org = await $.Organization.create({ name: 'Startup Inc', domain: 'startup.io' });
-    const lead = await $.Contact.create({ name: 'Alice Chen', email: 'alice@acme.dev', stage: 'Lead', title: 'VP Engineering', role: 'DecisionMaker', phone: '1' });
+    const lead = await $.Contact.create({
+      name: 'Alice Chen',
+      email: 'alice@acme.dev',
+      stage: 'Lead',
+      title: 'VP Engineering',
+      role: 'DecisionMaker',
+      phone: '1',
+    });
 
     // BEFORE hook: the server's default (email required, leadScore ≥ 40); AFTER hook: client-side.
     const followUps: string[] = [];
     const hook = $.Contact.qualified((contact, $) => {
       followUps.push(contact.$id);
-      return $.Activity.create({ subject: `Follow up with ${contact.name}`, type: 'Task', contact: contact.$id, status: 'Pending', priority: 'High' });
+      return $.Activity.create({
+        subject: `Follow up with ${contact.name}`,
+        type: 'Task',
+        contact: contact.$id,
+        status: 'Pending',
+        priority: 'High',
+      });
     });
     await hook.ready;
 
@@ -46,7 +66,12 @@ describe('the SDK against wrangler dev', () => {
     expect(qualified.map((c) => c.$id)).toEqual([lead.$id]);
 
     // Capture a new lead
-    const bob = await $.Contact.capture({ name: 'Bob Rivera', email: 'bob@startup.io', source: 'demo-request-form', organization: org.$id });
+    const bob = await $.Contact.capture({
+      name: 'Bob Rivera',
+      email: 'bob@startup.io',
+      source: 'demo-request-form',
+      organization: org.$id,
+    });
 
     // Get a contact with all related data
     const contact = await $.Contact.get(bob.$id, { include: ['organization', 'leads', 'activities'] });
@@ -69,7 +94,14 @@ describe('the SDK against wrangler dev', () => {
     await hook.ready;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const c = await $.Contact.create({ name: `Lead ${i}`, email: `lead${i}@acme.dev`, stage: 'Lead', title: 'CEO', role: 'DecisionMaker', phone: '1' });
+      const c = await $.Contact.create({
+        name: `Lead ${i}`,
+        email: `lead${i}@acme.dev`,
+        stage: 'Lead',
+        title: 'CEO',
+        role: 'DecisionMaker',
+        phone: '1',
+      });
       await $.Contact.qualify(c.$id);
       ids.push(c.$id);
     }

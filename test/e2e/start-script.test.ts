@@ -45,7 +45,11 @@ describe('npm start', () => {
           done(code);
         }),
       );
-      await untilAnswering(`http://127.0.0.1:${port}/health`, () => running, () => output);
+      await untilAnswering(
+        `http://127.0.0.1:${port}/health`,
+        () => running,
+        () => output,
+      );
 
       const children = descendantsOf(script.pid!);
       started.push(...children);
@@ -85,7 +89,7 @@ function descendantsOf(root: number): number[] {
   }
   const found: number[] = [];
   const visit = (pid: number) => {
-    for (const [child, parent] of parents) if (parent === pid) (found.push(child), visit(child));
+    for (const [child, parent] of parents) if (parent === pid) found.push(child), visit(child);
   };
   visit(root);
   return found;

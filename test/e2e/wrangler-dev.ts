@@ -46,8 +46,19 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const vars = { ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...options.vars };
   const args = [
-    WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--log-level', 'warn',
+    WRANGLER,
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    stateDir,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'warn',
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ];
   // Its own process group (detached), so one signal to the group reaches wrangler, workerd and esbuild.

@@ -34,7 +34,10 @@ const text = (max: number) =>
 function valueOf(noun: NounSchema, key: string): fc.Arbitrary<unknown> {
   const any = anyValueOf(noun, key);
   if (noun.fields[key]!.kind === 'inverse') return any;
-  return fc.oneof({ weight: 1, arbitrary: any }, { weight: 2, arbitrary: any.filter((v) => validateFields(noun, { [key]: v }, 'update', '', true).ok) });
+  return fc.oneof(
+    { weight: 1, arbitrary: any },
+    { weight: 2, arbitrary: any.filter((v) => validateFields(noun, { [key]: v }, 'update', '', true).ok) },
+  );
 }
 
 function anyValueOf(noun: NounSchema, key: string): fc.Arbitrary<unknown> {
@@ -44,15 +47,37 @@ function anyValueOf(noun: NounSchema, key: string): fc.Arbitrary<unknown> {
   if (spec.kind === 'enum') return fc.oneof(fc.constantFrom(...spec.values), fc.constant('Nope'), junk);
   if (spec.kind === 'ref') {
     const target = nounByName.get(spec.target)!;
-    return fc.oneof(ULID.map((u) => `${target.idPrefix}_${u}`), ULID.map((u) => `zzz_${u}`), fc.constant(`${target.idPrefix}_123`), junk);
+    return fc.oneof(
+      ULID.map((u) => `${target.idPrefix}_${u}`),
+      ULID.map((u) => `zzz_${u}`),
+      fc.constant(`${target.idPrefix}_123`),
+      junk,
+    );
   }
-  if (spec.base === 'number') return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant('12'), junk);
+  if (spec.base === 'number')
+    return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant('12'), junk);
   if (spec.base === 'boolean') return fc.oneof(fc.boolean(), junk);
   if (spec.base === 'datetime')
-    return fc.oneof(fc.constantFrom('2026-01-31T09:30:00Z', '2026-01-31T09:30:00.123+02:00', '2026-02-30T00:00:00Z', 'yesterday', '2026-01-31'), junk);
+    return fc.oneof(
+      fc.constantFrom(
+        '2026-01-31T09:30:00Z',
+        '2026-01-31T09:30:00.123+02:00',
+        '2026-02-30T00:00:00Z',
+        'yesterday',
+        '2026-01-31',
+      ),
+      junk,
+    );
   const format = noun.formats[key];
   const formatted: Record<string, readonly string[]> = {
-    email: ['alice@acme.dev', 'bob.rivera+x@startup.io', 'not-an-email', 'a@b', `${'l'.repeat(65)}@acme.dev`, 'al ice@acme.dev'],
+    email: [
+      'alice@acme.dev',
+      'bob.rivera+x@startup.io',
+      'not-an-email',
+      'a@b',
+      `${'l'.repeat(65)}@acme.dev`,
+      'al ice@acme.dev',
+    ],
     url: ['https://example.com/a', 'http://x.example', 'ftp://x.example', 'nope', 'https://'],
     timezone: ['Europe/Berlin', 'UTC', 'America/New_York', 'Mars/Base', 'utc'],
     language: ['en', 'pt-BR', 'yue', 'english', '12'],
@@ -64,9 +89,16 @@ function anyValueOf(noun: NounSchema, key: string): fc.Arbitrary<unknown> {
 /** A body: the required fields (mostly) and a few others, valid or not; sometimes a stranger or metadata. */
 function aBody(noun: NounSchema): fc.Arbitrary<Record<string, unknown>> {
   const keys = Object.keys(noun.fields);
-  const required = keys.filter((k) => { const f = noun.fields[k]!; return f.kind !== 'inverse' && f.required; });
-  const chosen = fc.tuple(fc.subarray(keys, { maxLength: 4 }), fc.boolean()).map(([some, all]) => [...new Set([...(all ? required : []), ...some])]);
-  const fields = chosen.chain((ks) => fc.tuple(...ks.map((k) => valueOf(noun, k).map((v) => [k, v] as const))).map((pairs) => Object.fromEntries(pairs)));
+  const required = keys.filter((k) => {
+    const f = noun.fields[k]!;
+    return f.kind !== 'inverse' && f.required;
+  });
+  const chosen = fc
+    .tuple(fc.subarray(keys, { maxLength: 4 }), fc.boolean())
+    .map(([some, all]) => [...new Set([...(all ? required : []), ...some])]);
+  const fields = chosen.chain((ks) =>
+    fc.tuple(...ks.map((k) => valueOf(noun, k).map((v) => [k, v] as const))).map((pairs) => Object.fromEntries(pairs)),
+  );
   const extra = fc.oneof(
     { weight: 6, arbitrary: fc.constant({}) },
     { weight: 1, arbitrary: fc.constant({ nickname: 'x' }) },
@@ -101,8 +133,26 @@ describe('jsonSchemaOf', () => {
     expect(schema.properties['stage'].enum).toEqual(['Lead', 'Qualified', 'Customer', 'Churned', 'Partner']);
     expect((schema as any).patternProperties['^\\$id$'].pattern).toBe(idPattern(Contact));
     const check = ajv.compile(schema);
-    expect(check({ $id: 'contact_01J00000000000000000000000', $type: 'Contact', $version: 1, $createdAt: '2026-01-01T00:00:00Z', $updatedAt: '2026-01-01T00:00:00Z', name: 'A', leads: [] })).toBe(true);
-    expect(check({ $id: 'deal_01J00000000000000000000000', $type: 'Contact', $version: 1, $createdAt: '2026-01-01T00:00:00Z', $updatedAt: '2026-01-01T00:00:00Z' })).toBe(false);
+    expect(
+      check({
+        $id: 'contact_01J00000000000000000000000',
+        $type: 'Contact',
+        $version: 1,
+        $createdAt: '2026-01-01T00:00:00Z',
+        $updatedAt: '2026-01-01T00:00:00Z',
+        name: 'A',
+        leads: [],
+      }),
+    ).toBe(true);
+    expect(
+      check({
+        $id: 'deal_01J00000000000000000000000',
+        $type: 'Contact',
+        $version: 1,
+        $createdAt: '2026-01-01T00:00:00Z',
+        $updatedAt: '2026-01-01T00:00:00Z',
+      }),
+    ).toBe(false);
   });
 });
 
@@ -110,15 +160,43 @@ describe('verbBodySchema', () => {
   const ajv = anAjv();
   const verbs = ['capture', 'assign', 'merge', 'enrich', 'qualify'] as const;
   const bodies: Record<(typeof verbs)[number], unknown[]> = {
-    capture: [{ email: 'bob@startup.io', name: 'Bob', source: 'form' }, { name: 'Bob' }, { email: 'bob@startup.io', stage: 'Lead' }, { email: null }, { email: 'x' }],
-    assign: [{ owner: 'rep-7' }, { owner: '' }, { owner: '  ' }, {}, { owner: 'a', other: 1 }, { owner: 'x'.repeat(201) }],
-    merge: [{ sources: ['contact_01J00000000000000000000000'] }, { sources: [] }, { sources: ['org_01J00000000000000000000000'] }, { sources: ['contact_01J00000000000000000000000', 'contact_01J00000000000000000000000'] }],
-    enrich: [{ source: 'clearbit', data: { title: 'CTO' } }, { source: 'clearbit', data: { stage: 'Customer' } }, { data: { title: 'CTO' } }, { source: 'x', data: { title: null } }, { source: 'x', overwrite: 'yes' }, { source: 'x', data: { nickname: 'x' } }],
+    capture: [
+      { email: 'bob@startup.io', name: 'Bob', source: 'form' },
+      { name: 'Bob' },
+      { email: 'bob@startup.io', stage: 'Lead' },
+      { email: null },
+      { email: 'x' },
+    ],
+    assign: [
+      { owner: 'rep-7' },
+      { owner: '' },
+      { owner: '  ' },
+      {},
+      { owner: 'a', other: 1 },
+      { owner: 'x'.repeat(201) },
+    ],
+    merge: [
+      { sources: ['contact_01J00000000000000000000000'] },
+      { sources: [] },
+      { sources: ['org_01J00000000000000000000000'] },
+      { sources: ['contact_01J00000000000000000000000', 'contact_01J00000000000000000000000'] },
+    ],
+    enrich: [
+      { source: 'clearbit', data: { title: 'CTO' } },
+      { source: 'clearbit', data: { stage: 'Customer' } },
+      { data: { title: 'CTO' } },
+      { source: 'x', data: { title: null } },
+      { source: 'x', overwrite: 'yes' },
+      { source: 'x', data: { nickname: 'x' } },
+    ],
     qualify: [{}, { force: true }],
   };
   for (const verb of verbs)
     it(`agrees with the edge on ${verb} bodies`, () => {
       const check = ajv.compile(verbBodySchema(Contact, verb));
-      for (const body of bodies[verb]) expect(check(body), JSON.stringify(body)).toBe(draftCommand(Contact, verb, verb === 'capture' ? undefined : 'contact_01J00000000000000000000000', body).ok);
+      for (const body of bodies[verb])
+        expect(check(body), JSON.stringify(body)).toBe(
+          draftCommand(Contact, verb, verb === 'capture' ? undefined : 'contact_01J00000000000000000000000', body).ok,
+        );
     });
 });

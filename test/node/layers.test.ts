@@ -36,12 +36,17 @@ function sourcesOf(dir: string): string[] {
   });
 }
 
-const STATEMENT = /^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+const STATEMENT =
+  /^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
 
 /** `import { type A, type B }` is as erased as `import type { A, B }`. */
 function onlyTypes(clause: string): boolean {
   const braced = /^\{([^}]*)\}$/.exec(clause.trim());
-  const names = braced?.[1]!.split(',').map((name) => name.trim()).filter(Boolean) ?? [];
+  const names =
+    braced?.[1]!
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean) ?? [];
   return names.length > 0 && names.every((name) => name.startsWith('type '));
 }
 
@@ -80,18 +85,28 @@ function cyclesOf(edges: readonly { from: string; to: string }[]): string[] {
   return cycles;
 }
 
-const EDGES = LAYERS.flatMap((layer) => sourcesOf(join(ROOT, layer)))
-  .flatMap((file) => importsOf(file, readFileSync(file, 'utf8')));
+const EDGES = LAYERS.flatMap((layer) => sourcesOf(join(ROOT, layer))).flatMap((file) =>
+  importsOf(file, readFileSync(file, 'utf8')),
+);
 const VALUES = EDGES.filter((edge) => !edge.typeOnly);
 
 describe('the layers', () => {
   it('reads imports of every layer (the reader itself works)', () => {
-    for (const layer of LAYERS) expect(EDGES.some((edge) => edge.from.startsWith(`${layer}/`)), layer).toBe(true);
+    for (const layer of LAYERS)
+      expect(
+        EDGES.some((edge) => edge.from.startsWith(`${layer}/`)),
+        layer,
+      ).toBe(true);
     expect(importsOf(join(ROOT, 'workers/x.ts'), "import { type A, b } from '../domain/y';")).toEqual([
       { from: 'workers/x.ts', to: 'domain/y.ts', typeOnly: false },
     ]);
     expect(importsOf(join(ROOT, 'shared/x.ts'), "import type { A } from '../workers/y';")[0]!.typeOnly).toBe(true);
-    expect(cyclesOf([{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }])).toEqual(['a → b → a']);
+    expect(
+      cyclesOf([
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'a' },
+      ]),
+    ).toEqual(['a → b → a']);
   });
 
   it('imports only from the layers below', () => {
@@ -109,8 +124,9 @@ describe('the layers', () => {
   });
 
   it('has no cycle of value imports between folders', () => {
-    const folders = VALUES.map((edge) => ({ from: dirname(edge.from), to: dirname(edge.to) }))
-      .filter((edge) => edge.from !== edge.to && layerOf(edge.to) !== undefined);
+    const folders = VALUES.map((edge) => ({ from: dirname(edge.from), to: dirname(edge.to) })).filter(
+      (edge) => edge.from !== edge.to && layerOf(edge.to) !== undefined,
+    );
     expect(cyclesOf(folders)).toEqual([]);
   });
 });

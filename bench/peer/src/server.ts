@@ -24,13 +24,16 @@ await eventStore.schema.migrate();
 // Migrated once here, as the event store is above: no CREATE TABLE IF NOT EXISTS before every read.
 const readStore = pongoClient(connectionString, { schema: { autoMigration: 'None' } });
 await ensureContactsSchema(readStore.db());
-const [settings] = await readStore.db().collection('contacts').sql.query<Record<string, string>>(
-  // Proof for the bench's report that the peer runs durable: both on, as PostgreSQL's defaults are.
-  rawSql(
-    "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit," +
-      ' version() AS version',
-  ),
-);
+const [settings] = await readStore
+  .db()
+  .collection('contacts')
+  .sql.query<Record<string, string>>(
+    // Proof for the bench's report that the peer runs durable: both on, as PostgreSQL's defaults are.
+    rawSql(
+      "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit," +
+        ' version() AS version',
+    ),
+  );
 
 const server = createServer(contactsApi(eventStore, readStore.db(), token));
 server.listen(0, '127.0.0.1', () => {
