@@ -15,7 +15,7 @@ export async function writeSyntheticExport(path: string, count: number): Promise
   for (let seq = 1; seq <= count; seq++) {
     const event = syntheticEvent(seq, prev);
     prev = event.hash;
-    buffer += exportLine(event) + '\n';
+    buffer += `${exportLine(event)}\n`;
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       buffer = '';

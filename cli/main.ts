@@ -56,7 +56,7 @@ const HELP: Readonly<Record<string, string>> = {
 };
 
 const USAGE = `crm <command> [options]   (crm <command> --help for more)\n\n${Object.values(HELP)
-  .map((h) => '  ' + h.split('\n')[0])
+  .map((h) => `  ${h.split('\n')[0]}`)
   .join('\n')}\n`;
 
 function server(args: Args): Server {
@@ -79,7 +79,7 @@ function fileArg(args: Args, what: string): string {
 }
 
 const out = (args: Args, json: unknown, text: string) =>
-  process.stdout.write(args.options['json'] ? JSON.stringify(json) + '\n' : text + '\n');
+  process.stdout.write(args.options['json'] ? `${JSON.stringify(json)}\n` : `${text}\n`);
 
 function broken(args: Args, outcome: Extract<Outcome, { ok: false }>): number {
   if (args.options['json'])
@@ -144,7 +144,7 @@ async function replay(args: Args): Promise<number> {
     out(args, show(entity), JSON.stringify(show(entity), null, 2));
     return 0;
   }
-  for (const entity of outcome.state.values()) process.stdout.write(JSON.stringify(show(entity)) + '\n');
+  for (const entity of outcome.state.values()) process.stdout.write(`${JSON.stringify(show(entity))}\n`);
   return 0;
 }
 
@@ -209,7 +209,7 @@ async function run(args: Args): Promise<number> {
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   if (args.options['help'] || args.command === 'help') {
-    process.stdout.write(args.command && HELP[args.command] ? HELP[args.command] + '\n' : USAGE);
+    process.stdout.write(args.command && HELP[args.command] ? `${HELP[args.command]}\n` : USAGE);
     return 0;
   }
   try {

@@ -103,7 +103,7 @@ export async function saveCheckpoint(server: Server, output: string | undefined)
   const keys = (await (await call(server, '/audit/keys')).json()) as { keys: { kid: string }[] };
   // The public key is kept beside the checkpoint; a careful auditor checks it against /audit/keys too.
   const saved = { ...checkpoint, publicKey: keys.keys.find((k) => k.kid === checkpoint['keyId']) };
-  const text = JSON.stringify(saved, null, 2) + '\n';
+  const text = `${JSON.stringify(saved, null, 2)}\n`;
   if (output) writeFileSync(output, text);
   else process.stdout.write(text);
   return saved;
@@ -133,7 +133,7 @@ export async function tail(
     onEvent(event) {
       const seq = Number(event.lastEventId);
       if (Number.isSafeInteger(seq) && seq <= last) return;
-      process.stdout.write(event.data + '\n');
+      process.stdout.write(`${event.data}\n`);
       if (Number.isSafeInteger(seq)) last = seq;
     },
     onError(error) {

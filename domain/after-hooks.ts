@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: an after-hook of any noun
 // Running one after-hook: it sees the committed entity and writes through `$`, which records the
 // commands (checked exactly as the HTTP edge checks them) for the log to run in one transaction,
 // with the triggering event as their cause.

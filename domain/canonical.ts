@@ -8,7 +8,7 @@ export function canonicalJson(value: unknown): string {
     let out = '[';
     for (let i = 0; i < value.length; i++)
       out += (i ? ',' : '') + canonicalJson(value[i] === undefined ? null : value[i]);
-    return out + ']';
+    return `${out}]`;
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
@@ -16,7 +16,7 @@ export function canonicalJson(value: unknown): string {
   for (const key of keys) {
     const member = record[key];
     if (member === undefined) continue;
-    out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + canonicalJson(member);
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(member)}`;
   }
-  return out + '}';
+  return `${out}}`;
 }

@@ -25,11 +25,12 @@ export function evolve(entity: Entity | undefined, event: StoredEvent): Entity {
     case 'Deleted':
     case 'Erased': // a GDPR erasure (domain/personal-data.ts): the person's entity becomes a tombstone
       return { ...next, deletedAt: event.time };
-    case 'Merged':
+    case 'Merged': {
       // A merge source becomes a tombstone aliasing the target; the target's Merged fills fields.
       const into = stringIn(event, 'into');
       if (into !== undefined) return { ...next, mergedInto: into };
       return event.data.changes ? { ...next, fields: applyChanges(base.fields, event.data.changes) } : next;
+    }
     default:
       // Every other verb records its field changes the same way as Updated.
       return event.data.changes ? { ...next, fields: applyChanges(base.fields, event.data.changes) } : next;

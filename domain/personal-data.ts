@@ -27,8 +27,14 @@ export function personalValuesIn(noun: string, payloads: Iterable<Readonly<Recor
     }
   };
   const visit = (node: unknown, personal: boolean): void => {
-    if (Array.isArray(node)) return node.forEach((item) => visit(item, personal));
-    if (node === null || typeof node !== 'object') return personal ? take(node) : undefined;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, personal);
+      return;
+    }
+    if (node === null || typeof node !== 'object') {
+      if (personal) take(node);
+      return;
+    }
     for (const [key, value] of Object.entries(node))
       visit(value, fields.has(key) || (personal && (key === 'from' || key === 'to')));
   };

@@ -50,7 +50,7 @@ function matching(values: readonly string[], column: string): string {
 
 export function eraseContact(sql: SqlStorage, store: EventStore, id: string, meta: AppendMeta): Result<ErasureOutcome> {
   const contact = store.get(id);
-  if (!contact || contact.type !== 'Contact') return failure('not_found', `no contact ${id}`);
+  if (contact?.type !== 'Contact') return failure('not_found', `no contact ${id}`);
   const own = store.eventsOf(id);
   if (own.some((e) => e.type === `Contact.${ERASED_EVENT}`)) {
     return failure('gone', `${id} was erased already`, { extra: { erased: true } });

@@ -13,6 +13,6 @@ export function exportPage(
 ): { text: string; last: number; count: number } {
   const rows = sql.exec('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, limit).toArray();
   let text = '';
-  for (const row of rows) text += exportLine(rowToEvent(row)) + '\n';
+  for (const row of rows) text += `${exportLine(rowToEvent(row))}\n`;
   return { text, last: rows.length ? Number(rows.at(-1)!['seq']) : after, count: rows.length };
 }

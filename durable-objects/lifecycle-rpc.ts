@@ -41,7 +41,7 @@ export class LifecycleRpc {
 
   score(id: string, nowMs: number): Result<ScoreOutcome> {
     const contact = this.store.get(id);
-    if (!contact || contact.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
+    if (contact?.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
     if (contact.deletedAt) return failure('gone', `Contact ${id} was deleted`);
     if (contact.mergedInto)
       return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, {
@@ -61,7 +61,7 @@ export class LifecycleRpc {
 
   provenance(id: string): Result<ProvenanceOutcome> {
     const contact = this.store.get(id);
-    if (!contact || contact.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
+    if (contact?.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
     if (contact.deletedAt) return failure('gone', `Contact ${id} was deleted`);
     if (contact.mergedInto)
       return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, {

@@ -59,7 +59,7 @@ export class Transactions {
     try {
       return this.storage.transactionSync(body);
     } catch (error) {
-      this.mirrors.forEach((mirror, i) => mirror.restore?.(marks[i]));
+      for (const [i, mirror] of this.mirrors.entries()) mirror.restore?.(marks[i]);
       throw error;
     } finally {
       this.depth -= 1;

@@ -136,7 +136,7 @@ export class WebhookService {
     if (!delivery || delivery.round !== round || delivery.status !== 'pending') return null;
     const webhook = this.store.get(delivery.webhookId);
     const secret = this.store.secretOf(delivery.webhookId);
-    if (!webhook || webhook.status !== 'active' || secret === undefined) return null;
+    if (webhook?.status !== 'active' || secret === undefined) return null;
     const [frame] = await this.host.feed.framesAfter(delivery.seq - 1);
     if (!frame || frame.seq !== delivery.seq) return null;
     return {

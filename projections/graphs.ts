@@ -6,7 +6,7 @@ import type { Entity, Representation } from '../domain/entity';
 import { failure, ok, type Result } from '../shared/protocol';
 import type { ListQuery, Position } from './list-query';
 import { CHART_MAX_DEPTH, forest, nestUnder, type Tree } from './chart-trees';
-import { MAX_HOPS, ReadView, type Page } from './read-view';
+import { MAX_HOPS, type ReadView, type Page } from './read-view';
 import { columnOf } from './tables';
 
 /** `depth=all` walks this many levels at most. */

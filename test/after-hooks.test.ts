@@ -8,7 +8,9 @@ import { aContact } from './builders';
 import { aTenant, apiJson } from './http';
 
 const removals: (() => void)[] = [];
-afterEach(() => removals.splice(0).forEach((remove) => remove()));
+afterEach(() => {
+  for (const remove of removals.splice(0)) remove();
+});
 
 async function eventsOf(tenant: string): Promise<any[]> {
   return (await apiJson(`/~${tenant}/events?limit=1000`)).body['data'];

@@ -63,7 +63,7 @@ export async function expectReplayEqualsState(tenant: string, context: string): 
       .exec('SELECT * FROM events ORDER BY seq')
       .toArray()
       .map((r) => rowToEvent(r as Row));
-    events.forEach((event, i) => expect(event.seq, `${context}: gapless seq`).toBe(i + 1));
+    for (const [i, event] of events.entries()) expect(event.seq, `${context}: gapless seq`).toBe(i + 1);
     const replayed = fold(events);
     const stored = new Map(
       sql

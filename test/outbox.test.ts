@@ -32,14 +32,14 @@ function events(from: number, count: number): StoredEvent[] {
 
 /** Log rows for the given seqs and types, so a message can name the types of its range. */
 function logRows(sql: SqlStorage, types: readonly string[]): void {
-  types.forEach((type, i) =>
+  for (const [i, type] of types.entries()) {
     sql.exec(
       `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, data, data_hash, prev_hash, hash) VALUES (?, ?, ?, 'Contact', 'c', 1, 't', 'a', '{}', '', '', '')`,
       i + 1,
       `e${i + 1}`,
       type,
-    ),
-  );
+    );
+  }
 }
 
 function outboxIn(sql: SqlStorage, queue: ReturnType<typeof aQueue>, wakes: number[] = []) {

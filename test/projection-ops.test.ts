@@ -101,7 +101,9 @@ describe('a rebuild of a longer log', () => {
     const tenant = aTenant();
     // 20,000 events straight into the log: several pages of pulls, so queries interleave with the rebuild.
     await runInDurableObject(logStub(tenant), (instance, state) => {
-      const { store } = (instance as unknown as { parts: { store: { append: Function; commitHead: Function } } }).parts;
+      const { store } = (
+        instance as unknown as { parts: { store: { append: (...args: any[]) => unknown; commitHead: () => void } } }
+      ).parts;
       state.storage.transactionSync(() => {
         const events = Array.from({ length: 20_000 }, (_, i) => ({
           type: 'Deal.Created',

@@ -72,14 +72,14 @@ const query = fc.record({
   viaQueryString: fc.boolean(),
 });
 
-function valueOf(entity: Entity, field: string): Value | undefined {
+function fieldValueOf(entity: Entity, field: string): Value | undefined {
   if (field === '$id') return entity.id;
   if (field === '$createdAt') return entity.createdAt;
   return entity.fields[field] as Value | undefined;
 }
 
 function matches(entity: Entity, c: Cond): boolean {
-  const v = valueOf(entity, c.field);
+  const v = fieldValueOf(entity, c.field);
   switch (c.op) {
     case '$eq':
       return v !== undefined && v === c.value;
@@ -109,7 +109,7 @@ function compare(a: Entity, b: Entity, sort: readonly Sort[]): number {
   const ascending = (x: Value | undefined, y: Value | undefined) =>
     x === y ? 0 : x === undefined ? -1 : y === undefined ? 1 : x < y ? -1 : 1;
   for (const key of sort) {
-    const c = ascending(valueOf(a, key.field), valueOf(b, key.field));
+    const c = ascending(fieldValueOf(a, key.field), fieldValueOf(b, key.field));
     if (c !== 0) return key.desc ? -c : c;
   }
   const c = ascending(a.id, b.id);

@@ -29,9 +29,9 @@ async function aTenantWithHistory(): Promise<{ tenant: string; id: string }> {
 const textOf = (v: Record<string, any> | string) => (typeof v === 'string' ? v : JSON.stringify(v));
 const linesOf = (text: string) => text.split('\n').filter(Boolean);
 const withLine = (text: string, index: number, edit: (event: Record<string, any>) => Record<string, any> | string) =>
-  linesOf(text)
+  `${linesOf(text)
     .map((line, i) => (i === index ? textOf(edit(JSON.parse(line))) : line))
-    .join('\n') + '\n';
+    .join('\n')}\n`;
 
 describe('GET /~t/export', () => {
   it('answers every event as one CloudEvent line in seq order, data last and canonical', async () => {
@@ -72,9 +72,9 @@ describe('GET /~t/export', () => {
     const other = aTenant();
     const broken = await importInto(
       other,
-      linesOf(text)
+      `${linesOf(text)
         .filter((_, i) => i !== 2_500)
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
     expect(broken.body).toMatchObject({ status: 422, seq: 2_501 });
     expect(await exported(other)).toBe('');
@@ -157,9 +157,9 @@ describe('POST /~t/import', () => {
     [
       'a removed event',
       (t) =>
-        linesOf(t)
+        `${linesOf(t)
           .filter((_, i) => i !== 2)
-          .join('\n') + '\n',
+          .join('\n')}\n`,
       3,
       /expected seq 3, found 4/,
     ],
@@ -168,7 +168,7 @@ describe('POST /~t/import', () => {
       (t) => {
         const l = linesOf(t);
         [l[1], l[2]] = [l[2]!, l[1]!];
-        return l.join('\n') + '\n';
+        return `${l.join('\n')}\n`;
       },
       2,
       /expected seq 2, found 3/,

@@ -35,7 +35,7 @@ describe('a contact stored before stages defaulted', () => {
     const id = 'contact_01JOLDCONTACT0000000000000';
     await runInDurableObject(logStub(tenant), (instance, state) => {
       const { parts: inside } = instance as unknown as {
-        parts: { tx: { run(f: () => void): void }; store: { append: Function; rollback(): void } };
+        parts: { tx: { run(f: () => void): void }; store: { append: (...args: any[]) => unknown; rollback(): void } };
       };
       const data = { name: 'Old Timer', email: 'old@startup.io', title: 'CEO', leadScore: 60 };
       inside.tx.run(() =>

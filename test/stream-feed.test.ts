@@ -98,7 +98,7 @@ describe('the stream feed', () => {
       () => 'acme',
     );
     const subs = Array.from({ length: 20 }, () => aSubscriber(0));
-    subs.forEach((s) => feed.add(s));
+    for (const s of subs) feed.add(s);
     log.head = 50;
     feed.advance(50);
     await until(() => subs.every((s) => s.seqs.length === 50));

@@ -172,7 +172,7 @@ describe('WebSocket: GET /events/ws', () => {
   it('serves many subscribers of one tenant, each from its own cursor', async () => {
     const { tenant } = await aTenantWithEvents();
     const clients = await Promise.all([0, 1, 2, 3].map(() => openSocket(tenant)));
-    clients.forEach((c, i) => c.socket!.send(JSON.stringify({ subscribe: { after: i } })));
+    for (const [i, c] of clients.entries()) c.socket!.send(JSON.stringify({ subscribe: { after: i } }));
     await created(tenant, 'organizations', anOrganization());
     for (const [i, c] of clients.entries()) {
       expect(await until(() => c.messages.filter((m) => m.seq).length >= 5 - i)).toBe(true);

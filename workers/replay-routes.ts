@@ -73,7 +73,7 @@ export async function importLog(request: IRequest, env: Env): Promise<Response> 
         const parts = (rest + chunk).split('\n');
         rest = parts.pop()!;
         for (const line of parts) {
-          buffered += line + '\n';
+          buffered += `${line}\n`;
           if (++lines >= IMPORT_PAGE_LINES || buffered.length >= IMPORT_PAGE_BYTES) {
             const refused = await flush();
             if (refused) return refused;

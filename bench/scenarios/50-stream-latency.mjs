@@ -13,7 +13,7 @@ export default {
     const sse = await openSse(
       `${ctx.baseUrl}/~${tenant}/events/stream`,
       { authorization: `Bearer ${ctx.adminToken}` },
-      (seq, data) => {
+      (_seq, data) => {
         latencies.push(Date.now() - Date.parse(JSON.parse(data).time));
       },
     );

@@ -19,6 +19,7 @@ export default {
     let last = 0;
     let sse;
     const drained = await ctx.time(async () => {
+      // biome-ignore lint/suspicious/noAsyncPromiseExecutor: the stream's handlers settle it; the await only opens it
       await new Promise(async (resolve, reject) => {
         sse = await openSse(
           `${ctx.baseUrl}/~${tenant}/events/stream?after=0`,

@@ -39,7 +39,7 @@ function requireSource(id: string, targetId: string, view: LifecycleView): Entit
       errors: [{ path: '/sources', message: 'contains the target' }],
     });
   const source = view.get(id);
-  if (!source || source.type !== 'Contact')
+  if (source?.type !== 'Contact')
     fail('not_found', `no Contact ${id}`, { errors: [{ path: '/sources', message: `no Contact ${id}` }] });
   if (source.deletedAt)
     fail('invalid_merge', `Contact ${id} was deleted and cannot be merged`, {

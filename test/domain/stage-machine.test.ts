@@ -57,15 +57,13 @@ for (const from of STAGES) {
     if (from === 'Lead') {
       it('moves to Qualified by qualify', () => {
         const { id, scenario } = aContactIn(from);
-        scenario
-          .when({ kind: 'qualify', noun: 'Contact', id })
-          .then([
-            {
-              type: 'Contact.Qualified',
-              entityId: id,
-              data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } },
-            },
-          ]);
+        scenario.when({ kind: 'qualify', noun: 'Contact', id }).then([
+          {
+            type: 'Contact.Qualified',
+            entityId: id,
+            data: { changes: { stage: { from: 'Lead', to: 'Qualified' } } },
+          },
+        ]);
       });
     } else {
       it('refuses qualify with 409 (Lead only)', () => {

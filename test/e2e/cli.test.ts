@@ -22,7 +22,7 @@ let head: number;
 const lines = (text: string) => text.split('\n').filter(Boolean);
 const rewrite = (name: string, edit: (ls: string[]) => string[]) => {
   const path = join(dir, name);
-  writeFileSync(path, edit(lines(readFileSync(exportFile, 'utf8'))).join('\n') + '\n');
+  writeFileSync(path, `${edit(lines(readFileSync(exportFile, 'utf8'))).join('\n')}\n`);
   return path;
 };
 

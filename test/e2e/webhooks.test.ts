@@ -1,6 +1,6 @@
 // End to end: webhooks delivered by `wrangler dev` (through its local crm-webhooks queue) to a local
 // HTTP server, each verified with the standardwebhooks package and parsed with the cloudevents SDK.
-import { CloudEvent, HTTP } from 'cloudevents';
+import { type CloudEvent, HTTP } from 'cloudevents';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -31,12 +31,12 @@ const text = (max: number) =>
     fc.constantFrom('', '   ', 'x'.repeat(max), 'x'.repeat(max + 1), 'Chén'),
   );
 
-function valueOf(noun: NounSchema, key: string): fc.Arbitrary<unknown> {
-  const any = anyValueOf(noun, key);
-  if (noun.fields[key]!.kind === 'inverse') return any;
+function bodyValueOf(noun: NounSchema, key: string): fc.Arbitrary<unknown> {
+  const anything = anyValueOf(noun, key);
+  if (noun.fields[key]!.kind === 'inverse') return anything;
   return fc.oneof(
-    { weight: 1, arbitrary: any },
-    { weight: 2, arbitrary: any.filter((v) => validateFields(noun, { [key]: v }, 'update', '', true).ok) },
+    { weight: 1, arbitrary: anything },
+    { weight: 2, arbitrary: anything.filter((v) => validateFields(noun, { [key]: v }, 'update', '', true).ok) },
   );
 }
 
@@ -97,7 +97,9 @@ function aBody(noun: NounSchema): fc.Arbitrary<Record<string, unknown>> {
     .tuple(fc.subarray(keys, { maxLength: 4 }), fc.boolean())
     .map(([some, all]) => [...new Set([...(all ? required : []), ...some])]);
   const fields = chosen.chain((ks) =>
-    fc.tuple(...ks.map((k) => valueOf(noun, k).map((v) => [k, v] as const))).map((pairs) => Object.fromEntries(pairs)),
+    fc
+      .tuple(...ks.map((k) => bodyValueOf(noun, k).map((v) => [k, v] as const)))
+      .map((pairs) => Object.fromEntries(pairs)),
   );
   const extra = fc.oneof(
     { weight: 6, arbitrary: fc.constant({}) },

@@ -42,11 +42,10 @@ const STATEMENT =
 /** `import { type A, type B }` is as erased as `import type { A, B }`. */
 function onlyTypes(clause: string): boolean {
   const braced = /^\{([^}]*)\}$/.exec(clause.trim());
-  const names =
-    braced?.[1]!
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean) ?? [];
+  const names = (braced?.[1] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   return names.length > 0 && names.every((name) => name.startsWith('type '));
 }
 
