@@ -85,7 +85,10 @@ const participle = (event) => event[0].toLowerCase() + event.slice(1);
 function nounClient(noun, request, client) {
   const path = (id, rest = '') => `/${noun.collection}${id === undefined ? '' : `/${encodeURIComponent(id)}`}${rest}`;
   const api = {
-    /** Lists from the read model: filter {field: value | {$op: value}}, sort, limit, cursor, include, query (full text). */
+    /**
+     * Lists from the read model: filter {field: value | {$op: value}}, sort, limit, cursor, include,
+     * query (full text).
+     */
     async find(filter = {}, options = {}) {
       const { sort, limit, cursor, include, query } = options;
       const body = {

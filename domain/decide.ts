@@ -85,7 +85,9 @@ function checkEchoes(entity: Entity, echoed: Readonly<Record<string, unknown>>):
     fail('invalid', `read-only fields differ from ${entity.id}'s`, {
       errors: differing.map((key) => ({
         path: `/${key}`,
-        message: `is ${key.startsWith('$') ? 'metadata' : 'computed'} and read-only: it is ${JSON.stringify(current[key] ?? null)}`,
+        message:
+          `is ${key.startsWith('$') ? 'metadata' : 'computed'} and read-only: ` +
+          `it is ${JSON.stringify(current[key] ?? null)}`,
       })),
     });
 }

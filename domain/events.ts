@@ -54,9 +54,11 @@ export function dataHashOf(data: Readonly<Record<string, unknown>>): string {
 export function chainInput(event: Omit<StoredEvent, 'hash' | 'data'>): string {
   const q = JSON.stringify;
   return (
-    `${event.prevHash}{"actor":${q(event.actor)},"causationid":${q(event.causationId)},"correlationid":${q(event.correlationId)},` +
+    `${event.prevHash}{"actor":${q(event.actor)},"causationid":${q(event.causationId)},` +
+    `"correlationid":${q(event.correlationId)},` +
     `"datahash":${q(event.dataHash)},"entityid":${q(event.entityId)},"entitytype":${q(event.entityType)},` +
-    `"entityversion":${q(event.entityVersion)},"id":${q(event.id)},"seq":${q(event.seq)},"time":${q(event.time)},"type":${q(event.type)}}`
+    `"entityversion":${q(event.entityVersion)},"id":${q(event.id)},"seq":${q(event.seq)},` +
+    `"time":${q(event.time)},"type":${q(event.type)}}`
   );
 }
 

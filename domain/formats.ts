@@ -3,8 +3,8 @@
 import type { StringFormat } from './noun';
 
 // Practical address syntax (RFC 5321 lengths, no spaces or quoting), the kind a CRM can mail to.
-const EMAIL =
-  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const DOMAIN_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const EMAIL = new RegExp(`^[A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})+$`);
 
 /** The same address syntax as a JSON Schema pattern: the local part at most 64 characters. */
 export const EMAIL_PATTERN = `^(?=[^@]{1,64}@)${EMAIL.source.slice(1)}`;

@@ -43,7 +43,8 @@ function searchTool(): ToolDefinition {
     name: 'search',
     title: 'Search a collection',
     description:
-      'List entities of one noun from the read model: filter by field (value, or {$eq $ne $gt $gte $lt $lte $in $nin $exists}), ' +
+      'List entities of one noun from the read model: filter by field ' +
+      '(value, or {$eq $ne $gt $gte $lt $lte $in $nin $exists}), ' +
       'sort ({field: "asc"|"desc"}), page with limit and the cursor of the previous answer; `query` is full-text ' +
       '(names, emails, titles; prefix matching, accents ignored, ranked). Answers {data, next}.',
     inputSchema: {
@@ -82,7 +83,8 @@ function fetchTool(): ToolDefinition {
     title: 'Fetch one entity',
     description:
       'Read one entity by id from the log (strongly consistent). `include` adds related entities ' +
-      '(references and inverses, e.g. organization, leads, activities); `asOf` reads the past (a seq or an ISO date-time).',
+      '(references and inverses, e.g. organization, leads, activities); ' +
+      '`asOf` reads the past (a seq or an ISO date-time).',
     inputSchema: {
       type: 'object',
       properties: {
@@ -132,7 +134,8 @@ function doTool(): ToolDefinition {
     description:
       'Write through a verb of a noun: create, update (partial, null clears), delete, and the declared verbs ' +
       '(Contact: qualify, capture, assign {owner}, merge {sources}, enrich {data, source, overwrite?}). ' +
-      '`id` names the entity (not for create or capture). verb "batch" takes data {operations: [{type, verb, id?, data}], atomic?}. ' +
+      '`id` names the entity (not for create or capture). ' +
+      'verb "batch" takes data {operations: [{type, verb, id?, data}], atomic?}. ' +
       'A refusal is an error result carrying the problem (status, detail, field errors).',
     inputSchema: {
       type: 'object',

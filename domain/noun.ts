@@ -139,7 +139,8 @@ export function parseFieldString(raw: string, fail: (problem: string) => Error):
   if (BASE_TYPES.includes(body)) return { kind: 'scalar', base: body as BaseType, ...modifiers };
   if (PASCAL.test(body) && text === body) return { kind: 'verb', event: body };
   throw fail(
-    `unknown type "${body}" (expected ${BASE_TYPES.join(', ')}, an enum "A | B", "-> Noun.field", "<- Noun.field[]" or a PascalCase event name)`,
+    `unknown type "${body}" (expected ${BASE_TYPES.join(', ')}, an enum "A | B", "-> Noun.field", ` +
+      '"<- Noun.field[]" or a PascalCase event name)',
   );
 }
 

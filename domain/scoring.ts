@@ -56,8 +56,11 @@ export const FREEMAIL_DOMAINS: ReadonlySet<string> = new Set([
   'hey.com',
 ]);
 
-const EXECUTIVE =
-  /\b(ceo|cto|cfo|coo|cmo|cio|ciso|cro|cpo|chief|founder|co-?founder|owner|president|partner|general partner|managing director)\b/i;
+const EXECUTIVE = new RegExp(
+  '\\b(ceo|cto|cfo|coo|cmo|cio|ciso|cro|cpo|chief|founder|co-?founder|owner|president|partner|' +
+    'general partner|managing director)\\b',
+  'i',
+);
 const DIRECTOR = /\b(vp|svp|evp|vice president|head|director)\b/i;
 const MANAGER = /\b(manager|lead|principal|senior)\b/i;
 /** Sources that signal buying intent: a capture from them scores captureHighIntent. */
@@ -141,7 +144,9 @@ function engagementLines(inputs: ScoreInputs, w: Weights): ScoreLine[] {
   if (captureCount)
     lines.push({
       group: 'engagement',
-      rule: `${captureCount} capture(s) from ${Object.keys(inputs.leadSources).sort().join(', ')} (max ${w.capturesMax})`,
+      rule:
+        `${captureCount} capture(s) from ${Object.keys(inputs.leadSources).sort().join(', ')} ` +
+        `(max ${w.capturesMax})`,
       points: Math.min(captures, w.capturesMax),
     });
   let activities = 0;

@@ -49,7 +49,9 @@ export function checkStageMove(from: unknown, to: unknown, via: StageVerb): void
 
 function refuse(current: string, to: unknown, allowed: { stage: Stage; via: StageVerb }[], hint?: string): never {
   const targets = allowed.length ? allowed.map((t) => `${t.stage} (${t.via})`).join(', ') : 'none';
-  const message = `a ${current} contact cannot move to ${String(to)}; allowed from ${current}: ${targets}${hint ? `; ${hint}` : ''}`;
+  const message =
+    `a ${current} contact cannot move to ${String(to)}; ` +
+    `allowed from ${current}: ${targets}${hint ? `; ${hint}` : ''}`;
   fail('invalid_transition', message, {
     extra: {
       stage: current,

@@ -167,7 +167,8 @@ export class EventStore implements StateView, MemoryMirror {
 
   private insertEvent(e: StoredEvent): void {
     this.sql.exec(
-      `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id, correlation_id, data, data_hash, prev_hash, hash)
+      `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id,
+         correlation_id, data, data_hash, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       e.seq,
       e.id,
@@ -189,9 +190,10 @@ export class EventStore implements StateView, MemoryMirror {
   private writeEntity(before: Entity | undefined, after: Entity): void {
     this.remember(after.id, after);
     this.sql.exec(
-      `INSERT INTO entities (id, type, version, created_at, updated_at, deleted_at, merged_into, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
-         merged_into = excluded.merged_into, fields = excluded.fields`,
+      `INSERT INTO entities (id, type, version, created_at, updated_at, deleted_at, merged_into, fields)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
+         deleted_at = excluded.deleted_at, merged_into = excluded.merged_into, fields = excluded.fields`,
       after.id,
       after.type,
       after.version,

@@ -102,7 +102,8 @@ export class HistoryReader {
   private mergeSeq(source: string): number | undefined {
     const row = this.sql
       .exec(
-        "SELECT seq FROM events WHERE entity_id = ? AND type LIKE '%.Merged' AND json_extract(data, '$.into') IS NOT NULL ORDER BY seq LIMIT 1",
+        "SELECT seq FROM events WHERE entity_id = ? AND type LIKE '%.Merged' " +
+          "AND json_extract(data, '$.into') IS NOT NULL ORDER BY seq LIMIT 1",
         source,
       )
       .toArray()[0];

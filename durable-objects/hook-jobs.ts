@@ -44,7 +44,8 @@ export class HookJobs {
     for (const event of events)
       for (const hook of this.hooks.afterHooks(event.type)) {
         this.sql.exec(
-          `INSERT OR IGNORE INTO hook_jobs (trigger_id, hook, trigger_seq, event_type, entity_id, depth, run_id, status, attempts, next_at)
+          `INSERT OR IGNORE INTO hook_jobs (trigger_id, hook, trigger_seq, event_type, entity_id, depth,
+             run_id, status, attempts, next_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)`,
           event.id,
           hook.name,

@@ -7,7 +7,8 @@ export class LifecycleQueries {
   findMergedByEmail(normalized: string): string | undefined {
     const row = this.sql
       .exec(
-        "SELECT id FROM entities WHERE lower(json_extract(fields, '$.email')) = ? AND merged_into IS NOT NULL AND type = 'Contact' ORDER BY id LIMIT 1",
+        "SELECT id FROM entities WHERE lower(json_extract(fields, '$.email')) = ? " +
+          "AND merged_into IS NOT NULL AND type = 'Contact' ORDER BY id LIMIT 1",
         normalized,
       )
       .toArray()[0];
@@ -23,8 +24,10 @@ export class LifecycleQueries {
   ): Record<string, number> {
     const rows = this.sql
       .exec(
-        `SELECT COALESCE(json_extract(e.fields, ?), '(none)') AS k, COUNT(*) AS n FROM refs r JOIN entities e ON e.id = r.source_id
-         WHERE r.target_id = ? AND r.field = ? AND r.source_type = ? AND (? IS NULL OR COALESCE(json_extract(e.fields, ?), '') != ?) GROUP BY k`,
+        `SELECT COALESCE(json_extract(e.fields, ?), '(none)') AS k, COUNT(*) AS n
+         FROM refs r JOIN entities e ON e.id = r.source_id
+         WHERE r.target_id = ? AND r.field = ? AND r.source_type = ?
+           AND (? IS NULL OR COALESCE(json_extract(e.fields, ?), '') != ?) GROUP BY k`,
         `$.${groupBy}`,
         targetId,
         field,

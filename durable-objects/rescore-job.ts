@@ -99,7 +99,8 @@ export class RescoreJob implements MemoryMirror {
       const settings = settingsOf(this.store.get(SETTINGS_ID));
       const rows = this.sql
         .exec(
-          "SELECT * FROM entities WHERE type = 'Contact' AND id > ? AND deleted_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT ?",
+          "SELECT * FROM entities WHERE type = 'Contact' AND id > ? " +
+            'AND deleted_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT ?',
           String(cursor),
           CHUNK,
         )

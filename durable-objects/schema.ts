@@ -53,7 +53,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   -- First answers to requests that carried an Idempotency-Key, per principal.
   CREATE TABLE idempotency (
-    principal TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, answer TEXT NOT NULL, created_at INTEGER NOT NULL,
+    principal TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, answer TEXT NOT NULL, ` +
+    `created_at INTEGER NOT NULL,
     PRIMARY KEY (principal, key)
   ) WITHOUT ROWID;
   CREATE INDEX idempotency_by_age ON idempotency (created_at);

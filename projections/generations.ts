@@ -33,7 +33,8 @@ export class Generations {
   /** Creates the bookkeeping; tables derived from another schema are dropped and refilled from seq 0. */
   setUp(): void {
     this.sql.exec(
-      'CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, live INTEGER NOT NULL, fingerprint TEXT NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS rm_generations (generation INTEGER PRIMARY KEY, checkpoint INTEGER NOT NULL, ' +
+        'live INTEGER NOT NULL, fingerprint TEXT NOT NULL)',
     );
     this.sql.exec('CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     this.sql.exec(

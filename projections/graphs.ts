@@ -88,7 +88,8 @@ function reports(view: ReadView, contact: Entity, depth: number, limit: number, 
   const rows = view.sql.exec(
     `WITH RECURSIVE tree(id, depth, live) AS (
        SELECT ?, 0, 0
-       UNION ALL SELECT c.id, tree.depth + 1, 1 FROM tree JOIN ${t} c ON c.${MANAGER} = tree.id WHERE c.live = 1 AND tree.depth < ?
+       UNION ALL SELECT c.id, tree.depth + 1, 1 FROM tree JOIN ${t} c ON c.${MANAGER} = tree.id
+         WHERE c.live = 1 AND tree.depth < ?
        UNION ALL SELECT c.id, tree.depth, 0 FROM tree JOIN ${t} c ON c.merged_into = tree.id
        LIMIT ${MAX_NODES}),
      page AS (SELECT id, d FROM (SELECT id, MIN(depth) AS d FROM tree WHERE live = 1 AND id <> ? GROUP BY id)
@@ -188,10 +189,12 @@ function subsidiaries(view: ReadView, org: Entity): Tree[] | undefined {
     .exec(
       `WITH RECURSIVE tree(id, depth) AS (
        SELECT ?, 0
-       UNION SELECT o.id, tree.depth + 1 FROM tree JOIN ${t} o ON o.${PARENT} = tree.id WHERE o.live = 1 AND tree.depth < ${MAX_DEPTH}
+       UNION SELECT o.id, tree.depth + 1 FROM tree JOIN ${t} o ON o.${PARENT} = tree.id
+         WHERE o.live = 1 AND tree.depth < ${MAX_DEPTH}
        UNION SELECT o.id, tree.depth FROM tree JOIN ${t} o ON o.merged_into = tree.id
        LIMIT ${MAX_NODES})
-     SELECT DISTINCT o.entity FROM tree JOIN ${t} o ON o.id = tree.id WHERE o.live = 1 AND o.id <> ? LIMIT ${CHART_LIMIT}`,
+     SELECT DISTINCT o.entity FROM tree JOIN ${t} o ON o.id = tree.id
+     WHERE o.live = 1 AND o.id <> ? LIMIT ${CHART_LIMIT}`,
       org.id,
       org.id,
     )

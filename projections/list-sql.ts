@@ -81,7 +81,8 @@ function fromSql(generation: number, query: ListQuery, params: SqlStorageValue[]
   if (query.search === undefined) return table;
   const search = searchTableName(generation, query.noun);
   params.push(query.search);
-  return `${table} JOIN (SELECT rowid AS fts_rowid, rank AS fts_rank FROM ${search} WHERE ${search} MATCH ?) fts ON fts.fts_rowid = ${table}.rowid`;
+  return `${table} JOIN (SELECT rowid AS fts_rowid, rank AS fts_rank FROM ${search} WHERE ${search} MATCH ?) fts
+    ON fts.fts_rowid = ${table}.rowid`;
 }
 
 /** The filters alone, to count how many rows they leave (see ReadView.list). */
@@ -90,7 +91,8 @@ export function compileCount(generation: number, query: ListQuery, cap: number):
   const where = ['live = 1', ...query.where.map((c) => conditionSql(query.noun, c, params, false))];
   params.push(cap);
   return {
-    sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${tableName(generation, query.noun)} WHERE ${where.join(' AND ')} LIMIT ?)`,
+    sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${tableName(generation, query.noun)}
+      WHERE ${where.join(' AND ')} LIMIT ?)`,
     params,
   };
 }
@@ -113,7 +115,8 @@ export function compileList(generation: number, query: ListQuery, viaSortIndex =
   params.push(query.limit + 1);
   return {
     // A search sorts ids only: the sorter would otherwise copy every match's whole entity.
-    sql: `SELECT id${query.search === undefined ? ', entity' : ''}${keys} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ?`,
+    sql: `SELECT id${query.search === undefined ? ', entity' : ''}${keys} FROM ${from}
+      WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ?`,
     params,
   };
 }

@@ -46,7 +46,8 @@ export class Projector {
     }
     const live = isLive(entity);
     this.sql.exec(
-      `INSERT OR REPLACE INTO ${name} (id, live, merged_into, created_at, updated_at, entity, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ${marks})`,
+      `INSERT OR REPLACE INTO ${name} (id, live, merged_into, created_at, updated_at, entity, ${columns})
+       VALUES (?, ?, ?, ?, ?, ?, ${marks})`,
       entity.id,
       live ? 1 : 0,
       entity.mergedInto ?? null,
@@ -58,7 +59,8 @@ export class Projector {
     if (!search || !live) return;
     // The new rowid read back by id: `INSERT … RETURNING rowid` made a catch-up three times slower here.
     this.sql.exec(
-      `INSERT INTO ${search} (rowid, ${table.text.map((c) => c.sql).join(', ')}) VALUES (?, ${table.text.map(() => '?').join(', ')})`,
+      `INSERT INTO ${search} (rowid, ${table.text.map((c) => c.sql).join(', ')})
+       VALUES (?, ${table.text.map(() => '?').join(', ')})`,
       this.sql.exec(`SELECT rowid FROM ${name} WHERE id = ?`, entity.id).one()['rowid'],
       ...table.text.map((c) => toSql(entity.fields[c.field])),
     );

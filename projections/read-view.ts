@@ -47,7 +47,8 @@ export class ReadView {
   /** The id and every id merged into it (directly or through other merges): all name the same entity. */
   aliases(noun: string, id: string): string[] {
     const rows = this.sql.exec(
-      `WITH RECURSIVE names(id, hops) AS (SELECT ?, 0 UNION SELECT t.id, n.hops + 1 FROM names n JOIN ${this.table(noun)} t ON t.merged_into = n.id WHERE n.hops < ?)
+      `WITH RECURSIVE names(id, hops) AS (SELECT ?, 0 UNION SELECT t.id, n.hops + 1
+         FROM names n JOIN ${this.table(noun)} t ON t.merged_into = n.id WHERE n.hops < ?)
        SELECT DISTINCT id FROM names`,
       id,
       MAX_HOPS,
@@ -116,7 +117,8 @@ export class ReadView {
     if (spec?.kind === 'inverse') {
       const column = columnOf(spec.target, spec.field);
       const rows = this.sql.exec(
-        `SELECT entity FROM ${this.table(spec.target)} WHERE live = 1 AND ${column} IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`,
+        `SELECT entity FROM ${this.table(spec.target)}
+         WHERE live = 1 AND ${column} IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?`,
         JSON.stringify(this.aliases(entity.type, entity.id)),
         INCLUDE_LIMIT,
       );

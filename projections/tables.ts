@@ -91,7 +91,8 @@ export function createStatements(generation: number): string[] {
     const name = tableName(generation, table.noun.name);
     const columns = table.columns.map((c) => `${c.sql} ${sqlType(c.spec)}`).join(', ');
     return [
-      `CREATE TABLE ${name} (id TEXT PRIMARY KEY, live INTEGER NOT NULL, merged_into TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, entity TEXT NOT NULL, ${columns})`,
+      `CREATE TABLE ${name} (id TEXT PRIMARY KEY, live INTEGER NOT NULL, merged_into TEXT, ` +
+        `created_at TEXT NOT NULL, updated_at TEXT NOT NULL, entity TEXT NOT NULL, ${columns})`,
       `CREATE INDEX ${name}__merged ON ${name} (merged_into) WHERE merged_into IS NOT NULL`,
       `CREATE INDEX ${name}__created ON ${name} (created_at, id) WHERE live = 1`,
       `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
@@ -100,7 +101,8 @@ export function createStatements(generation: number): string[] {
         .map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
       ...(table.text.length
         ? [
-            `CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`,
+            `CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, ` +
+              `tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`,
           ]
         : []),
     ];

@@ -18,7 +18,8 @@
 //        ctx.tenant(prefix)                  a fresh tenant name (its own TenantLog)
 //        ctx.api(path, {method, body})       the public API as the admin: {status, body, headers}; setup only
 //        ctx.load({path, method, admin, headers, body: i => string, connections, maxRequests, maxMs})
-//                                            closed-loop HTTP load: {requests, seconds, perSecond, statuses, p50Ms, p99Ms}
+//                                            closed-loop HTTP load:
+//                                            {requests, seconds, perSecond, statuses, p50Ms, p99Ms}
 //        ctx.callDO(tenant, 'benchX', ...args)  a `bench*` method of that tenant's TenantLog, via one HTTP+RPC hop
 //        ctx.callObject(BINDING, name, 'benchX', ...args)  the same for another DO binding
 //        ctx.time(fn) → {ms, value}; ctx.interleave(rounds, {a: fn, b: fn}) → {a: [...], b: [...]}; ctx.median(xs)
@@ -139,7 +140,9 @@ const machine = {
   node: process.version,
 };
 console.log(
-  `\nCode at ${commit ?? '?'}${dirty ? ' plus uncommitted changes' : ''}; DO state in ${stateParent}. ${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json`,
+  `\nCode at ${commit ?? '?'}${dirty ? ' plus uncommitted changes' : ''}; DO state in ${stateParent}. ` +
+    `${machine.cpus} CPUs, load average ${loadAtStart[0]} at start, ${machine.loadAtEnd[0]} at end: ` +
+    'a shared machine, so read the ratios, not absolute figures. JSON: .bench/results.json',
 );
 report.write('.bench/results.json', {
   startedAt,

@@ -114,7 +114,9 @@ describe('POST /~t/contacts/{id}/assign', () => {
 });
 
 describe('POST /~t/contacts/{id}/merge', () => {
-  it('moves references to the target, redirects GET on a source and lands captures of its email on the target', async () => {
+  const title =
+    'moves references to the target, redirects GET on a source and lands captures of its email on the target';
+  it(title, async () => {
     const tenant = aTenant();
     const target = await aContactIn(tenant, { name: 'Target', email: undefined });
     const source = await aContactIn(tenant, { name: 'Source', email: 'dup@startup.io', title: 'CTO' });

@@ -106,7 +106,8 @@ describe('the folded state', () => {
     // Rewrite the stored Created event: a wake-up that re-folded the log would now show this name.
     await runInDurableObject(stubOf(tenant), (_, state) => {
       state.storage.sql.exec(
-        `UPDATE events SET data = json_set(data, '$.name', 'Rewritten') WHERE entity_id = ? AND type = 'Contact.Created'`,
+        `UPDATE events SET data = json_set(data, '$.name', 'Rewritten')
+         WHERE entity_id = ? AND type = 'Contact.Created'`,
         alice['$id'],
       );
     });

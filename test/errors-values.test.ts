@@ -208,7 +208,9 @@ describe('a reference that points at nothing live of the right noun', () => {
     expect(await rejectsContact(tenant, { manager: org['$id'] }, '/manager')).toMatch(/Contact/);
   });
 
-  it('holds for every noun’s references: a lead’s contact, an activity’s contact, a deal’s organization', async () => {
+  const everyNounTitle =
+    'holds for every noun’s references: a lead’s contact, an activity’s contact, a deal’s organization';
+  it(everyNounTitle, async () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
     const org = await created(tenant, 'organizations', anOrganization());

@@ -34,7 +34,9 @@ function events(from: number, count: number): StoredEvent[] {
 function logRows(sql: SqlStorage, types: readonly string[]): void {
   for (const [i, type] of types.entries()) {
     sql.exec(
-      `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, data, data_hash, prev_hash, hash) VALUES (?, ?, ?, 'Contact', 'c', 1, 't', 'a', '{}', '', '', '')`,
+      `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, data, data_hash,
+         prev_hash, hash)
+       VALUES (?, ?, ?, 'Contact', 'c', 1, 't', 'a', '{}', '', '', '')`,
       i + 1,
       `e${i + 1}`,
       type,

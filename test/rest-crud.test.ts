@@ -199,7 +199,8 @@ describe('a patch of the whole representation (GET → edit → PATCH)', () => {
     expect(patched.body['$version']).toBeGreaterThan(read.body['$version']);
   });
 
-  it('answers 412 to a stale $version and 422 to other metadata or leadScore that differ, writing nothing', async () => {
+  const title = 'answers 412 to a stale $version and 422 to other metadata or leadScore that differ, writing nothing';
+  it(title, async () => {
     const tenant = aTenant();
     const contact = await created(tenant, 'contacts', aContact());
     const path = `/~${tenant}/contacts/${contact['$id']}`;

@@ -7,7 +7,8 @@ import { problem } from './problems';
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
 const ALLOW_HEADERS =
-  'Authorization, Content-Type, Idempotency-Key, If-Match, X-Min-Seq, X-Request-Id, Last-Event-ID, Accept, Mcp-Protocol-Version';
+  'Authorization, Content-Type, Idempotency-Key, If-Match, X-Min-Seq, X-Request-Id, Last-Event-ID, Accept, ' +
+  'Mcp-Protocol-Version';
 const EXPOSE_HEADERS =
   'ETag, Location, X-Event-Seq, X-Projection-Seq, Retry-After, RateLimit, RateLimit-Policy, WWW-Authenticate';
 

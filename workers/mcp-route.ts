@@ -43,7 +43,8 @@ export async function mcpRoute(request: IRequest, env: Env, routes: RouteFetch):
     if ('error' in call) return toolError(await problem(call.error).json());
     return answerOf(await dispatch(request, routes, call));
   });
-  const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true }); // no session id: stateless
+  // no session id: stateless
+  const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
   await server.connect(transport);
   return transport.handleRequest(request);
 }

@@ -677,7 +677,8 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Headless CRM',
       version: '0.1.0',
       description:
-        'Event-sourced CRM: Contacts and the organizations, leads, activities, deals and campaigns they touch. Generated from the Noun declarations.',
+        'Event-sourced CRM: Contacts and the organizations, leads, activities, deals and campaigns they touch. ' +
+        'Generated from the Noun declarations.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],

@@ -11,7 +11,8 @@ import http from 'node:http';
  * @param {number} o.connections
  * @param {number} o.maxRequests
  * @param {number} o.maxMs
- * @returns {Promise<{requests: number, seconds: number, perSecond: number, statuses: Record<string, number>, p50Ms: number, p99Ms: number}>}
+ * @returns {Promise<{requests: number, seconds: number, perSecond: number, statuses: Record<string, number>,
+ *   p50Ms: number, p99Ms: number}>}
  */
 export async function httpLoad({ url, method = 'GET', headers = {}, body, connections, maxRequests, maxMs }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });

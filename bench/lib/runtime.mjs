@@ -1,5 +1,6 @@
 // Serves the bundled bench worker on workerd through the Miniflare API: wrangler.toml's bindings, DO
-// SQLite on disk under .bench/, no network (cf: false), and a direct socket to the Worker (no Miniflare entry proxy in the way).
+// SQLite on disk under .bench/, no network (cf: false), and a direct socket to the Worker (no Miniflare
+// entry proxy in the way).
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
 import { resolve } from 'node:path';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';

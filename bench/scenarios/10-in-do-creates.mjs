@@ -30,4 +30,5 @@ export default {
 };
 
 const spread = (rates) =>
-  `${Math.round(Math.min(...rates)).toLocaleString('en-US')}–${Math.round(Math.max(...rates)).toLocaleString('en-US')}`;
+  `${Math.round(Math.min(...rates)).toLocaleString('en-US')}–` +
+  `${Math.round(Math.max(...rates)).toLocaleString('en-US')}`;

@@ -48,7 +48,8 @@ export default {
     });
     const ratios = runs.create.map((c, i) => c.perSecond / runs.ping[i].perSecond);
     const how = (rs) =>
-      `median of ${rounds} × ${roundMs / 1000} s, ${CONNECTIONS} connections; p50 ${ctx.median(rs.map((r) => r.p50Ms)).toFixed(1)} ms`;
+      `median of ${rounds} × ${roundMs / 1000} s, ${CONNECTIONS} connections; ` +
+      `p50 ${ctx.median(rs.map((r) => r.p50Ms)).toFixed(1)} ms`;
     ctx.report(
       'bare Worker, no DO (load ceiling)',
       ctx.median(runs.bare.map((r) => r.perSecond)),

@@ -35,7 +35,8 @@ export default {
       ctx.median(rates.mix),
       'commands/s',
       undefined,
-      `create + qualify (+ hook: Deal, Activity) + assign; median of ${rounds} × ${contacts.toLocaleString('en-US')} contacts; ${spread(rates.mix)}`,
+      `create + qualify (+ hook: Deal, Activity) + assign; ` +
+        `median of ${rounds} × ${contacts.toLocaleString('en-US')} contacts; ${spread(rates.mix)}`,
     );
   },
 };

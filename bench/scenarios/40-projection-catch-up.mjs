@@ -23,7 +23,8 @@ export default {
       ctx.median(rates),
       'events/s',
       '>= 20000',
-      `median of ${rounds} × ${events.toLocaleString('en-US')} Contact.Created; ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(' ')}`,
+      `median of ${rounds} × ${events.toLocaleString('en-US')} Contact.Created; ` +
+        `${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(' ')}`,
     );
   },
 };

@@ -44,7 +44,9 @@ export default {
       throw new Error('the projection did not catch up within 30 s');
     });
     const sorted = [...samples].sort((a, b) => a - b);
-    const how = `${Math.round(load.perSecond)} creates/s over ${(loadMs / 1000).toFixed(0)} s, ${CONNECTIONS} connections; ${samples.length} samples`;
+    const how =
+      `${Math.round(load.perSecond)} creates/s over ${(loadMs / 1000).toFixed(0)} s, ` +
+      `${CONNECTIONS} connections; ${samples.length} samples`;
     ctx.report(
       'projection lag under writes, median',
       sorted[Math.floor(sorted.length / 2)] ?? NaN,

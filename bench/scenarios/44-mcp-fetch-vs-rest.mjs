@@ -56,7 +56,8 @@ export default {
       p50(runs.mcp) / p50(runs.rest),
       'ratio',
       undefined,
-      `${how}; ${ctx.median(runs.mcp.map((r) => r.perSecond)).toFixed(0)} vs ${ctx.median(runs.rest.map((r) => r.perSecond)).toFixed(0)} req/s`,
+      `${how}; ${ctx.median(runs.mcp.map((r) => r.perSecond)).toFixed(0)} vs ` +
+        `${ctx.median(runs.rest.map((r) => r.perSecond)).toFixed(0)} req/s`,
     );
   },
 };

@@ -38,7 +38,8 @@ export function illegalStageMoves(events: readonly StoredEvent[]): string[] {
         : STAGE_TRANSITIONS[current as Stage]?.[change.to as Stage] === verb);
     if (!legal)
       illegal.push(
-        `${event.seq} ${event.type} ${event.entityId}: ${String(change.from)} → ${String(change.to)} (was ${String(current)})`,
+        `${event.seq} ${event.type} ${event.entityId}: ` +
+          `${String(change.from)} → ${String(change.to)} (was ${String(current)})`,
       );
     stage.set(event.entityId, change.to);
   }

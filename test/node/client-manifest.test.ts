@@ -12,7 +12,8 @@ describe('client/nouns.js', () => {
     if (process.env['UPDATE_CLIENT_MANIFEST'])
       writeFileSync(
         new URL('../../client/nouns.js', import.meta.url),
-        `// Generated from domain/nouns.ts by test/node/client-manifest.test.ts; do not edit.\nexport const NOUN_MANIFEST = ${JSON.stringify(derived, null, 2)};\n`,
+        '// Generated from domain/nouns.ts by test/node/client-manifest.test.ts; do not edit.\n' +
+          `export const NOUN_MANIFEST = ${JSON.stringify(derived, null, 2)};\n`,
       );
     expect(NOUN_MANIFEST).toEqual(derived);
   });
