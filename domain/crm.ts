@@ -1,4 +1,4 @@
-// biome-ignore-all lint/suspicious/noExplicitAny: the registration methods are typed per noun by HookedNoun; the generic body takes any noun
+// biome-ignore-all lint/suspicious/noExplicitAny: typed per noun by HookedNoun; the generic body takes any noun
 // The nouns as the spec's SDK shows them (`import { Contact } from '@headlessly/crm'`): each schema
 // plus hook registration derived from its verbs (creating/created, …, qualifying/qualified).
 import { gerund, HookRegistry, participle, type AfterHook, type BeforeHook } from './hooks';

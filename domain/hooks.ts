@@ -1,4 +1,4 @@
-// biome-ignore-all lint/suspicious/noExplicitAny: hooks of every noun share one registry, each typed by its noun where it is registered
+// biome-ignore-all lint/suspicious/noExplicitAny: one registry holds the hooks of every noun
 // Hooks as the spec writes them: `Contact.qualifying(fn)` runs before a verb's events commit (throw
 // to reject), `Contact.qualified((contact, $) => …)` after, for every verb of every noun. A registry
 // holds them; the nouns bound to it (domain/crm.ts) expose the registration methods.
