@@ -40,7 +40,7 @@ const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 const live = new Set<WranglerDev>();
 const ownedStateDirs = new Set<string>();
 
-export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
+export async function startWranglerDev(options: WranglerDevOptions = {}, attempt = 1): Promise<WranglerDev> {
   const stateDir = options.persistTo ?? mkdtempSync(join(tmpdir(), 'crm-e2e-'));
   if (!options.persistTo) ownedStateDirs.add(stateDir);
   const [port, inspectorPort] = [await freePort(), await freePort()];
@@ -87,6 +87,8 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     await answering(url, child, options.startTimeoutMs ?? 90_000);
   } catch (error) {
     await dev.kill();
+    // Another process took a drawn port first: draw again (rare; the state folder is untouched).
+    if (/Address already in use/.test(output) && attempt < 3) return startWranglerDev(options, attempt + 1);
     throw new Error(`wrangler dev did not start: ${(error as Error).message}\n${output}`);
   }
   return dev;
@@ -142,15 +144,24 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** A port nothing listens on now (the kernel's pick for port 0). */
+// Ports are drawn below Linux's ephemeral range (32768–60999): the kernel hands those out to every socket bound
+// to port 0 (wrangler's and workerd's own among them), so a port it picked and we freed could be taken again
+// before wrangler binds it. A draw here can only meet another draw, and is checked free first.
+const PORT_RANGE = { from: 20_000, size: 12_000 };
+
+/** A port nothing listens on now, outside the kernel's ephemeral range. */
 export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+  for (;;) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * PORT_RANGE.size);
+    if (await bindable(port)) return port;
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
 }
 
