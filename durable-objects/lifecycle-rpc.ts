@@ -1,5 +1,6 @@
 // The lifecycle's reads behind TenantLog: score breakdown, provenance, settings, after-hook counts.
 // Its writes (batch, settings changes) are in command-service.ts with every other write.
+import type { Entity } from '../domain/entity';
 import { provenanceOf, setBy } from '../domain/event-types';
 import { scoreOf } from '../domain/rescore';
 import type { ScoreLine } from '../domain/scoring';
@@ -7,7 +8,7 @@ import { settingsOf, SETTINGS_ID, type Settings } from '../domain/settings';
 import type { CommandShell } from './command-shell';
 import type { EventStore } from './event-store';
 import type { HookJobs } from './hook-jobs';
-import { failure, ok, type Result } from '../shared/protocol';
+import { failure, ok, type Failure, type Result } from '../shared/protocol';
 
 export interface ScoreOutcome {
   readonly $id: string;
@@ -39,14 +40,23 @@ export class LifecycleRpc {
     private readonly jobs: HookJobs,
   ) {}
 
-  score(id: string, nowMs: number): Result<ScoreOutcome> {
+  /** A contact that is there to read: unknown 404, deleted 410, merged 308 to its target. */
+  private liveContact(id: string): { ok: true; value: Entity } | { ok: false; error: Failure } {
     const contact = this.store.get(id);
     if (contact?.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
     if (contact.deletedAt) return failure('gone', `Contact ${id} was deleted`);
-    if (contact.mergedInto)
+    if (contact.mergedInto) {
       return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, {
         extra: { location: contact.mergedInto },
       });
+    }
+    return { ok: true, value: contact };
+  }
+
+  score(id: string, nowMs: number): Result<ScoreOutcome> {
+    const live = this.liveContact(id);
+    if (!live.ok) return live;
+    const contact = live.value;
     const asOf = new Date(nowMs).toISOString();
     const score = scoreOf(id, contact.fields, this.shell.readView(), settingsOf(this.store.get(SETTINGS_ID)), asOf);
     return ok({
@@ -60,13 +70,9 @@ export class LifecycleRpc {
   }
 
   provenance(id: string): Result<ProvenanceOutcome> {
-    const contact = this.store.get(id);
-    if (contact?.type !== 'Contact') return failure('not_found', `no Contact ${id}`);
-    if (contact.deletedAt) return failure('gone', `Contact ${id} was deleted`);
-    if (contact.mergedInto)
-      return failure('moved', `Contact ${id} was merged into ${contact.mergedInto}`, {
-        extra: { location: contact.mergedInto },
-      });
+    const live = this.liveContact(id);
+    if (!live.ok) return live;
+    const contact = live.value;
     const fields: Record<string, ProvenanceOutcome['fields'][string]> = {};
     for (const event of this.store.eventsOf(id)) {
       const sources = provenanceOf(event);
