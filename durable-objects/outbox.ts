@@ -72,6 +72,11 @@ export class Outbox {
       // After a failed send the alarm retries with backoff; a successful drain leaves the alarm to others.
       const next = await this.drain();
       if (next !== null) await this.host.wakeBy(next);
+    } catch (error) {
+      // A kick runs on its own timer, so nobody awaits it: a storage error here is logged and left to the
+      // alarm (the rows stay until a send succeeds), never an unhandled rejection.
+      log.warn('outbox: drain failed; the alarm retries', { error });
+      await this.host.wakeBy(Date.now() + 1_000).catch(() => {});
     } finally {
       this.kicking = false;
       if (this.again) {

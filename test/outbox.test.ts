@@ -115,6 +115,24 @@ describe('the outbox', () => {
     });
   });
 
+  it('answers a storage error during a kick by arming the alarm, never by an unhandled rejection', async () => {
+    await runInDurableObject(logStub(aTenant()), async (_instance, state) => {
+      const wakes: number[] = [];
+      const failing = new Proxy(state.storage.sql, {
+        get(target, name) {
+          if (name !== 'exec') return Reflect.get(target, name);
+          return (query: string, ...bindings: unknown[]) => {
+            if (query.startsWith('SELECT from_seq')) throw new Error('disk on fire');
+            return target.exec(query, ...bindings);
+          };
+        },
+      });
+      const outbox = outboxIn(failing, aQueue(), wakes);
+      await expect(outbox.kick()).resolves.toBeUndefined();
+      expect(wakes).toHaveLength(1);
+    });
+  });
+
   it('is written by every command and emptied after the commit', { timeout: 20_000 }, async () => {
     const tenant = aTenant();
     const created = await apiJson(`/~${tenant}/contacts`, { body: aContact() });
