@@ -3,40 +3,20 @@
 // workerd's inspector. Writes .bench/<mode>.cpuprofile (open in Chrome DevTools) and prints the top
 // functions by self and inclusive samples. Self time of a function that calls sql.exec includes much of
 // the statement's cost. Not a benchmark: the profiler slows everything down.
-import { Miniflare, convertV4MiniflareOptions, Log, LogLevel } from 'miniflare';
-import { resolve } from 'node:path';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { buildBenchWorker } from '../bench/lib/build.mjs';
-import { makeContext } from '../bench/lib/context.mjs';
+import { aBenchContact, makeContext } from '../bench/lib/context.mjs';
+import { BENCH_ADMIN_TOKEN, startRuntime } from '../bench/lib/runtime.mjs';
 import { Report } from '../bench/lib/report.mjs';
 const mode = process.argv[2] ?? 'http';
-const { modulesRules: _r, ...workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml').workerOptions;
 const modulePath = buildBenchWorker('.bench/build');
-const worker = {
-  ...workerOptions,
-  name: 'crm-bench',
-  modules: [{ type: 'ESModule', path: resolve(modulePath) }],
-  bindings: { ...workerOptions.bindings, ADMIN_TOKEN: 'bench-admin-token' },
-  unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
-};
 mkdirSync('.bench', { recursive: true });
 const stateDir = mkdtempSync('.bench/profile-state-');
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    workers: [worker],
-    resourcePersistencePath: resolve(stateDir),
-    cf: false,
-    log: new Log(LogLevel.WARN),
-    inspectorPort: 9339,
-  }),
-);
-await mf.ready;
-const baseUrl = (await mf.unsafeGetDirectURL('crm-bench')).origin;
+const { mf, baseUrl } = await startRuntime({ modulePath, stateDir, inspectorPort: 9339 });
 const ctx = makeContext({
   mf,
   baseUrl,
-  adminToken: 'bench-admin-token',
+  adminToken: BENCH_ADMIN_TOKEN,
   quick: false,
   report: new Report(),
   scenario: 'prof',
@@ -61,26 +41,7 @@ const send = (method, params = {}) =>
     ws.send(JSON.stringify({ id: i, method, params }));
   });
 const tenant = ctx.tenant('prof');
-let n = 0;
-const create = (ms) =>
-  ctx.load({
-    path: `/~${tenant}/contacts`,
-    method: 'POST',
-    admin: true,
-    headers: { 'content-type': 'application/json' },
-    body: () => {
-      n++;
-      return JSON.stringify({
-        name: `Http Bench ${n}`,
-        email: `http-${n}@example.com`,
-        stage: 'Lead',
-        title: 'VP Sales',
-      });
-    },
-    connections: 32,
-    maxRequests: 200_000,
-    maxMs: ms,
-  });
+const create = (ms) => ctx.createContacts({ tenant, contact: aBenchContact, connections: 32, maxMs: ms });
 const indo = async () => {
   for (let i = 0; i < 5; i++) await ctx.callDO(tenant, 'benchCreates', 10000, `r${i}`, false);
 };

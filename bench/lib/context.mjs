@@ -4,8 +4,17 @@ import { interleave, median, time } from './timing.mjs';
 
 let tenants = 0;
 
+/** The contact the HTTP create loads send: the n-th is unique by email. */
+export const aBenchContact = (n) => ({
+  name: `Http Bench ${n}`,
+  email: `http-${n}@example.com`,
+  stage: 'Lead',
+  title: 'VP Sales',
+});
+
 export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario, stateParent }) {
   const auth = { authorization: `Bearer ${adminToken}` };
+  const created = new Map();
   return {
     mf,
     baseUrl,
@@ -36,6 +45,20 @@ export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario, 
     /** httpLoad with a path instead of a URL; `admin: true` adds the admin token. */
     load: ({ path, admin = false, headers = {}, ...rest }) =>
       httpLoad({ url: `${baseUrl}${path}`, headers: admin ? { ...auth, ...headers } : headers, ...rest }),
+    /**
+     * Closed-loop creates of contacts as the admin; `contact(n)` makes the n-th body, n counted per tenant
+     * across calls so emails stay unique.
+     */
+    createContacts: ({ tenant, contact, connections, maxMs, maxRequests = 200_000 }) => {
+      const body = () => {
+        const n = (created.get(tenant) ?? 0) + 1;
+        created.set(tenant, n);
+        return JSON.stringify(contact(n));
+      };
+      const headers = { ...auth, 'content-type': 'application/json' };
+      const url = `${baseUrl}/~${tenant}/contacts`;
+      return httpLoad({ url, method: 'POST', headers, body, connections, maxRequests, maxMs });
+    },
     time,
     median,
     interleave,

@@ -7,8 +7,8 @@ import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token';
 
-/** Starts workerd; answers the Miniflare instance and the base URL of the Worker's own socket. */
-export async function startRuntime({ modulePath, stateDir }) {
+/** Starts workerd (with an inspector when `inspectorPort` is given); answers Miniflare and the Worker's base URL. */
+export async function startRuntime({ modulePath, stateDir, inspectorPort }) {
   // modulesRules only matter to unbundled sources; the bundle is one ES module.
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml').workerOptions;
   const worker = {
@@ -25,6 +25,7 @@ export async function startRuntime({ modulePath, stateDir }) {
       resourcePersistencePath: resolve(stateDir),
       cf: false,
       log: new Log(LogLevel.WARN),
+      ...(inspectorPort ? { inspectorPort } : {}),
     }),
   );
   await mf.ready;

@@ -2,6 +2,8 @@
 // Both go Node → Worker → TenantLog over loopback with the same connections; rounds alternate, so the
 // shared machine's load falls on both alike, and the figure is the median of the per-round ratios.
 // A bare Worker answer (no DO) shows the ceiling of loopback HTTP plus this Node load generator.
+import { aBenchContact } from '../lib/context.mjs';
+
 const CONNECTIONS = 32;
 
 export default {
@@ -16,29 +18,8 @@ export default {
         200,
         ctx.load({ path: `/__bench/ping/${tenant}`, connections: CONNECTIONS, maxRequests: 200_000, maxMs: ms }),
       );
-    let n = 0;
     const create = (ms) =>
-      expect(
-        201,
-        ctx.load({
-          path: `/~${tenant}/contacts`,
-          method: 'POST',
-          admin: true,
-          headers: { 'content-type': 'application/json' },
-          body: () => {
-            n++;
-            return JSON.stringify({
-              name: `Http Bench ${n}`,
-              email: `http-${n}@example.com`,
-              stage: 'Lead',
-              title: 'VP Sales',
-            });
-          },
-          connections: CONNECTIONS,
-          maxRequests: 200_000,
-          maxMs: ms,
-        }),
-      );
+      expect(201, ctx.createContacts({ tenant, contact: aBenchContact, connections: CONNECTIONS, maxMs: ms }));
     await ping(ctx.scale(1_500, 300)); // warm-up: JIT, sockets, the object's first wake
     await create(ctx.scale(1_500, 300));
     const runs = await ctx.interleave(rounds, {

@@ -8,7 +8,6 @@ export default {
   async run(ctx) {
     const tenant = ctx.tenant('lag');
     const loadMs = ctx.scale(8_000, 1_000);
-    let n = 0;
     const samples = [];
     let writing = true;
     const sampler = (async () => {
@@ -18,15 +17,9 @@ export default {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
-    const load = await ctx.load({
-      path: `/~${tenant}/contacts`,
-      method: 'POST',
-      admin: true,
-      headers: { 'content-type': 'application/json' },
-      body: () => {
-        n++;
-        return JSON.stringify({ name: `Lag ${n}`, email: `lag-${n}@example.com`, stage: 'Lead' });
-      },
+    const load = await ctx.createContacts({
+      tenant,
+      contact: (n) => ({ name: `Lag ${n}`, email: `lag-${n}@example.com`, stage: 'Lead' }),
       connections: CONNECTIONS,
       maxRequests: 1_000_000,
       maxMs: loadMs,
