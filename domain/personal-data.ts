@@ -48,17 +48,43 @@ export function redactString(text: string, values: readonly string[]): string {
   for (const value of values) {
     if (value.length < MIN_SUBSTRING) {
       if (out === value) out = ERASED;
-    } else if (out.includes(value)) out = out.split(value).join(ERASED);
+    } else if (out.includes(value)) out = out.replace(wholeWord(value), ERASED);
   }
   return out;
 }
 
-/** A JSON value with every string (keys left alone) redacted. */
+// A value counts where it stands as words of its own: erasing "Mark" leaves "Marketing Q3" alone.
+const wholeWords = new Map<string, RegExp>();
+function wholeWord(value: string): RegExp {
+  let pattern = wholeWords.get(value);
+  if (!pattern) {
+    if (wholeWords.size >= 1_000) wholeWords.clear(); // one erasure's values; never a growing cache
+    const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'gu');
+    wholeWords.set(value, pattern);
+  }
+  pattern.lastIndex = 0;
+  return pattern;
+}
+
+// Enum fields hold the schema's own words (a stage "Lead", a type "Email"), never a person's: a first name
+// that happens to be one of them must not rewrite them.
+const ENUM_FIELDS = new Set(
+  NOUNS.flatMap((noun) =>
+    Object.entries(noun.fields)
+      .filter(([, f]) => f.kind === 'enum')
+      .map(([name]) => name),
+  ),
+);
+
+/** A JSON value with every string (keys left alone, enum fields skipped) redacted. */
 export function redactDeep<T>(node: T, values: readonly string[]): T {
   if (typeof node === 'string') return redactString(node, values) as T;
   if (Array.isArray(node)) return node.map((item) => redactDeep(item, values)) as T;
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, redactDeep(v, values)])) as T;
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, ENUM_FIELDS.has(k) ? v : redactDeep(v, values)]),
+  ) as T;
 }
 
 /** What the chained erasure record carries: the events it redacted and the hash of each one's new data. */

@@ -114,4 +114,15 @@ describe('personal data', () => {
     });
     expect(redactDeep({ a: 'Al', b: 'Sales' }, ['Al'])).toEqual({ a: ERASED, b: 'Sales' });
   });
+
+  it("redacts a value only as words of its own, and never inside the schema's enum fields", () => {
+    expect(redactDeep({ name: 'Marketing Q3', subject: 'Call Mark, then Mark.' }, ['Mark'])).toEqual({
+      name: 'Marketing Q3',
+      subject: `Call ${ERASED}, then ${ERASED}.`,
+    });
+    const lead = redactDeep({ stage: 'Lead', changes: { stage: { from: 'Lead', to: 'Qualified' } }, title: 'Lead' }, [
+      'Lead',
+    ]);
+    expect(lead).toEqual({ stage: 'Lead', changes: { stage: { from: 'Lead', to: 'Qualified' } }, title: ERASED });
+  });
 });
