@@ -54,7 +54,8 @@ function transportOf(options) {
         continue;
       }
       if (RETRIED.has(response.status) && attempt < retries) {
-        const after = Number(response.headers.get('retry-after'));
+        // No Retry-After is NaN (not 0): the backoff applies, never an immediate retry.
+        const after = Number(response.headers.get('retry-after') ?? Number.NaN);
         await response.body?.cancel();
         await sleep(Math.min(maxWaitMs, Number.isFinite(after) && after >= 0 ? after * 1000 : 1000 * 2 ** attempt));
         continue;

@@ -1,6 +1,7 @@
 // The Contact verbs through HTTP: statuses, answers and what lands in the log.
 import { describe, expect, it } from 'vitest';
-import { aContact, anOrganization } from './builders';
+import { env } from 'cloudflare:test';
+import { aContact, aKey, anOrganization } from './builders';
 import { exports } from 'cloudflare:workers';
 import { ADMIN, aTenant, apiJson, eventCount } from './http';
 
@@ -204,6 +205,19 @@ describe('POST /~t/contacts/{id}/enrich', () => {
     await apiJson(`/~${tenant}/contacts/${contact['$id']}`, { method: 'DELETE' });
     expect((await apiJson(`/~${tenant}/contacts/${contact['$id']}/provenance`)).status).toBe(410);
     expect((await apiJson(`/~${tenant}/contacts/contact_01ARZ3NDEKTSV4RRFFQ69G5FAV/provenance`)).status).toBe(404);
+  });
+
+  it('refuses a read key with 403 before the provider is asked anything', async () => {
+    const tenant = aTenant();
+    const contact = await aContactIn(tenant, { email: 'unasked@provider.test' });
+    const { key } = await aKey(tenant, ['read']);
+    const answer = await apiJson(`/~${tenant}/contacts/${contact['$id']}/enrich`, {
+      body: { data: { title: 'CTO' }, source: 'manual' },
+      token: key,
+    });
+    expect(answer.status).toBe(403);
+    const asked = await env.ENRICHMENT!.fetch('https://provider.test/asked?email=unasked@provider.test');
+    expect(await asked.json()).toEqual({ count: 0 });
   });
 
   it('goes on without the provider when it fails', async () => {

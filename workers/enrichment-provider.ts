@@ -20,6 +20,9 @@ export async function enrichWithProvider(
   idempotency: Idempotency | undefined,
   locate: (id: string) => string,
 ): Promise<Response> {
+  // The provider sees the contact's data: only a caller allowed to write may make it ask (a read key gets 403 here).
+  const allowed = call.principal.kind === 'admin' ? null : await log.check(call, 'write');
+  if (allowed && !allowed.ok) return problem(allowed.error);
   const current = await log.read(call, { noun: Contact.name, id: draft.id });
   // A write to a merged contact is a 409, not the 308 a read gets.
   if (!current.ok && current.error.code === 'moved') return problem({ ...current.error, code: 'merged' });
