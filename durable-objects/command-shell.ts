@@ -8,11 +8,12 @@ import { runCommand, type CommandOutcome, type UnitOfWork } from '../domain/pipe
 import type { AnyCommand } from '../domain/verbs/commands';
 import { completeCommand, type CommandDraft } from '../domain/verbs/drafts';
 import { nounByName } from '../domain/nouns';
-import { settingsOf, SETTINGS_ID, SETTINGS_TYPE, type Settings } from '../domain/settings';
+import { settingsOf, SETTINGS_ID, type Settings } from '../domain/settings';
 import type { EventStore } from './event-store';
 import type { HookJobs } from './hook-jobs';
 import { LifecycleQueries } from './lifecycle-queries';
-import type { MemoryMirror, Transactions } from './unit-of-work';
+import type { Transactions } from './unit-of-work';
+import type { Entity } from '../domain/entity';
 import type { LifecycleView } from '../domain/lifecycle-view';
 
 export interface TxMeta {
@@ -35,12 +36,15 @@ export class OperationFailed extends Error {
   }
 }
 
-export class CommandShell implements MemoryMirror {
+export class CommandShell {
   private readonly queries: LifecycleQueries;
   /** Told of every command's events inside their transaction (e.g. a weights change starts a rescore). */
   private readonly listeners: ((events: readonly StoredEvent[]) => void)[] = [];
-  /** Settings read once and kept until a Settings event is appended or a transaction rolls back. */
-  private cachedSettings: Settings | undefined;
+  /**
+   * Settings parsed from the stored entity, kept for as long as the event store hands out the same entity
+   * object: derived from the store's cache, so every append, rollback or reload of the store renews it.
+   */
+  private parsedSettings: { from: Entity | undefined; settings: Settings } | undefined;
 
   constructor(
     private readonly tx: Transactions,
@@ -51,17 +55,14 @@ export class CommandShell implements MemoryMirror {
     private readonly nextId: (nowMs: number) => string,
   ) {
     this.queries = new LifecycleQueries(sql);
-    tx.join(this);
   }
 
-  committed(): void {}
-
-  rolledBack(): void {
-    this.cachedSettings = undefined;
-  }
-
-  restore(): void {
-    this.cachedSettings = undefined;
+  private settings(): Settings {
+    const entity = this.store.get(SETTINGS_ID);
+    if (!this.parsedSettings || this.parsedSettings.from !== entity) {
+      this.parsedSettings = { from: entity, settings: settingsOf(entity) };
+    }
+    return this.parsedSettings.settings;
   }
 
   mint(noun: string, nowMs: number): string {
@@ -133,9 +134,8 @@ export class CommandShell implements MemoryMirror {
       findMergedByEmail: (normalized) => queries.findMergedByEmail(normalized),
       countReferencing: (target, field, sourceType, groupBy, unless) =>
         queries.countReferencing(target, field, sourceType, groupBy, unless),
-      settings: () => (this.cachedSettings ??= settingsOf(store.get(SETTINGS_ID))),
+      settings: () => this.settings(),
       append: (events: readonly DomainEvent[], causationId?: string | null): StoredEvent[] => {
-        if (events.some((e) => e.entityType === SETTINGS_TYPE)) this.cachedSettings = undefined;
         return store.append(events, {
           time,
           actor: meta.actor,

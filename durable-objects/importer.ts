@@ -39,6 +39,10 @@ const STAGING = `
   CREATE TABLE IF NOT EXISTS import_entities (id TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+type OpenImport = { id: string; verifier: ChainVerifier; lineNo: number };
+/** Where and why an import line was refused. */
+type Refusal = { seq: number; reason: string };
+
 export interface ImportProgress {
   readonly id: string;
   readonly seq: number;
@@ -46,7 +50,7 @@ export interface ImportProgress {
 }
 
 export class Importer {
-  private open: { id: string; verifier: ChainVerifier; lineNo: number } | undefined;
+  private open: OpenImport | undefined;
 
   constructor(
     private readonly tx: Transactions,
@@ -75,7 +79,21 @@ export class Importer {
     const open = this.open;
     if (!open || open.id !== id)
       return failure('conflict', 'this import is no longer open (another began, or the object restarted): start again');
-    const refused = this.tx.run(() => {
+    // The verifier's head and the line count move inside the transaction: if it throws, this import cannot go
+    // on from memory that disk no longer backs, so it is closed (the client starts again).
+    let refused: Refusal | null;
+    try {
+      refused = this.runPage(open, text);
+    } catch (error) {
+      this.open = undefined;
+      throw error;
+    }
+    if (refused) return this.refuse(refused);
+    return ok({ id, ...open.verifier.head });
+  }
+
+  private runPage(open: OpenImport, text: string): Refusal | null {
+    return this.tx.run(() => {
       // The page's folded entities stay in memory and are written once at its end.
       const staged = new Map<string, Entity>();
       for (const line of text.split('\n')) {
@@ -93,8 +111,6 @@ export class Importer {
       }
       return null;
     });
-    if (refused) return this.refuse(refused);
-    return ok({ id, ...open.verifier.head });
   }
 
   /** Moves the staged log and state live in one transaction, once every redaction is vouched for. */
@@ -143,7 +159,7 @@ export class Importer {
   }
 
   // Folds with the domain's evolve into the staged state; versions must follow each entity's history.
-  private stage(event: StoredEvent, staged: Map<string, Entity>): { seq: number; reason: string } | null {
+  private stage(event: StoredEvent, staged: Map<string, Entity>): Refusal | null {
     const sql = this.sql;
     let before = staged.get(event.entityId);
     if (!before) {

@@ -8,6 +8,8 @@ import type { EventStore } from './event-store';
 import { Importer, type ImportProgress } from './importer';
 import { failure, ok, type Result } from '../shared/protocol';
 import type { Transactions } from './unit-of-work';
+import { log } from '../shared/log';
+import { GENESIS_HASH } from '../domain/events';
 
 export type { ErasureOutcome, ImportProgress };
 
@@ -53,7 +55,7 @@ export class ReplayRpc {
 
   head(): { seq: number; hash: string } {
     const row = this.host.ctx.storage.sql.exec('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').toArray()[0];
-    return row ? { seq: Number(row['seq']), hash: String(row['hash']) } : { seq: 0, hash: '0'.repeat(64) };
+    return row ? { seq: Number(row['seq']), hash: String(row['hash']) } : { seq: 0, hash: GENESIS_HASH };
   }
 
   async importCommit(id: string): Promise<Result<ImportProgress>> {
@@ -61,7 +63,7 @@ export class ReplayRpc {
       // One outbox row for the whole restored log: the read model pulls it in pages.
       if (head > 0) this.host.ctx.storage.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (1, ?)', head);
     });
-    if (answer.ok && answer.value.seq > 0) await this.host.wakeBy(Date.now());
+    if (answer.ok && answer.value.seq > 0) await this.wakeAfterCommit('import');
     return answer;
   }
 
@@ -73,7 +75,7 @@ export class ReplayRpc {
       const meta = { time: new Date().toISOString(), actor, newEventId: this.host.newEventId, correlationId };
       answer = tx.run(() => eraseContact(ctx.storage.sql, store, id, meta));
     } catch (error) {
-      console.error('erase: rolled back', error);
+      log.error('erase: rolled back', { error });
       return failure('internal', 'an internal error; nothing was erased');
     }
     // Erased already: a retry after a compaction that did not finish runs it now (and says so).
@@ -83,7 +85,17 @@ export class ReplayRpc {
     }
     if (!answer.ok) return answer;
     await this.compactNow();
-    await this.host.wakeBy(Date.now());
+    await this.wakeAfterCommit('erase');
     return answer;
+  }
+
+  // Committed already: nothing after the commit may fail the answer (a retry would find the work done and
+  // skip what follows it); an alarm that could not be armed is logged, the next write arms it again.
+  private async wakeAfterCommit(what: string): Promise<void> {
+    try {
+      await this.host.wakeBy(Date.now());
+    } catch (error) {
+      log.warn(`${what}: could not arm the alarm after the commit`, { error });
+    }
   }
 }

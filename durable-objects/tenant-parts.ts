@@ -41,7 +41,9 @@ export function tenantParts(ctx: DurableObjectState, env: Env, door: Door) {
   // An erasure's copy back that a restart interrupted is finished before anything else runs.
   const resume = new Compactor(ctx, door.scratch);
   if (resume.interrupted()) {
-    void ctx.blockConcurrencyWhile(async () => (await resume.copyBack(), store.reloadHead()));
+    void ctx
+      .blockConcurrencyWhile(async () => (await resume.copyBack(), store.reloadHead()))
+      .catch((error) => log.error('erasure: the copy back did not finish; the object restarts', { error }));
   }
   ctx.storage.transactionSync(() => migrate(sql));
   /** Work the alarm drives; each job registers here. */
