@@ -89,6 +89,8 @@ export class WebhookService {
 
   /** Patches a subscription; a rotated secret is in the answer (and in its replay). */
   async update(id: string, patch: WebhookPatch, by: WriteBy): Promise<Result<Webhook & { secret?: string }>> {
+    // Only an enable asks the log for its head (a webhook resumes from now); an unknown id is a 404 first.
+    if (!this.store.get(id)) return failure('not_found', `no webhook ${id}`);
     const head = patch.enabled ? await this.host.log().ping() : 0;
     const now = Date.now();
     const answer = this.once(by, now, () => {

@@ -66,6 +66,14 @@ describe('webhook subscriptions', () => {
     expect((await apiJson(`${path}/deliveries`)).status).toBe(404);
   });
 
+  it('answers 404 to enabling an unknown webhook, also on a tenant its hub has never seen', async () => {
+    const answer = await apiJson(`/~${aTenant('w')}/webhooks/webhook_01JNOSUCHHOOK000000000000`, {
+      method: 'PATCH',
+      body: { enabled: true },
+    });
+    expect(answer.status).toBe(404);
+  });
+
   it('replays a creation and a rotation retried with the same Idempotency-Key; another body is 422', async () => {
     const tenant = aTenant('w');
     const headers = { 'idempotency-key': 'create-1' };
