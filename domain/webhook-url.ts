@@ -76,11 +76,25 @@ function ipv4(host: string): number[] | null {
   return bytes.every((b) => b <= 255) ? bytes : null;
 }
 
-// ::ffff:a.b.c.d (the URL parser writes it as ::ffff:xxxx:xxxx).
+// An IPv4 address carried inside an IPv6 one reaches that IPv4 host: mapped ::ffff:a.b.c.d, compatible
+// ::a.b.c.d and 6to4 2002:aabb:ccdd::/16, in whatever spelling (dotted or hex; the URL parser's canonical
+// form is read, so ::ffff:10.0.0.1 and ::ffff:a00:1 are one address).
 function mappedV4(host: string): number[] | null {
-  const match = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (!host.includes(':')) return null;
+  const canonical = canonicalV6(host);
+  const match =
+    /^::(?:ffff:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical) ??
+    /^2002:([0-9a-f]{1,4}):([0-9a-f]{1,4})(?::|$)/.exec(canonical);
   if (!match) return null;
   const hi = parseInt(match[1]!, 16);
   const lo = parseInt(match[2]!, 16);
   return [hi >> 8, hi & 255, lo >> 8, lo & 255];
+}
+
+function canonicalV6(host: string): string {
+  try {
+    return new URL(`http://[${host.replace(/^\[|\]$/g, '')}]`).hostname.slice(1, -1);
+  } catch {
+    return host.toLowerCase();
+  }
 }
