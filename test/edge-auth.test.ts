@@ -87,6 +87,7 @@ describe('a request without a valid credential', () => {
       '/contacts',
       { method: 'POST', body: 'name=x', headers: { 'content-type': 'text/plain' } },
     ],
+    ['a body over 1 MiB', '/contacts', { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(1_100_000) }) }],
     [
       'an Idempotency-Key over 255 characters',
       '/contacts',

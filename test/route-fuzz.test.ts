@@ -235,6 +235,10 @@ describe('every route under random requests', () => {
         const seen = `${method} ${p}${q} → ${answer.status} ${text.slice(0, 300)}`;
         // 503 is the one 5xx a client may see: the read model not yet at X-Min-Seq (Retry-After).
         expect(answer.status < 500 || answer.status === 503, seen).toBe(true);
+        if (answer.status === 503) {
+          expect(answer.headers.get('retry-after'), seen).toMatch(/^\d+$/);
+          expect(answer.headers.get('content-type'), seen).toBe('application/problem+json');
+        }
         // The MCP endpoint answers protocol errors as JSON-RPC, which is what MCP clients read; past auth,
         // its 4xx are JSON-RPC error objects, never a 500.
         const jsonRpc = /\/mcp$/.test(p) && answer.headers.get('content-type') === 'application/json';
