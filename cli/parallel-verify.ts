@@ -7,7 +7,7 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { ChainVerifier } from '../domain/chain-verifier';
-import type { ChainBreak } from '../domain/events';
+import { GENESIS_HASH, type ChainBreak } from '../domain/events';
 import { parseExportLine, rawDataOf, scanExportLine } from '../domain/export-line';
 
 const sha256 = (text: string) => hash('sha256', text, 'hex');
@@ -119,7 +119,7 @@ export async function verifyParallel(
   const ranges = await Promise.all(
     Array.from({ length: threads }, (_, i) => inWorker(path, i * step, Math.min(size, (i + 1) * step))),
   );
-  let head = { seq: 0, hash: '0'.repeat(64) };
+  let head = { seq: 0, hash: GENESIS_HASH };
   let events = 0;
   let found: ChainBreak | undefined;
   const pending = new Map<number, string>();

@@ -91,11 +91,6 @@ export interface ScannedLine {
 
 const unquote = (raw: string): string => (raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1));
 
-/**
- * Reads a line in exportLine's exact member order by scanning, not parsing: a verifier hashes the raw
- * texts as they stand. Undefined for any other shape (the caller then parses it); a scanned line whose
- * hashes do not match must also be re-checked through the parsed path, which alone gives the verdict.
- */
 // The scanner's cursor: module state rather than closures, as it runs once per line verified (synchronous,
 // so never re-entered).
 let text = '';

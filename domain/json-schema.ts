@@ -7,6 +7,7 @@ import { nounByName } from './nouns';
 import { EMAIL_PATTERN } from './formats';
 import { ENRICHABLE_FIELDS } from './verbs/enrich';
 import { MAX_MERGE_SOURCES } from './verbs/merge';
+import { MAX_VERB_TEXT } from './verbs/drafts';
 
 export type JsonSchema = { readonly [key: string]: unknown };
 export type SchemaMode = 'create' | 'update' | 'representation';
@@ -130,7 +131,7 @@ export function verbBodySchema(noun: NounSchema, verb: string): JsonSchema {
     case 'qualify':
       return object({});
     case 'assign':
-      return object({ owner: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' } }, ['owner']);
+      return object({ owner: { type: 'string', minLength: 1, maxLength: MAX_VERB_TEXT, pattern: '\\S' } }, ['owner']);
     case 'merge': {
       const id = { type: 'string', pattern: idPattern(noun) };
       return object(
@@ -142,7 +143,7 @@ export function verbBodySchema(noun: NounSchema, verb: string): JsonSchema {
       return object(
         {
           data: fieldsObject(noun, ENRICHABLE_FIELDS, []),
-          source: { type: 'string', maxLength: 200, pattern: '\\S' },
+          source: { type: 'string', maxLength: MAX_VERB_TEXT, pattern: '\\S' },
           overwrite: { type: 'boolean' },
         },
         ['source'],

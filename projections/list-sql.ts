@@ -2,21 +2,22 @@
 // pagination after the last row's (sort values, id). ASC puts absent values first, DESC last, as
 // SQLite orders NULLs; ties break by id in the direction of the last key.
 import { RANK, type Condition, type ListQuery, type Position, type Scalar, type SortKey } from './list-query';
-import { searchTableName, SYSTEM_COLUMNS, tableFor, tableName, toSql } from './tables';
+import { columnOf, searchTableName, SYSTEM_COLUMNS, tableName, toSql } from './tables';
 
 export interface CompiledList {
   readonly sql: string;
   readonly params: SqlStorageValue[];
 }
 
-export function columnOf(noun: string, field: string): string {
+/** A list's column: the full-text rank, a system column, or the field's stored column (tables.ts). */
+function listColumnOf(noun: string, field: string): string {
   if (field === RANK) return 'fts.fts_rank';
-  return Object.hasOwn(SYSTEM_COLUMNS, field) ? SYSTEM_COLUMNS[field]! : tableFor(noun).byField.get(field)!.sql;
+  return Object.hasOwn(SYSTEM_COLUMNS, field) ? SYSTEM_COLUMNS[field]! : columnOf(noun, field);
 }
 
 // `+col` keeps SQLite off a column's index, so it walks the sort's index instead.
 function conditionSql(noun: string, c: Condition, params: SqlStorageValue[], viaSortIndex: boolean): string {
-  const col = `${viaSortIndex ? '+' : ''}${columnOf(noun, c.field)}`;
+  const col = `${viaSortIndex ? '+' : ''}${listColumnOf(noun, c.field)}`;
   switch (c.op) {
     case '$eq':
       params.push(toSql(c.value));
@@ -63,9 +64,11 @@ function keysetSql(noun: string, sort: readonly SortKey[], after: Position, para
   const tieDesc = sort.at(-1)?.desc ?? false;
   const alternatives: string[] = [];
   for (let i = 0; i <= sort.length; i++) {
-    const parts = sort.slice(0, i).map((k, j) => equalSql(columnOf(noun, k.field), after.values[j] ?? null, params));
+    const parts = sort
+      .slice(0, i)
+      .map((k, j) => equalSql(listColumnOf(noun, k.field), after.values[j] ?? null, params));
     if (i < sort.length)
-      parts.push(afterSql(columnOf(noun, sort[i]!.field), sort[i]!.desc, after.values[i] ?? null, params));
+      parts.push(afterSql(listColumnOf(noun, sort[i]!.field), sort[i]!.desc, after.values[i] ?? null, params));
     else {
       params.push(after.id);
       parts.push(tieDesc ? 'id < ?' : 'id > ?');
@@ -108,10 +111,10 @@ export function compileList(generation: number, query: ListQuery, viaSortIndex =
   if (query.after) where.push(keysetSql(query.noun, query.sort, query.after, params));
   const tieDesc = query.sort.at(-1)?.desc ?? false;
   const order = [
-    ...query.sort.map((k) => `${columnOf(query.noun, k.field)} ${k.desc ? 'DESC' : 'ASC'}`),
+    ...query.sort.map((k) => `${listColumnOf(query.noun, k.field)} ${k.desc ? 'DESC' : 'ASC'}`),
     `id ${tieDesc ? 'DESC' : 'ASC'}`,
   ];
-  const keys = query.sort.map((k, i) => `, ${columnOf(query.noun, k.field)} AS k${i}`).join('');
+  const keys = query.sort.map((k, i) => `, ${listColumnOf(query.noun, k.field)} AS k${i}`).join('');
   params.push(query.limit + 1);
   return {
     // A search sorts ids only: the sorter would otherwise copy every match's whole entity.

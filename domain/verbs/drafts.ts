@@ -18,6 +18,9 @@ export type CommandDraft =
   | Omit<Extract<Command, { kind: 'create' }>, 'id'>
   | Omit<Capture, 'newId' | 'leadId' | 'time'>;
 
+/** The longest owner (assign) or source (enrich, capture) a verb body may carry. */
+export const MAX_VERB_TEXT = 200;
+
 export type { Checked } from '../result';
 
 /** A verb a write may name: the implicit three or one some noun declares (a new one fails the switch below). */
@@ -88,8 +91,8 @@ function checkAssign(noun: NounSchema, id: string, body: unknown, base: string):
   const extra = Object.keys(body).filter((k) => k !== 'owner');
   if (extra.length) return bad('bad_request', `${base}/${extra[0]}`, 'is not a member of {owner}');
   const owner = body['owner'];
-  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 200)
-    return bad('invalid', `${base}/owner`, 'must be a non-empty string of at most 200 characters');
+  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > MAX_VERB_TEXT)
+    return bad('invalid', `${base}/owner`, `must be a non-empty string of at most ${MAX_VERB_TEXT} characters`);
   return { ok: true, value: { kind: 'assign', noun: noun.name, id, owner: owner.trim() } };
 }
 
@@ -114,8 +117,8 @@ function checkEnrich(noun: NounSchema, id: string, body: unknown, base: string):
   if (extra.length) return bad('bad_request', `${base}/${extra[0]}`, 'is not a member of {data, source, overwrite}');
   const { data = {}, source, overwrite = false } = body;
   if (typeof overwrite !== 'boolean') return bad('invalid', `${base}/overwrite`, 'must be true or false');
-  if (typeof source !== 'string' || source.trim() === '' || source.length > 200)
-    return bad('invalid', `${base}/source`, 'must name where the data comes from (1 to 200 characters)');
+  if (typeof source !== 'string' || source.trim() === '' || source.length > MAX_VERB_TEXT)
+    return bad('invalid', `${base}/source`, `must name where the data comes from (1 to ${MAX_VERB_TEXT} characters)`);
   if (!isPlainObject(data)) return bad('invalid', `${base}/data`, 'must be an object of contact fields');
   const notEnrichable = Object.keys(data).find(
     (k) =>
