@@ -119,13 +119,25 @@ export class StreamHub extends DurableObject<Env> {
   }
 
   /** `{"subscribe": {"after": n, "types": [...]}}` starts the socket's stream; anything else is refused. */
+  /** Sockets whose subscribe is waiting for the head. */
+  private readonly subscribing = new Set<WebSocket>();
+
   override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const state = socket.deserializeAttachment() as SocketState | null;
     if (!state) return socket.close(1011, 'unknown socket');
     const request = parseSubscribe(message);
     if (!request.ok) return refuse(socket, request.error);
-    if (state.cursor !== null || this.sockets.has(socket)) return refuse(socket, 'already subscribed');
-    const cursor = request.after ?? (await this.refreshHead());
+    if (state.cursor !== null || this.sockets.has(socket) || this.subscribing.has(socket)) {
+      return refuse(socket, 'already subscribed');
+    }
+    // The head is asked for across an await: a second subscribe arriving meanwhile must see this one.
+    this.subscribing.add(socket);
+    let cursor: number;
+    try {
+      cursor = request.after ?? (await this.refreshHead());
+    } finally {
+      this.subscribing.delete(socket);
+    }
     const next = { ...state, cursor, types: request.types };
     socket.serializeAttachment(next);
     socket.send(JSON.stringify({ subscribed: { after: cursor, types: request.types } }));

@@ -83,6 +83,10 @@ export interface WebhookPatch {
   readonly secret?: string;
 }
 
+/** How long a finished delivery stays listed under GET /~t/webhooks/{id}/deliveries. */
+export const DELIVERY_RETENTION_DAYS = 30;
+const PRUNE_BATCH = 100;
+
 export class WebhookStore {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -192,6 +196,21 @@ export class WebhookStore {
         time,
       );
     this.sql.exec('UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor < ?', through, webhookId, through);
+    this.pruneFinished(time);
+  }
+
+  /**
+   * Deliveries that ended (delivered or failed) are kept DELIVERY_RETENTION_DAYS, then removed a bounded
+   * number at a time as new ones are added, oldest first (ids are ULIDs), so the table cannot grow forever.
+   */
+  private pruneFinished(now: string): void {
+    const before = new Date(Date.parse(now) - DELIVERY_RETENTION_DAYS * 86_400_000).toISOString();
+    this.sql.exec(
+      `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+         WHERE status != 'pending' AND updated_at < ? ORDER BY id LIMIT ?)`,
+      before,
+      PRUNE_BATCH,
+    );
   }
 
   /** Deliveries not yet handed to the queue, oldest first. */
