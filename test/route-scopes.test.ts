@@ -45,7 +45,9 @@ const REFUSED_BY_STATE = new Set(['POST /~:tenant/import']);
 const MAY_BE_MISSING = new Set(['POST /~:tenant/webhooks/:id/deliveries/:deliveryId/redeliver']);
 
 // A public address literal: accepted without a DNS look-up; tests answer every outbound fetch locally.
-const aWebhook = () => ({ url: 'https://93.184.215.14/hooks/crm', types: ['Contact.*'] });
+// Its type is one this file never emits: deliveries (and their retries, seconds later) would otherwise
+// still be running in the queue consumer when the file's environment is torn down.
+const aWebhook = () => ({ url: 'https://93.184.215.14/hooks/crm', types: ['Campaign.Launched'] });
 
 interface Fixtures {
   readonly tenant: string;
