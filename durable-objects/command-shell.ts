@@ -132,8 +132,7 @@ export class CommandShell {
       findUnique: (noun, field, normalized) => store.findUnique(noun, field, normalized),
       referencing: (target, field, sourceType, limit) => store.referencing(target, field, sourceType, limit),
       findMergedByEmail: (normalized) => queries.findMergedByEmail(normalized),
-      countReferencing: (target, field, sourceType, groupBy, unless) =>
-        queries.countReferencing(target, field, sourceType, groupBy, unless),
+      countReferencing: (target, field, groups) => queries.countReferencing(target, field, groups),
       settings: () => this.settings(),
       append: (events: readonly DomainEvent[], causationId?: string | null): StoredEvent[] => {
         return store.append(events, {
