@@ -65,8 +65,11 @@ export class CommandShell {
     return this.parsedSettings.settings;
   }
 
+  /** A fresh entity id; the store knows no row has it, so a create does not read it back first. */
   mint(noun: string, nowMs: number): string {
-    return `${nounByName.get(noun)?.idPrefix ?? noun.toLowerCase()}_${this.nextId(nowMs)}`;
+    const id = `${nounByName.get(noun)?.idPrefix ?? noun.toLowerCase()}_${this.nextId(nowMs)}`;
+    this.store.minted(id);
+    return id;
   }
 
   complete(draft: CommandDraft, nowMs: number): AnyCommand {

@@ -57,6 +57,14 @@ export class EventStore implements StateView, MemoryMirror {
     return entity;
   }
 
+  /**
+   * An id the log has just minted (a monotonic ULID of this object): no row can hold it, so the create
+   * that uses it needs no read to learn so. What is remembered is true on disk, so it needs no rollback.
+   */
+  minted(id: string): void {
+    this.remember(id, undefined);
+  }
+
   private remember(id: string, entity: Entity | undefined): void {
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(id, entity ?? null);
