@@ -89,7 +89,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE rate_buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // events_by_type served one query, the audit's look-up of erasure records, and cost every append a
+  // b-tree write: a partial index of those records alone serves it (issue 12, docs/performance.md).
+  `
+  DROP INDEX IF EXISTS events_by_type;
+  CREATE INDEX events_erased ON events (seq) WHERE type GLOB '*.Erased';
+  `,
 ];
+
+/** The partial index events_erased's condition: a query must say it word for word to be served by it. */
+export const ERASURE_RECORDS = "type GLOB '*.Erased'";
 
 export function migrate(sql: SqlStorage): void {
   sql.exec('CREATE TABLE IF NOT EXISTS migrations (n INTEGER PRIMARY KEY)');
