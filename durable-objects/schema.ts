@@ -89,11 +89,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE rate_buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
   `,
-  // events_by_type served one query, the audit's look-up of erasure records, and cost every append a
-  // b-tree write: a partial index of those records alone serves it (issue 12, docs/performance.md).
+  // Issue 12, the write's cost (docs/performance.md). events_by_type served one query, the audit's look-up
+  // of erasure records, and cost every append a b-tree write: a partial index of those records serves it.
+  // The outbox becomes a cursor over the log (the last seq the queue took): an append writes no outbox row;
+  // rows main left pending are kept as the cursor just before the first of them.
   `
   DROP INDEX IF EXISTS events_by_type;
   CREATE INDEX events_erased ON events (seq) WHERE type GLOB '*.Erased';
+  CREATE TABLE outbox_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), sent INTEGER NOT NULL);
+  INSERT INTO outbox_cursor (id, sent)
+    VALUES (1, COALESCE((SELECT MIN(from_seq) - 1 FROM outbox), (SELECT MAX(seq) FROM events), 0));
+  DROP TABLE outbox;
   `,
 ];
 
