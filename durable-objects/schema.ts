@@ -100,6 +100,24 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO outbox_cursor (id, sent)
     VALUES (1, COALESCE((SELECT MIN(from_seq) - 1 FROM outbox), (SELECT MAX(seq) FROM events), 0));
   DROP TABLE outbox;
+  -- A write-only view: one INSERT appends an event and writes the entity it folded into, which saves the
+  -- append a statement per event (EventStore.append); reading it answers nothing.
+  CREATE VIEW event_appends (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id,
+    correlation_id, data, data_hash, prev_hash, hash, e_id, e_type, e_version, e_created_at, e_updated_at,
+    e_deleted_at, e_merged_into, e_fields)
+    AS SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+      NULL, NULL, NULL, NULL, NULL WHERE 0;
+  CREATE TRIGGER event_appends_insert INSTEAD OF INSERT ON event_appends BEGIN
+    INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id,
+      correlation_id, data, data_hash, prev_hash, hash)
+    VALUES (NEW.seq, NEW.id, NEW.type, NEW.entity_type, NEW.entity_id, NEW.entity_version, NEW.time, NEW.actor,
+      NEW.causation_id, NEW.correlation_id, NEW.data, NEW.data_hash, NEW.prev_hash, NEW.hash);
+    INSERT INTO entities (id, type, version, created_at, updated_at, deleted_at, merged_into, fields)
+    VALUES (NEW.e_id, NEW.e_type, NEW.e_version, NEW.e_created_at, NEW.e_updated_at, NEW.e_deleted_at,
+      NEW.e_merged_into, NEW.e_fields)
+    ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
+      deleted_at = excluded.deleted_at, merged_into = excluded.merged_into, fields = excluded.fields;
+  END;
   `,
 ];
 
