@@ -126,7 +126,8 @@ export class ChainAuditor {
     const vouched = new Map<number, string>();
     const types = Object.keys(PERSONAL_FIELDS).map((noun) => `${noun}.${ERASED_EVENT}`);
     const marks = types.map(() => '?').join(', ');
-    for (const row of this.sql.exec(`SELECT data FROM events WHERE ${ERASURE_RECORDS} AND type IN (${marks}) ORDER BY seq`, ...types)) {
+    const query = `SELECT data FROM events WHERE ${ERASURE_RECORDS} AND type IN (${marks}) ORDER BY seq`;
+    for (const row of this.sql.exec(query, ...types)) {
       const data = parseEventData(row['data']);
       for (const { seq, datahash } of redactionsOf(data) ?? []) vouched.set(seq, datahash);
     }

@@ -187,7 +187,8 @@ describe('the outbox', () => {
       const sql = state.storage.sql;
       // The schema as main left it (its four migrations), seqs 2 and 3 not yet taken by the queue.
       state.storage.transactionSync(() => {
-        sql.exec(`DROP TABLE outbox_cursor; DROP INDEX events_erased; DROP VIEW event_appends; CREATE INDEX events_by_type ON events (type, seq);
+        sql.exec(`DROP TABLE outbox_cursor; DROP INDEX events_erased; DROP VIEW event_appends;
+          CREATE INDEX events_by_type ON events (type, seq);
           CREATE TABLE outbox (from_seq INTEGER PRIMARY KEY, to_seq INTEGER NOT NULL);
           INSERT INTO outbox (from_seq, to_seq) VALUES (2, 2), (3, 3); DELETE FROM migrations WHERE n >= 4`);
         migrate(sql);
