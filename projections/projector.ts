@@ -10,6 +10,8 @@ export class Projector {
   constructor(
     private readonly sql: SqlStorage,
     private readonly generation: number,
+    /** False while a rebuild defers its full-text rows (filled in one pass before the swap). */
+    private readonly withSearch = true,
   ) {}
 
   /** Folds the events in memory, then writes each touched entity once. */
@@ -37,7 +39,7 @@ export class Projector {
     const name = tableName(this.generation, table.noun.name);
     const columns = table.columns.map((c) => c.sql).join(', ');
     const marks = table.columns.map(() => '?').join(', ');
-    const search = table.text.length ? searchTableName(this.generation, table.noun.name) : undefined;
+    const search = this.withSearch && table.text.length ? searchTableName(this.generation, table.noun.name) : undefined;
     // The full-text row shares the noun row's rowid, which a REPLACE renews: drop the old one first.
     // A version-1 entity is new and has none (the common case of a catch-up: one statement less).
     if (search && entity.version > 1) {

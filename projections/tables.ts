@@ -85,28 +85,62 @@ function sqlType(spec: StoredSpec): string {
   return 'TEXT';
 }
 
-/** DDL of one generation's tables. */
+/** DDL of one generation's tables, each table followed by its indexes and its full-text table. */
 export function createStatements(generation: number): string[] {
   return [...TABLES.values()].flatMap((table) => {
+    const ddl = tableDdl(generation, table);
+    return [ddl.table, ...ddl.indexes, ...ddl.search];
+  });
+}
+
+/**
+ * A rebuild's tables without their indexes (the full-text table empty): rows are written into bare
+ * B-trees, and `deferredStatements` builds the indexes and fills the full-text rows once, before the swap.
+ */
+export function bareStatements(generation: number): string[] {
+  return [...TABLES.values()].flatMap((table) => {
+    const ddl = tableDdl(generation, table);
+    return [ddl.table, ...ddl.search];
+  });
+}
+
+/** What `bareStatements` left out: the indexes, and the full-text rows of the live rows, in one pass each. */
+export function deferredStatements(generation: number): string[] {
+  return [...TABLES.values()].flatMap((table) => {
     const name = tableName(generation, table.noun.name);
-    const columns = table.columns.map((c) => `${c.sql} ${sqlType(c.spec)}`).join(', ');
-    return [
+    const text = table.text.map((c) => c.sql).join(', ');
+    const fill = table.text.length
+      ? [
+          `INSERT INTO ${searchTableName(generation, table.noun.name)} (rowid, ${text}) ` +
+            `SELECT rowid, ${text} FROM ${name} WHERE live = 1`,
+        ]
+      : [];
+    return [...tableDdl(generation, table).indexes, ...fill];
+  });
+}
+
+function tableDdl(generation: number, table: NounTable): { table: string; indexes: string[]; search: string[] } {
+  const name = tableName(generation, table.noun.name);
+  const columns = table.columns.map((c) => `${c.sql} ${sqlType(c.spec)}`).join(', ');
+  return {
+    table:
       `CREATE TABLE ${name} (id TEXT PRIMARY KEY, live INTEGER NOT NULL, merged_into TEXT, ` +
-        `created_at TEXT NOT NULL, updated_at TEXT NOT NULL, entity TEXT NOT NULL, ${columns})`,
+      `created_at TEXT NOT NULL, updated_at TEXT NOT NULL, entity TEXT NOT NULL, ${columns})`,
+    indexes: [
       `CREATE INDEX ${name}__merged ON ${name} (merged_into) WHERE merged_into IS NOT NULL`,
       `CREATE INDEX ${name}__created ON ${name} (created_at, id) WHERE live = 1`,
       `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
       ...table.columns
         .filter((c) => c.indexed)
         .map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
-      ...(table.text.length
-        ? [
-            `CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, ` +
-              `tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`,
-          ]
-        : []),
-    ];
-  });
+    ],
+    search: table.text.length
+      ? [
+          `CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, ` +
+            `tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`,
+        ]
+      : [],
+  };
 }
 
 export function dropStatements(generation: number): string[] {
