@@ -1,11 +1,13 @@
 // A rebuild fills bare tables and builds their indexes and full-text rows once, just before the swap
 // (issue 12): after it, the live tables are indexed and answer as a never-rebuilt model does, and they
-// stay indexed as writes go on.
+// stay indexed as writes go on. The pull of a page as one JSON text serves the very events of the old pull.
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { aContact, created } from './builders';
 import { aTenant, apiJson } from './http';
-import { readModelStub } from './projection-helpers';
+import { parseEventPage } from '../durable-objects/event-page';
+import type { TenantLog } from '../durable-objects/tenant-log';
+import { logStub, readModelStub } from './projection-helpers';
 
 type Page = { data: Record<string, any>[]; next: string | null };
 const names = async (tenant: string, query: string) =>
@@ -71,5 +73,29 @@ describe('POST /~t/projections/rebuild', () => {
     expect(await names(tenant, 'q=chen')).toEqual(['Eve Chen']);
     expect(await names(tenant, 'q=wong')).toEqual(['Alice Wong']);
     expect((await indexed(tenant)).searchRows).toBe(2);
+  });
+});
+
+describe('TenantLog.pullPage', () => {
+  it('serves, as one JSON text, the very events pull serves', async () => {
+    const tenant = aTenant();
+    const chen = await created(tenant, 'contacts', aContact({ name: 'Chén "Wei" \\ 😀', email: 'wei@example.org' }));
+    await created(tenant, 'organizations', { name: 'Acme', domain: 'acme.dev' });
+    const patch = { title: 'CTO', phone: '+1 555 0100' };
+    expect((await apiJson(`/~${tenant}/contacts/${chen['$id']}`, { method: 'PATCH', body: patch })).status).toBe(200);
+    expect((await apiJson(`/~${tenant}/contacts/${chen['$id']}`, { method: 'DELETE' })).status).toBe(204);
+    const log = logStub(tenant) as unknown as Pick<TenantLog, 'pull' | 'pullPage'>;
+    for (const [after, limit] of [
+      [0, 1000],
+      [1, 2],
+      [3, 1000],
+      [99, 10],
+    ] as const) {
+      const { events, head } = await log.pull(after, limit);
+      const page = await log.pullPage(after, limit);
+      expect(page.head).toBe(head);
+      expect(parseEventPage(page.page)).toEqual(events);
+    }
+    expect((await log.pull(0, 1000)).events.length).toBeGreaterThan(3);
   });
 });
