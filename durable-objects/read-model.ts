@@ -171,6 +171,11 @@ export class ReadModel extends DurableObject<Env> {
     for (let next = this.rebuilding(); next; next = this.rebuilding()) {
       const generation = next.generation;
       const progress = await this.pullInto(tenant, generation, () => this.rebuilding()?.generation === generation);
+      // The indexes the bare tables deferred, one a transaction with reads let in between; the swap adds
+      // the full-text rows.
+      const building = () => this.rebuilding()?.generation === generation;
+      while (building() && this.ctx.storage.transactionSync(() => this.generations.buildDeferredIndex(generation)))
+        await new Promise((resolve) => setTimeout(resolve, 0));
       const { head } = await this.advance(tenant);
       const swapped = this.ctx.storage.transactionSync(() => this.generations.swapIfCaughtUp(head));
       if (!swapped && progress.stuck) return;

@@ -2,7 +2,14 @@
 // checkpoint and, when it cannot advance, the seq it is stuck at and why. Synchronous SQL throughout.
 import type { StoredEvent } from '../domain/events';
 import { Projector } from './projector';
-import { bareStatements, createStatements, deferredStatements, dropStatements, schemaFingerprint } from './tables';
+import {
+  bareStatements,
+  createStatements,
+  deferredIndexes,
+  dropStatements,
+  schemaFingerprint,
+  searchFillStatements,
+} from './tables';
 
 export interface Generation {
   readonly generation: number;
@@ -199,11 +206,34 @@ export class Generations {
     return this.meta(deferredKey(generation)) !== undefined;
   }
 
-  // Builds what a rebuild deferred; from here on its rows are indexed as they are written.
+  /**
+   * Builds the next index a rebuild deferred; false when none is left. One a transaction, so a large
+   * tenant's rebuild does not hold reads up for all of them at once.
+   */
+  buildDeferredIndex(generation: number): boolean {
+    const next = this.missingIndexes(generation)[0];
+    if (next) this.sql.exec(next.sql);
+    return next !== undefined;
+  }
+
+  // Builds what a rebuild deferred (the indexes left, the full-text rows); from here on its rows are
+  // indexed as they are written.
   private finish(generation: number): void {
+    for (const index of this.missingIndexes(generation)) this.sql.exec(index.sql);
     if (!this.deferred(generation)) return;
-    for (const statement of deferredStatements(generation)) this.sql.exec(statement);
+    for (const statement of searchFillStatements(generation)) this.sql.exec(statement);
     this.sql.exec('DELETE FROM rm_meta WHERE key = ?', deferredKey(generation));
+  }
+
+  private missingIndexes(generation: number): { name: string; sql: string }[] {
+    if (!this.deferred(generation)) return [];
+    const built = new Set(
+      this.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'index'")
+        .toArray()
+        .map((row) => String(row['name'])),
+    );
+    return deferredIndexes(generation).filter((index) => !built.has(index.name));
   }
 
   private drop(generation: number): void {

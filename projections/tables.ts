@@ -95,7 +95,7 @@ export function createStatements(generation: number): string[] {
 
 /**
  * A rebuild's tables without their indexes (the full-text table empty): rows are written into bare
- * B-trees, and `deferredStatements` builds the indexes and fills the full-text rows once, before the swap.
+ * B-trees; `deferredIndexes` and `searchFillStatements` add the indexes and the full-text rows before the swap.
  */
 export function bareStatements(generation: number): string[] {
   return [...TABLES.values()].flatMap((table) => {
@@ -104,19 +104,24 @@ export function bareStatements(generation: number): string[] {
   });
 }
 
-/** What `bareStatements` left out: the indexes, and the full-text rows of the live rows, in one pass each. */
-export function deferredStatements(generation: number): string[] {
-  return [...TABLES.values()].flatMap((table) => {
-    const name = tableName(generation, table.noun.name);
-    const text = table.text.map((c) => c.sql).join(', ');
-    const fill = table.text.length
-      ? [
-          `INSERT INTO ${searchTableName(generation, table.noun.name)} (rowid, ${text}) ` +
-            `SELECT rowid, ${text} FROM ${name} WHERE live = 1`,
-        ]
-      : [];
-    return [...tableDdl(generation, table).indexes, ...fill];
-  });
+/** The indexes `bareStatements` left out, by name: a rebuild builds them one a transaction. */
+export function deferredIndexes(generation: number): { name: string; sql: string }[] {
+  return [...TABLES.values()].flatMap((table) =>
+    tableDdl(generation, table).indexes.map((sql) => ({ name: sql.split(' ')[2]!, sql })),
+  );
+}
+
+/** The full-text rows of a bare generation's live rows, in one pass per noun. */
+export function searchFillStatements(generation: number): string[] {
+  return [...TABLES.values()]
+    .filter((table) => table.text.length)
+    .map((table) => {
+      const text = table.text.map((c) => c.sql).join(', ');
+      return (
+        `INSERT INTO ${searchTableName(generation, table.noun.name)} (rowid, ${text}) ` +
+        `SELECT rowid, ${text} FROM ${tableName(generation, table.noun.name)} WHERE live = 1`
+      );
+    });
 }
 
 function tableDdl(generation: number, table: NounTable): { table: string; indexes: string[]; search: string[] } {
