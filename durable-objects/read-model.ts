@@ -13,6 +13,7 @@ import { Generations, messageOf, type Generation, type Stuck, type StuckAt } fro
 import { ReadView, type Page } from '../projections/read-view';
 import type { Env } from '../shared/env';
 import { failure, ok, type Failure, type Result } from '../shared/protocol';
+import { parseEventPage } from './event-page';
 import type { TenantLog } from './tenant-log';
 import { log } from '../shared/log';
 
@@ -44,7 +45,8 @@ export interface Progress {
   readonly stuck?: StuckAt;
 }
 
-type LogPuller = Pick<TenantLog, 'pull' | 'ping'>;
+type LogPuller = Pick<TenantLog, 'pullPage' | 'ping'>;
+type LogPage = { events: StoredEvent[]; head: number };
 
 export class ReadModel extends DurableObject<Env> {
   protected readonly sql: SqlStorage;
@@ -169,6 +171,11 @@ export class ReadModel extends DurableObject<Env> {
     for (let next = this.rebuilding(); next; next = this.rebuilding()) {
       const generation = next.generation;
       const progress = await this.pullInto(tenant, generation, () => this.rebuilding()?.generation === generation);
+      // The indexes the bare tables deferred, one a transaction with reads let in between; the swap adds
+      // the full-text rows.
+      const building = () => this.rebuilding()?.generation === generation;
+      while (building() && this.ctx.storage.transactionSync(() => this.generations.buildDeferredIndex(generation)))
+        await new Promise((resolve) => setTimeout(resolve, 0));
       const { head } = await this.advance(tenant);
       const swapped = this.ctx.storage.transactionSync(() => this.generations.swapIfCaughtUp(head));
       if (!swapped && progress.stuck) return;
@@ -219,9 +226,12 @@ export class ReadModel extends DurableObject<Env> {
   private async pullInto(tenant: string, generation: number, current: () => boolean): Promise<Progress> {
     const log = this.log(tenant);
     let after = this.generations.checkpointOf(generation) ?? 0;
-    let pending: Promise<{ events: StoredEvent[]; head: number }> = log.pull(after, PULL_PAGE);
+    // A page travels as one JSON text (durable-objects/event-page.ts), parsed here.
+    const pull = (from: number): Promise<LogPage> =>
+      log.pullPage(from, PULL_PAGE).then(({ page, head }) => ({ events: parseEventPage(page), head }));
+    let pending = pull(after);
     for (;;) {
-      let page: { events: StoredEvent[]; head: number };
+      let page: LogPage;
       try {
         page = await pending;
       } catch (error) {
@@ -234,7 +244,7 @@ export class ReadModel extends DurableObject<Env> {
       const full = events.length === PULL_PAGE;
       if (full) {
         after = events.at(-1)!.seq;
-        pending = log.pull(after, PULL_PAGE);
+        pending = pull(after);
         pending.catch(() => undefined); // still thrown when awaited; not unhandled if the apply stops first
       }
       const stuck = this.generations.advance(generation, events, full ? undefined : head, new Date().toISOString());

@@ -14,6 +14,7 @@ import type { VerifyOutcome, VerifyQuery } from './chain-auditor';
 import type { BatchInput, BatchOutcome, CommandInput, WriteOutcome, Writer } from './command-service';
 import { scratchSide, type ScratchRow } from './compactor';
 import type { ReadOutcome, ReadQuery } from './entity-reader';
+import { eventPageAfter } from './event-page';
 import { GroupCommit } from './group-commit';
 import type { FieldChange, HistoryQuery } from './history-reader';
 import type { ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
@@ -131,6 +132,11 @@ export class TenantLog extends DurableObject<Env> {
   /** Projections pull events in seq order after their checkpoint (internal: no credential). */
   async pull(after: number, limit: number): Promise<{ events: StoredEvent[]; head: number }> {
     return { events: this.parts.store.eventsAfter(after, limit), head: this.parts.store.headSeq };
+  }
+
+  /** The same page as one JSON text (event-page.ts): what the read model pulls, cheaper to build and to send. */
+  async pullPage(after: number, limit: number): Promise<{ page: string; head: number }> {
+    return { page: eventPageAfter(this.ctx.storage.sql, after, limit), head: this.parts.store.headSeq };
   }
 
   /** A fact the tenant's StreamHub records in the log (Webhook.Disabled); internal: no credential. */

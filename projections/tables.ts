@@ -85,28 +85,67 @@ function sqlType(spec: StoredSpec): string {
   return 'TEXT';
 }
 
-/** DDL of one generation's tables. */
+/** DDL of one generation's tables, each table followed by its indexes and its full-text table. */
 export function createStatements(generation: number): string[] {
   return [...TABLES.values()].flatMap((table) => {
-    const name = tableName(generation, table.noun.name);
-    const columns = table.columns.map((c) => `${c.sql} ${sqlType(c.spec)}`).join(', ');
-    return [
+    const ddl = tableDdl(generation, table);
+    return [ddl.table, ...ddl.indexes, ...ddl.search];
+  });
+}
+
+/**
+ * A rebuild's tables without their indexes (the full-text table empty): rows are written into bare
+ * B-trees; `deferredIndexes` and `searchFillStatements` add the indexes and the full-text rows before the swap.
+ */
+export function bareStatements(generation: number): string[] {
+  return [...TABLES.values()].flatMap((table) => {
+    const ddl = tableDdl(generation, table);
+    return [ddl.table, ...ddl.search];
+  });
+}
+
+/** The indexes `bareStatements` left out, by name: a rebuild builds them one a transaction. */
+export function deferredIndexes(generation: number): { name: string; sql: string }[] {
+  return [...TABLES.values()].flatMap((table) =>
+    tableDdl(generation, table).indexes.map((sql) => ({ name: sql.split(' ')[2]!, sql })),
+  );
+}
+
+/** The full-text rows of a bare generation's live rows, in one pass per noun. */
+export function searchFillStatements(generation: number): string[] {
+  return [...TABLES.values()]
+    .filter((table) => table.text.length)
+    .map((table) => {
+      const text = table.text.map((c) => c.sql).join(', ');
+      return (
+        `INSERT INTO ${searchTableName(generation, table.noun.name)} (rowid, ${text}) ` +
+        `SELECT rowid, ${text} FROM ${tableName(generation, table.noun.name)} WHERE live = 1`
+      );
+    });
+}
+
+function tableDdl(generation: number, table: NounTable): { table: string; indexes: string[]; search: string[] } {
+  const name = tableName(generation, table.noun.name);
+  const columns = table.columns.map((c) => `${c.sql} ${sqlType(c.spec)}`).join(', ');
+  return {
+    table:
       `CREATE TABLE ${name} (id TEXT PRIMARY KEY, live INTEGER NOT NULL, merged_into TEXT, ` +
-        `created_at TEXT NOT NULL, updated_at TEXT NOT NULL, entity TEXT NOT NULL, ${columns})`,
+      `created_at TEXT NOT NULL, updated_at TEXT NOT NULL, entity TEXT NOT NULL, ${columns})`,
+    indexes: [
       `CREATE INDEX ${name}__merged ON ${name} (merged_into) WHERE merged_into IS NOT NULL`,
       `CREATE INDEX ${name}__created ON ${name} (created_at, id) WHERE live = 1`,
       `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
       ...table.columns
         .filter((c) => c.indexed)
         .map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
-      ...(table.text.length
-        ? [
-            `CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, ` +
-              `tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`,
-          ]
-        : []),
-    ];
-  });
+    ],
+    search: table.text.length
+      ? [
+          `CREATE VIRTUAL TABLE ${name}_fts USING fts5(${table.text.map((c) => c.sql).join(', ')}, ` +
+            `tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`,
+        ]
+      : [],
+  };
 }
 
 export function dropStatements(generation: number): string[] {

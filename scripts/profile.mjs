@@ -1,5 +1,6 @@
-// `npx node scripts/profile.mjs [http|indo]`: a V8 CPU profile of the Worker's isolate (edge, TenantLog and
-// ReadModel share it) under 6 s of HTTP creates (32 connections) or 5 × 10,000 in-DO creates, through
+// `npx node scripts/profile.mjs [http|indo|catchup]`: a V8 CPU profile of the Worker's isolate (edge, TenantLog and
+// ReadModel share it) under 6 s of HTTP creates (32 connections), 5 × 10,000 in-DO creates, or 3 rebuilds of
+// the read model from seq 0 over 50,000 Contact creates (catchup), through
 // workerd's inspector. Writes .bench/<mode>.cpuprofile (open in Chrome DevTools) and prints the top
 // functions by self and inclusive samples. Self time of a function that calls sql.exec includes much of
 // the statement's cost. Not a benchmark: the profiler slows everything down.
@@ -12,7 +13,9 @@ const mode = process.argv[2] ?? 'http';
 const modulePath = buildBenchWorker('.bench/build');
 mkdirSync('.bench', { recursive: true });
 const stateDir = mkdtempSync('.bench/profile-state-');
-const { mf, baseUrl } = await startRuntime({ modulePath, stateDir, inspectorPort: 9339 });
+// PROFILE_PORT: another inspector port, when a second profile runs on the same machine.
+const inspectorPort = Number(process.env.PROFILE_PORT ?? 9339);
+const { mf, baseUrl } = await startRuntime({ modulePath, stateDir, inspectorPort });
 const ctx = makeContext({
   mf,
   baseUrl,
@@ -21,7 +24,7 @@ const ctx = makeContext({
   report: new Report(),
   scenario: 'prof',
 });
-const list = await (await fetch('http://127.0.0.1:9339/json/list')).json();
+const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
 const target = list.find((t) => t.title?.includes('crm-bench')) ?? list[0];
 const ws = new WebSocket(target.webSocketDebuggerUrl);
 await new Promise((r) => ws.addEventListener('open', r));
@@ -45,13 +48,19 @@ const create = (ms) => ctx.createContacts({ tenant, contact: aBenchContact, conn
 const indo = async () => {
   for (let i = 0; i < 5; i++) await ctx.callDO(tenant, 'benchCreates', 10000, `r${i}`, false);
 };
+const catchup = async () => {
+  for (let i = 0; i < 3; i++) await ctx.callObject('READ_MODEL', tenant, 'benchRebuild', tenant);
+};
 if (mode === 'http') await create(1500);
-else await ctx.callDO(tenant, 'benchCreates', 2000, 'warm');
+else if (mode === 'catchup') {
+  for (let i = 0; i < 5; i++) await ctx.callDO(tenant, 'benchCreates', 10000, `fill${i}`);
+  await ctx.api(`/~${tenant}/contacts?limit=1`, { method: 'GET' });
+} else await ctx.callDO(tenant, 'benchCreates', 2000, 'warm');
 await send('Profiler.enable');
 await send('Profiler.setSamplingInterval', { interval: 200 });
 await send('Profiler.start');
 const t0 = Date.now();
-const res = mode === 'http' ? await create(6000) : await indo();
+const res = mode === 'http' ? await create(6000) : mode === 'catchup' ? await catchup() : await indo();
 console.error(
   `${mode}: ${Date.now() - t0} ms${res ? `, ${Math.round(res.perSecond)} creates/s` : ''} under the profiler`,
 );
