@@ -1,8 +1,14 @@
 // The write path's answer waits for its own commit only (durable-objects/group-commit.ts): not for the
-// after-hooks its event queued, which run after it as durable jobs and are never lost.
+// after-hooks its event queued, which run after it as durable jobs and are never lost. The work after a
+// commit is only what someone needs: a StreamHub without subscribers is not called per command, and a
+// subscriber that comes later is still sent every event.
+import { env, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Organization } from '../domain/crm';
+import type { TenantLog } from '../durable-objects/tenant-log';
+import { aContact, created } from './builders';
 import { aTenant, apiJson } from './http';
+import { openSocket, until as waitFor } from './stream-helpers';
 
 const removals: (() => void)[] = [];
 afterEach(() => {
@@ -55,3 +61,30 @@ describe('a write whose after-hook is slow', () => {
     expect((await apiJson(`/~${tenant}/hooks`)).body).toMatchObject({ pending: 0, done: 1 });
   });
 });
+
+describe('a log whose StreamHub has no subscriber', () => {
+  it('stops nudging it, and a WebSocket subscriber that comes later still gets each new event live', async () => {
+    const tenant = aTenant();
+    const first = await created(tenant, 'contacts', aContact());
+    // The hub answered the nudge of that create: nobody listens, so the log stops calling it.
+    const quiet = await until(
+      () => runInDurableObject(logStub(tenant), (log: TenantLog) => Reflect.get(notice(log), 'quiet') as boolean),
+      (q) => q,
+    );
+    expect(quiet).toBe(true);
+    const { response, socket, messages } = await openSocket(tenant);
+    expect(response.status).toBe(101);
+    socket!.send(JSON.stringify({ subscribe: { types: ['Contact.Created'] } })); // live only
+    expect(await waitFor(() => messages.length >= 1)).toBe(true);
+    const second = await created(tenant, 'contacts', aContact());
+    const third = await created(tenant, 'contacts', aContact());
+    // WebSockets have no heartbeat: only a nudge brings these.
+    expect(await waitFor(() => messages.filter((m) => m.seq).length >= 2, 3_000)).toBe(true);
+    expect(messages.filter((m) => m.seq).map((m) => m.subject)).toEqual([second['$id'], third['$id']]);
+    expect(messages.some((m) => m.subject === first['$id'])).toBe(false);
+    socket!.close(1000, 'done');
+  });
+});
+
+const logStub = (tenant: string) => env.TENANT_LOG.get(env.TENANT_LOG.idFromName(tenant));
+const notice = (log: TenantLog) => (Reflect.get(log, 'parts') as { streams: object }).streams;
