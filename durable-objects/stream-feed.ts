@@ -43,6 +43,8 @@ export class StreamFeed {
   constructor(
     private readonly log: () => LogSource,
     private readonly tenant: () => string,
+    /** Called when the feed gains a subscriber while it had none (the hub tells the log to nudge it). */
+    private readonly first: () => void = () => {},
   ) {}
 
   get knownHead(): number {
@@ -59,6 +61,7 @@ export class StreamFeed {
 
   /** Adds a subscriber and sends it what follows its cursor. */
   add(subscriber: Subscriber): void {
+    if (this.subscribers.size === 0) this.first();
     this.subscribers.add(subscriber);
     void this.pump(subscriber);
   }

@@ -14,6 +14,7 @@ import type { AttemptReport, AttemptVerdict, PreparedDelivery } from './webhook-
 import { WebhookService, type WriteBy } from './webhook-service';
 import { SCHEMA, type Delivery, type NewWebhook, type Webhook, type WebhookPatch } from './webhook-store';
 import { log } from '../shared/log';
+import type { NudgeReply } from './stream-notice';
 
 /** What the Worker checked and forwards with a stream request (header x-subscription). */
 export interface Subscription {
@@ -24,7 +25,11 @@ export interface Subscription {
   readonly types: TypePatterns;
 }
 
-type LogClient = LogSource & { ping(): Promise<number>; recordFact(event: DomainEvent): Promise<number> };
+type LogClient = LogSource & {
+  ping(): Promise<number>;
+  recordFact(event: DomainEvent): Promise<number>;
+  listen(epoch: number): Promise<number>;
+};
 
 export class StreamHub extends DurableObject<Env> {
   private readonly feed: StreamFeed;
@@ -43,6 +48,7 @@ export class StreamHub extends DurableObject<Env> {
     this.feed = new StreamFeed(
       () => this.log(),
       () => this.tenant ?? '',
+      () => this.listening(),
     );
     this.webhooks = new WebhookService({
       storage: ctx.storage,
@@ -61,11 +67,12 @@ export class StreamHub extends DurableObject<Env> {
     this.webhooks.sync();
   }
 
-  /** The log committed events up to `head`: everyone behind it is sent what follows. */
-  async nudge(tenant: string, head: number): Promise<void> {
+  /** The log committed events up to `head`: everyone behind it is sent what follows. Answers whether anyone listens. */
+  async nudge(tenant: string, head: number): Promise<NudgeReply> {
     this.remember(tenant);
     this.webhooks.sync();
     this.feed.advance(head);
+    return { listening: this.feed.size > 0, epoch: this.epoch };
   }
 
   /** A key was revoked: its streams end and its sockets close (1008). */
@@ -243,6 +250,18 @@ export class StreamHub extends DurableObject<Env> {
       clearInterval(this.heartbeat);
       this.heartbeat = undefined;
     }
+  }
+
+  // The feed gained its first subscriber: the log, which may have stopped nudging a hub without any,
+  // is told to nudge again, and the head it answers covers what committed before it heard.
+  private epoch = 0;
+  private listening(): void {
+    this.epoch = Math.max(Date.now(), this.epoch + 1);
+    if (this.tenant === undefined) return;
+    void this.log()
+      .listen(this.epoch)
+      .then((head) => this.feed.advance(head))
+      .catch((error: unknown) => log.warn('stream: could not tell the log to nudge again', { error }));
   }
 
   private remember(tenant: string): void {

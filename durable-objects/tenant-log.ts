@@ -139,6 +139,12 @@ export class TenantLog extends DurableObject<Env> {
     return { page: eventPageAfter(this.ctx.storage.sql, after, limit), head: this.parts.store.headSeq };
   }
 
+  /** The tenant's StreamHub has a subscriber again: nudge it after each commit (internal); the head. */
+  async listen(epoch: number): Promise<number> {
+    this.parts.streams.listen(epoch);
+    return this.parts.store.headSeq;
+  }
+
   /** A fact the tenant's StreamHub records in the log (Webhook.Disabled); internal: no credential. */
   async recordFact(event: DomainEvent): Promise<number> {
     return this.writes.submit(() => this.parts.commands.recordFact(event));

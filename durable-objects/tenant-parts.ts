@@ -96,6 +96,7 @@ export function tenantParts(ctx: DurableObjectState, env: Env, door: Door) {
     hookRunner,
     rescore,
     lifecycle,
+    streams,
     /** Every write: decide → append + fold → hooks → outbox → idempotency, in one unit of work. */
     commands,
     reader: new EntityReader(store),

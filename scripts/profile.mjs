@@ -1,6 +1,6 @@
-// `npx node scripts/profile.mjs [http|indo|catchup]`: a V8 CPU profile of the Worker's isolate (edge, TenantLog and
-// ReadModel share it) under 6 s of HTTP creates (32 connections), 5 × 10,000 in-DO creates, or 3 rebuilds of
-// the read model from seq 0 over 50,000 Contact creates (catchup), through
+// `npx node scripts/profile.mjs [http|read|indo|catchup]`: a V8 CPU profile of the Worker's isolate (edge,
+// TenantLog and ReadModel share it) under 6 s of HTTP creates or reads by id (32 connections), 5 × 10,000 in-DO
+// creates, or 3 rebuilds of the read model from seq 0 over 50,000 Contact creates (catchup), through
 // workerd's inspector. Writes .bench/<mode>.cpuprofile (open in Chrome DevTools) and prints the top
 // functions by self and inclusive samples. Self time of a function that calls sql.exec includes much of
 // the statement's cost. Not a benchmark: the profiler slows everything down.
@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { buildBenchWorker } from '../bench/lib/build.mjs';
 import { aBenchContact, makeContext } from '../bench/lib/context.mjs';
 import { BENCH_ADMIN_TOKEN, startRuntime } from '../bench/lib/runtime.mjs';
+import { httpLoad } from '../bench/lib/http-load.mjs';
 import { Report } from '../bench/lib/report.mjs';
 const mode = process.argv[2] ?? 'http';
 const modulePath = buildBenchWorker('.bench/build');
@@ -51,7 +52,16 @@ const indo = async () => {
 const catchup = async () => {
   for (let i = 0; i < 3; i++) await ctx.callObject('READ_MODEL', tenant, 'benchRebuild', tenant);
 };
+// read: GETs of one contact by id (32 connections), the read path from the edge to the log and back.
+const readOne = async (ms) => {
+  const id = read.id ?? (read.id = (await ctx.api(`/~${tenant}/contacts`, { body: aBenchContact(0) })).body.$id);
+  const url = `${baseUrl}/~${tenant}/contacts/${id}`;
+  const headers = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
+  return httpLoad({ url, headers, connections: 32, maxRequests: 1_000_000, maxMs: ms });
+};
+const read = {};
 if (mode === 'http') await create(1500);
+else if (mode === 'read') await readOne(1500);
 else if (mode === 'catchup') {
   for (let i = 0; i < 5; i++) await ctx.callDO(tenant, 'benchCreates', 10000, `fill${i}`);
   await ctx.api(`/~${tenant}/contacts?limit=1`, { method: 'GET' });
@@ -60,9 +70,10 @@ await send('Profiler.enable');
 await send('Profiler.setSamplingInterval', { interval: 200 });
 await send('Profiler.start');
 const t0 = Date.now();
-const res = mode === 'http' ? await create(6000) : mode === 'catchup' ? await catchup() : await indo();
+const runs = { http: () => create(6000), read: () => readOne(6000), catchup, indo };
+const res = await (runs[mode] ?? indo)();
 console.error(
-  `${mode}: ${Date.now() - t0} ms${res ? `, ${Math.round(res.perSecond)} creates/s` : ''} under the profiler`,
+  `${mode}: ${Date.now() - t0} ms${res ? `, ${Math.round(res.perSecond)} requests/s` : ''} under the profiler`,
 );
 const { result } = await send('Profiler.stop');
 writeFileSync(`.bench/${mode}.cpuprofile`, JSON.stringify(result.profile));

@@ -110,7 +110,33 @@ function headOf(get: Route): Route {
   };
 }
 
+// The number of segments of a route's path or of a request's path (trailing slashes aside): a route's
+// pattern matches only paths with as many segments (each `:name` is one segment).
+function depthOf(path: string): number {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? 0 : trimmed.split('/').length - 1;
+}
+
+/**
+ * The router: one itty router per path depth, each with that depth's routes in the table's order, so a
+ * request is matched only against the routes that can match it (a read by id was tested against ~75
+ * patterns before its own, the last one: 12% of a read's CPU). First matching path wins, as before.
+ */
 export function buildRouter() {
+  const byDepth = new Map<number, [string, Readonly<Record<string, readonly [RouteScope, Route]>>][]>();
+  for (const [path, methods] of ROUTES) {
+    const depth = depthOf(path);
+    byDepth.set(depth, [...(byDepth.get(depth) ?? []), [path, methods]]);
+  }
+  const routers = new Map([...byDepth].map(([depth, routes]) => [depth, routerOf(routes)]));
+  const none = routerOf([]);
+  return {
+    fetch: (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> =>
+      (routers.get(depthOf(new URL(request.url).pathname)) ?? none).fetch(request, env, ctx),
+  };
+}
+
+function routerOf(routes: RouteTable) {
   const router = Router<IRequest, [Env, ExecutionContext]>({
     catch: (error: unknown, request: IRequest) => {
       log.error('unhandled', { method: request.method, path: new URL(request.url).pathname, error });
@@ -121,7 +147,7 @@ export function buildRouter() {
     },
     finally: [(response: Response, request: IRequest) => withRateHeaders(request, response)],
   });
-  for (const [path, methods] of ROUTES) {
+  for (const [path, methods] of routes) {
     // itty registers a route under whatever method name is read off the router.
     const byMethod = router as unknown as Record<string, (path: string, handler: Route) => unknown>;
     for (const [method, [, handler]] of Object.entries(methods)) byMethod[method]!(path, handler);
