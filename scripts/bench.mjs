@@ -25,6 +25,7 @@
 //        ctx.time(fn) → {ms, value}; ctx.interleave(rounds, {a: fn, b: fn}) → {a: [...], b: [...]}; ctx.median(xs)
 //        ctx.report(label, value, unit, target?, note?)   one table row; target like '>= 10000' or '< 5'
 //        ctx.log(...)                        progress on stderr; ctx.mf, ctx.baseUrl for anything else
+//        ctx.routedUrl                       the same Worker through Miniflare's assets router (scenario 21 only)
 //        ctx.stateParent                     the folder temp state goes in (--state-in, default .bench)
 //      A scenario exporting `peer: true` runs only with --peer (bench/peer/, Emmett on PostgreSQL).
 //   3. A loop that must run inside a Durable Object (no HTTP/RPC per operation) is a `bench*` method on

@@ -12,12 +12,13 @@ export const aBenchContact = (n) => ({
   title: 'VP Sales',
 });
 
-export function makeContext({ mf, baseUrl, adminToken, quick, report, scenario, stateParent }) {
+export function makeContext({ mf, baseUrl, routedUrl, adminToken, quick, report, scenario, stateParent }) {
   const auth = { authorization: `Bearer ${adminToken}` };
   const created = new Map();
   return {
     mf,
     baseUrl,
+    routedUrl,
     adminToken,
     quick,
     stateParent,
