@@ -7,7 +7,7 @@ import { chain, GENESIS_HASH, type ChainBreak, type StoredEvent } from '../domai
 
 export { fold } from '../domain/evolve';
 
-const sha256 = (text: string) => hash('sha256', text, 'hex');
+const sha256 = (input: string | Uint8Array) => hash('sha256', input, 'hex');
 
 /** The chain of an in-memory log: its head, or the first break. */
 export function verifyChain(events: Iterable<StoredEvent>): ChainBreak | { seq: number; hash: string } {

@@ -15,11 +15,14 @@ export class ChainVerifier {
   /** What erasure records vouch for: seq → the hash of the redacted data (the latest record wins). */
   private readonly vouched: Map<number, string>;
 
-  /** `sha256` may be a faster one-shot hash where the runtime has one (Node's crypto.hash, in the CLI). */
+  /**
+   * `sha256` may be a faster one-shot hash where the runtime has one (Node's crypto.hash, in the CLI); it hashes
+   * text as its UTF-8 bytes, and bytes (a scanned line's, cli/scan-bytes.ts) as they are.
+   */
   constructor(
     start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
     vouched?: Map<number, string>,
-    private readonly sha256: (text: string) => string = sha256Hex,
+    private readonly sha256: (input: string | Uint8Array) => string = sha256Hex,
   ) {
     this.seq = start.seq;
     this.hash = start.hash;
@@ -55,10 +58,11 @@ export class ChainVerifier {
    * push the parsed event, whose check gives the verdict and the reason.
    */
   accepts(line: ScannedLine): boolean {
-    if (line.seq !== this.seq + 1 || line.prevHash !== this.hash || isErasureEvent(line.type)) return false;
-    if (this.sha256(line.chainText) !== line.hash || this.sha256(line.rawData) !== line.dataHash) return false;
+    if (line.seq !== this.seq + 1 || isErasureEvent(line.type)) return false;
+    const hash = this.sha256(line.chainText);
+    if (!line.matches(this.hash, hash, this.sha256(line.rawData))) return false;
     this.seq = line.seq;
-    this.hash = line.hash;
+    this.hash = hash;
     return true;
   }
 

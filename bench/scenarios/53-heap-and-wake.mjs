@@ -66,7 +66,8 @@ export default {
         head = value.head;
         created += count;
         growMs += ms;
-        if (head % 100_000 < count) ctx.log(`${head.toLocaleString('en-US')} events, ${Math.round(count / (ms / 1000))}/s`);
+        if (head % 100_000 < count)
+          ctx.log(`${head.toLocaleString('en-US')} events, ${Math.round(count / (ms / 1000))}/s`);
       }
     };
     let contactId;
@@ -112,19 +113,41 @@ export default {
       const large = await wakeUps();
       const [first, , last] = sizes.map((n) => n.toLocaleString('en-US'));
       const grew = `${first} → ${last} events by in-DO creates in chunks of ${chunk.toLocaleString('en-US')}`;
-      heaps.forEach((bytes, i) =>
-        ctx.report(`isolate heap at ${sizes[i].toLocaleString('en-US')} events`, bytes / 2 ** 20, 'MiB', undefined,
-          'used heap after a full GC, through the inspector'),
-      );
+      for (const [i, bytes] of heaps.entries()) {
+        const note = 'used heap after a full GC, through the inspector';
+        ctx.report(
+          `isolate heap at ${sizes[i].toLocaleString('en-US')} events`,
+          bytes / 2 ** 20,
+          'MiB',
+          undefined,
+          note,
+        );
+      }
       ctx.report(`heap ratio ${last} / ${first} events`, heaps.at(-1) / heaps[0], '×', '<= 1.5', grew);
-      ctx.report(`heap after a wake-up, ratio ${last} / ${first}`, large.heap / small.heap, '×', '<= 1.5',
-        `${mb(small.heap)} → ${mb(large.heap)}, after the first GET and create`);
-      const how = (what, a, b) => `${what}: ${a.toFixed(1)} ms at ${first}, ${b.toFixed(1)} ms at ${last}` +
+      ctx.report(
+        `heap after a wake-up, ratio ${last} / ${first}`,
+        large.heap / small.heap,
+        '×',
+        '<= 1.5',
+        `${mb(small.heap)} → ${mb(large.heap)}, after the first GET and create`,
+      );
+      const how = (what, a, b) =>
+        `${what}: ${a.toFixed(1)} ms at ${first}, ${b.toFixed(1)} ms at ${last}` +
         ` (median of ${WAKES} restarts of workerd on the same state)`;
-      ctx.report(`first GET after a wake-up, ratio ${last} / ${first}`, large.read / small.read, '×', '<= 2',
-        how('GET one contact', small.read, large.read));
-      ctx.report(`first create after a wake-up, ratio ${last} / ${first}`, large.create / small.create, '×', '<= 2',
-        how('POST one contact, after that GET', small.create, large.create));
+      ctx.report(
+        `first GET after a wake-up, ratio ${last} / ${first}`,
+        large.read / small.read,
+        '×',
+        '<= 2',
+        how('GET one contact', small.read, large.read),
+      );
+      ctx.report(
+        `first create after a wake-up, ratio ${last} / ${first}`,
+        large.create / small.create,
+        '×',
+        '<= 2',
+        how('POST one contact, after that GET', small.create, large.create),
+      );
       ctx.report('growth by in-DO creates (setup)', created / (growMs / 1000), 'commands/s', undefined, grew);
     } finally {
       await stop();
