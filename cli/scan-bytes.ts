@@ -139,22 +139,30 @@ class ByteLine implements ScannedLine {
     );
   }
   event(): StoredEvent {
-    const optional = (i: number) => (this.m[i]! < 0 ? null : this.value(i));
+    const { bytes, m } = this;
+    const from = m[ID_AT]!;
+    const to = m[LAST]!;
+    // The line decoded once; where it is ASCII, byte offsets are string offsets and members are slices of it.
+    const line = bytes.toString('utf8', from, to);
+    const ascii = line.length === to - from;
+    const value = (i: number) => (ascii ? line.slice(m[i]! + 1 - from, m[i + 1]! - 1 - from) : this.value(i));
+    const optional = (i: number) => (m[i]! < 0 ? null : value(i));
+    const dataAt = this.rawData.byteOffset - bytes.byteOffset;
     return {
       seq: this.seq,
-      id: this.value(ID_AT),
+      id: value(ID_AT),
       type: this.type,
-      entityType: this.value(ENTITY_TYPE_AT),
-      entityId: this.value(SUBJECT_AT),
-      entityVersion: Number(this.bytes.toString('latin1', this.m[VERSION_AT], this.m[VERSION_AT + 1])),
-      time: this.time,
-      actor: this.value(ACTOR_AT),
+      entityType: value(ENTITY_TYPE_AT),
+      entityId: value(SUBJECT_AT),
+      entityVersion: Number(bytes.toString('latin1', m[VERSION_AT], m[VERSION_AT + 1])),
+      time: value(TIME_AT),
+      actor: value(ACTOR_AT),
       causationId: optional(CAUSATION_AT),
       correlationId: optional(CORRELATION_AT),
-      data: acceptedData(this.bytes.toString('utf8', this.rawData.byteOffset - this.bytes.byteOffset, this.m[LAST]!)),
-      dataHash: this.dataHash,
-      prevHash: this.prevHash,
-      hash: this.hash,
+      data: acceptedData(ascii ? line.slice(dataAt - from) : bytes.toString('utf8', dataAt, to)),
+      dataHash: value(DATA_HASH_AT),
+      prevHash: value(PREV_AT),
+      hash: value(HASH_AT),
     };
   }
 }

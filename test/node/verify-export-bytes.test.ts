@@ -15,7 +15,7 @@ import { exportLine, scanExportLine } from '../../domain/export-line';
 
 const dir = mkdtempSync(join(tmpdir(), 'crm-verify-bytes-'));
 
-/** A chained log: `n` events, every third one with causation and correlation ids, some text not ASCII. */
+/** A chained log: `n` events, every third one with causation and correlation ids, some lines not ASCII. */
 function aLog(n: number, overrides: (i: number) => Partial<StoredEvent> = () => ({})): StoredEvent[] {
   let prev = GENESIS_HASH;
   return Array.from({ length: n }, (_, i) => {
@@ -26,8 +26,8 @@ function aLog(n: number, overrides: (i: number) => Partial<StoredEvent> = () => 
         entityId: `contact_${Math.floor(i / 4)}`,
         data:
           i % 4 === 0
-            ? { name: `Zoë Ørsted ${i}`, email: `zoe${i}@example.com`, stage: 'Lead' }
-            : { changes: { title: { from: null, to: `Directrice ${i} — 東京` } } },
+            ? { name: i % 8 ? `Ada Byron ${i}` : `Zoë Ørsted ${i}`, email: `zoe${i}@example.com`, stage: 'Lead' }
+            : { changes: { title: { from: null, to: i % 2 ? `Directrice ${i} — 東京` : `Director ${i}` } } },
         seq: i + 1,
         id: `01K${String(i + 1).padStart(23, '0')}`,
         time: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
