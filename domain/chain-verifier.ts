@@ -7,6 +7,12 @@ import { GENESIS_HASH, sha256Hex, chainInput, type ChainBreak, type StoredEvent 
 import type { ScannedLine } from './export-line';
 import { isErasureEvent, redactionsOf } from './personal-data';
 
+// The default hash takes text; bytes (only the CLI's scan of a file gives them, and it passes Node's own hash)
+// are the UTF-8 they hold.
+const utf8 = new TextDecoder();
+const hashText = (input: string | Uint8Array): string =>
+  sha256Hex(typeof input === 'string' ? input : utf8.decode(input));
+
 export class ChainVerifier {
   private seq: number;
   private hash: string;
@@ -22,7 +28,7 @@ export class ChainVerifier {
   constructor(
     start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
     vouched?: Map<number, string>,
-    private readonly sha256: (input: string | Uint8Array) => string = sha256Hex,
+    private readonly sha256: (input: string | Uint8Array) => string = hashText,
   ) {
     this.seq = start.seq;
     this.hash = start.hash;

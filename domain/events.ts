@@ -38,8 +38,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 // (Node's one-shot crypto.hash is about 2× faster in Node, but several times slower in workerd: the CLI
 // passes it to ChainVerifier itself.)
-export function sha256Hex(input: string | Uint8Array): string {
-  return createHash('sha256').update(input).digest('hex');
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export function dataHashOf(data: Readonly<Record<string, unknown>>): string {

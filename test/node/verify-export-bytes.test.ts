@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readExport } from '../../cli/offline';
 import { scanExportBytes } from '../../cli/scan-bytes';
+import { ChainVerifier } from '../../domain/chain-verifier';
 import { fold } from '../../domain/evolve';
 import { chain, chainInput, GENESIS_HASH, type StoredEvent } from '../../domain/events';
 import { exportLine, scanExportLine } from '../../domain/export-line';
@@ -66,6 +67,7 @@ const THREADS = [1, 2, 3];
 
 describe('scanExportBytes', () => {
   it('reads a line as scanExportLine reads its text: the chain input as UTF-8, the event, the hashes', () => {
+    const verifier = new ChainVerifier(); // its default hash, as the Durable Object has it
     for (const event of aLog(7)) {
       const line = exportLine(event);
       const bytes = Buffer.concat([Buffer.from('ignored\n'), Buffer.from(line), Buffer.from('\nnext')]);
@@ -77,7 +79,9 @@ describe('scanExportBytes', () => {
       expect([scanned.prevHash, scanned.hash, scanned.dataHash]).toEqual([event.prevHash, event.hash, event.dataHash]);
       expect(scanned.matches(event.prevHash, event.hash, event.dataHash)).toBe(true);
       expect(scanned.matches(event.prevHash, event.dataHash, event.dataHash)).toBe(false);
+      expect(verifier.accepts(scanned)).toBe(true);
     }
+    expect(verifier.head.seq).toBe(7);
   });
 
   it('leaves to the text a line with an escape, a renamed or reordered member, or no closing brace', () => {
