@@ -88,7 +88,7 @@ describe('scanExportBytes', () => {
     const [event] = aLog(1);
     const line = exportLine({ ...event!, actor: 'key "x"' });
     const reordered = exportLine(event!).replace(/"type":("[^"]*"),"time":("[^"]*")/, '"time":$2,"type":$1');
-    for (const text of [line, exportLine(event!).replace('"actor"', '"actoR"'), reordered, exportLine(event!) + ' '])
+    for (const text of [line, exportLine(event!).replace('"actor"', '"actoR"'), reordered, `${exportLine(event!)} `])
       expect(scanExportBytes(Buffer.from(text), 0, Buffer.byteLength(text))).toBeUndefined();
     expect(scanExportLine(line)).toBeDefined();
   });
