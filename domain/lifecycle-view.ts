@@ -7,14 +7,18 @@ export interface LifecycleView extends StateView {
   referencing(targetId: string, field: string, sourceType: string, limit: number): string[];
   /** A contact merged away that had this (normalised) email: captures find its target through it. */
   findMergedByEmail(normalized: string): string | undefined;
-  /** Live sourceType entities referencing targetId through `field`, counted by the value of `groupBy`. */
-  countReferencing(
-    targetId: string,
-    field: string,
-    sourceType: string,
-    groupBy: string,
-    unless?: { field: string; value: string },
-  ): Record<string, number>;
+  /**
+   * For each group: live sourceType entities referencing targetId through `field`, counted by the value
+   * of `groupBy` (skipping those whose `unless.field` is `unless.value`). All groups in one read.
+   */
+  countReferencing(targetId: string, field: string, groups: readonly CountGroup[]): Record<string, number>[];
+}
+
+/** What countReferencing counts: one source type, grouped by one of its fields. */
+export interface CountGroup {
+  readonly sourceType: string;
+  readonly groupBy: string;
+  readonly unless?: { readonly field: string; readonly value: string };
 }
 
 /** How many references a merge re-points per source, at most; more is refused rather than truncated. */

@@ -4,10 +4,16 @@
 import { changesOf, typedEvent } from './event-types';
 import type { DomainEvent, StoredEvent } from './events';
 import { isLive, type Entity } from './entity';
-import type { LifecycleView } from './lifecycle-view';
+import type { CountGroup, LifecycleView } from './lifecycle-view';
 import { scoreContact, type Score } from './scoring';
 import type { Settings } from './settings';
 import type { UnitOfWork } from './pipeline';
+
+// What engagement scoring counts: captures by source, and activities by type unless cancelled.
+const ENGAGEMENT: readonly CountGroup[] = [
+  { sourceType: 'Lead', groupBy: 'source' },
+  { sourceType: 'Activity', groupBy: 'type', unless: { field: 'status', value: 'Cancelled' } },
+];
 
 export function scoreOf(
   contactId: string,
@@ -16,11 +22,7 @@ export function scoreOf(
   settings: Settings,
   time: string,
 ): Score {
-  const leadSources = view.countReferencing(contactId, 'contact', 'Lead', 'source');
-  const activityTypes = view.countReferencing(contactId, 'contact', 'Activity', 'type', {
-    field: 'status',
-    value: 'Cancelled',
-  });
+  const [leadSources = {}, activityTypes = {}] = view.countReferencing(contactId, 'contact', ENGAGEMENT);
   return scoreContact({ fields, leadSources, activityTypes, time }, settings.weights);
 }
 

@@ -7,6 +7,7 @@ import { ChainVerifier } from '../domain/chain-verifier';
 import { GENESIS_HASH, type ChainBreak, type StoredEvent } from '../domain/events';
 import { ERASED_EVENT, PERSONAL_FIELDS, redactionsOf } from '../domain/personal-data';
 import { parseEventData, rowToEvent } from './event-store';
+import { ERASURE_RECORDS } from './schema';
 import { failure, ok, type Result } from '../shared/protocol';
 import { StateAuditor, type Mismatch } from './state-auditor';
 import { decodeSweep, encodeSweep, StateSweep, SWEEP_PAGE, SWEEP_START, type SweepPosition } from './state-sweep';
@@ -125,7 +126,8 @@ export class ChainAuditor {
     const vouched = new Map<number, string>();
     const types = Object.keys(PERSONAL_FIELDS).map((noun) => `${noun}.${ERASED_EVENT}`);
     const marks = types.map(() => '?').join(', ');
-    for (const row of this.sql.exec(`SELECT data FROM events WHERE type IN (${marks}) ORDER BY seq`, ...types)) {
+    const query = `SELECT data FROM events WHERE ${ERASURE_RECORDS} AND type IN (${marks}) ORDER BY seq`;
+    for (const row of this.sql.exec(query, ...types)) {
       const data = parseEventData(row['data']);
       for (const { seq, datahash } of redactionsOf(data) ?? []) vouched.set(seq, datahash);
     }

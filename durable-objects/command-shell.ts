@@ -65,8 +65,11 @@ export class CommandShell {
     return this.parsedSettings.settings;
   }
 
+  /** A fresh entity id; the store knows no row has it, so a create does not read it back first. */
   mint(noun: string, nowMs: number): string {
-    return `${nounByName.get(noun)?.idPrefix ?? noun.toLowerCase()}_${this.nextId(nowMs)}`;
+    const id = `${nounByName.get(noun)?.idPrefix ?? noun.toLowerCase()}_${this.nextId(nowMs)}`;
+    this.store.minted(id);
+    return id;
   }
 
   complete(draft: CommandDraft, nowMs: number): AnyCommand {
@@ -132,8 +135,7 @@ export class CommandShell {
       findUnique: (noun, field, normalized) => store.findUnique(noun, field, normalized),
       referencing: (target, field, sourceType, limit) => store.referencing(target, field, sourceType, limit),
       findMergedByEmail: (normalized) => queries.findMergedByEmail(normalized),
-      countReferencing: (target, field, sourceType, groupBy, unless) =>
-        queries.countReferencing(target, field, sourceType, groupBy, unless),
+      countReferencing: (target, field, groups) => queries.countReferencing(target, field, groups),
       settings: () => this.settings(),
       append: (events: readonly DomainEvent[], causationId?: string | null): StoredEvent[] => {
         return store.append(events, {

@@ -87,10 +87,15 @@ export class Compactor {
   async copyBack(): Promise<void> {
     const sql = this.ctx.storage.sql;
     const scratch = this.scratch();
+    // Views too (event_appends): the copied schema creates them again, with their triggers.
     const tables = sql
-      .exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND ${OWN_TABLES} AND name <> ?`, MARKER)
+      .exec(
+        `SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND ${OWN_TABLES} AND name <> ?`,
+        MARKER,
+      )
       .toArray();
-    for (const { name } of tables) sql.exec(`DROP TABLE IF EXISTS "${String(name)}"`);
+    for (const { type, name } of tables)
+      sql.exec(`DROP ${type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${String(name)}"`);
     for (let after = 0; ; ) {
       const page = await scratch.scratchRead(after, PAGE);
       if (page.length === 0) break;

@@ -57,6 +57,14 @@ export class EventStore implements StateView, MemoryMirror {
     return entity;
   }
 
+  /**
+   * An id the log has just minted (a monotonic ULID of this object): no row can hold it, so the create
+   * that uses it needs no read to learn so. What is remembered is true on disk, so it needs no rollback.
+   */
+  minted(id: string): void {
+    this.remember(id, undefined);
+  }
+
   private remember(id: string, entity: Entity | undefined): void {
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(id, entity ?? null);
@@ -88,8 +96,7 @@ export class EventStore implements StateView, MemoryMirror {
         },
         hash,
       );
-      this.insertEvent(next);
-      this.writeEntity(before, evolve(before, next));
+      this.appendRow(next, before, evolve(before, next));
       stored.push(next);
       ({ seq, hash } = next);
     }
@@ -165,11 +172,14 @@ export class EventStore implements StateView, MemoryMirror {
     return refs.map(({ id, at }) => states.get(id)!.findLast((state) => state.seq <= at)?.entity);
   }
 
-  private insertEvent(e: StoredEvent): void {
+  // The event and the entity it folded into, in one statement (the event_appends view's trigger writes both).
+  private appendRow(e: StoredEvent, before: Entity | undefined, after: Entity): void {
+    this.remember(after.id, after);
     this.sql.exec(
-      `INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id,
-         correlation_id, data, data_hash, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO event_appends (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id,
+         correlation_id, data, data_hash, prev_hash, hash, e_id, e_type, e_version, e_created_at, e_updated_at,
+         e_deleted_at, e_merged_into, e_fields)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       e.seq,
       e.id,
       e.type,
@@ -184,7 +194,16 @@ export class EventStore implements StateView, MemoryMirror {
       e.dataHash,
       e.prevHash,
       e.hash,
+      after.id,
+      after.type,
+      after.version,
+      after.createdAt,
+      after.updatedAt,
+      after.deletedAt ?? null,
+      after.mergedInto ?? null,
+      JSON.stringify(after.fields),
     );
+    this.reindex(before, after);
   }
 
   private writeEntity(before: Entity | undefined, after: Entity): void {

@@ -38,6 +38,9 @@ export class HookJobs {
    */
   mayHavePending = true;
 
+  /** Jobs queued since the object started (rolled-back ones included): tells a runner whether any came in. */
+  queuedSoFar = 0;
+
   enqueue(events: readonly StoredEvent[], depth: number, nowMs: number, mint: (noun: string) => string): number {
     if (depth >= MAX_HOOK_DEPTH) return 0;
     let queued = 0;
@@ -59,6 +62,7 @@ export class HookJobs {
         queued++;
       }
     if (queued) this.mayHavePending = true;
+    this.queuedSoFar += queued;
     return queued;
   }
 
@@ -101,12 +105,15 @@ export class HookJobs {
     );
   }
 
-  markDone(job: HookJob): void {
-    this.sql.exec(
-      "UPDATE hook_jobs SET status = 'done', last_error = NULL WHERE trigger_id = ? AND hook = ?",
+  /** Marks a pending job done; false when it is no longer pending (another runner finished it). */
+  markDone(job: HookJob): boolean {
+    const marked = this.sql.exec(
+      "UPDATE hook_jobs SET status = 'done', last_error = NULL WHERE trigger_id = ? AND hook = ? " +
+        "AND status = 'pending' RETURNING 1",
       job.triggerId,
       job.hook,
     );
+    return marked.toArray().length > 0;
   }
 
   markFailed(job: HookJob, attempts: number, error: string, nextAt: number | null): void {

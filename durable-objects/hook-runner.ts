@@ -25,9 +25,13 @@ export class HookRunner {
   async runDue(nowMs: number): Promise<number | null> {
     if (!this.jobs.mayHavePending) return null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
+      const queued = this.jobs.queuedSoFar;
       const due = this.jobs.due(nowMs, BATCH);
       if (due.length === 0) break;
       for (const job of due) await this.runOne(job, nowMs);
+      // A batch that was not full and no job queued since it was read: nothing else is due by nowMs
+      // (a failed run is retried seconds later at the earliest), so no second look-up.
+      if (due.length < BATCH && this.jobs.queuedSoFar === queued) break;
     }
     return this.jobs.nextDue();
   }
@@ -51,11 +55,11 @@ export class HookRunner {
         this.shell.mint(noun, nowMs),
       );
       this.shell.transact(meta, (uow, time) => {
-        // Another runner (the alarm, a concurrent request) may have finished this job meanwhile.
-        if (!this.jobs.isPending(job)) return;
+        // Another runner (the alarm, a concurrent request) may have finished this job meanwhile. Marked
+        // first, in the same transaction: a refusal below rolls the mark back with the run.
+        if (!this.jobs.markDone(job)) return;
         this.shell.runIn(uow, time, commands, meta);
         if (job.attempts > 0) appendRunChange(uow, job, 'HookRun.Succeeded', { status: 'Done' });
-        this.jobs.markDone(job);
       });
     } catch (error) {
       this.recordFailure(job, nowMs, error instanceof Error ? error.message : String(error), false);

@@ -1,8 +1,10 @@
-// The transactional outbox: a row per append (the seq range it wrote), in the append's own transaction,
-// drained to the crm-events queue after the commit (and by the alarm) in batches of at most 100 rows,
-// deleted only once the queue took them. Consumers pull the log in seq order, so a message is only a
-// nudge: one message stands for the batch it drained (tenant, seq range and event types, never event
-// data), which keeps a bulk import from flooding the queue every tenant shares.
+// The transactional outbox, as a cursor over the log: the log itself holds what is to be sent, and the
+// cursor (outbox_cursor.sent) the last seq the crm-events queue took. An append writes nothing more, so
+// what is pending commits or rolls back with the events themselves. After the commit (and by the alarm)
+// the range after the cursor is sent in messages of at most 1,000 events, and the cursor moves only
+// once the queue took one. Consumers pull the log in seq order, so a message is only a nudge: one message
+// stands for its range (tenant, seq range and event types, never event data), which keeps a bulk import
+// from flooding the queue every tenant shares.
 import type { StoredEvent } from '../domain/events';
 import { log } from '../shared/log';
 
@@ -16,8 +18,8 @@ export interface OutboxMessage {
   readonly types: readonly string[];
 }
 
-/** Rows drained per message. */
-export const OUTBOX_BATCH = 100;
+/** Events a message stands for, at most. */
+export const OUTBOX_BATCH = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 
 export interface OutboxHost {
@@ -37,12 +39,10 @@ export class Outbox {
     if (this.pending() > 0) this.schedule();
   }
 
-  /** Writes one row per event. Call inside the append's transactionSync. */
+  /** Events were appended: nothing to write (the log is the outbox); a kick once the transaction returned. */
   record(events: readonly StoredEvent[]): void {
-    if (events.length)
-      this.host.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (?, ?)', events[0]!.seq, events.at(-1)!.seq);
     // The kick runs in a later task, after the synchronous transaction returned, so nothing is sent
-    // before its commit (after a rollback the rows are simply not there); one kick per burst of appends.
+    // before its commit (after a rollback the events are simply not there); one kick per burst of appends.
     if (events.length) this.schedule();
   }
 
@@ -57,8 +57,18 @@ export class Outbox {
 
   private kickQueued = false;
 
+  /** How many events the queue has not taken yet. */
   pending(): number {
-    return Number(this.host.sql.exec('SELECT COALESCE(SUM(to_seq - from_seq + 1), 0) AS n FROM outbox').one()['n']);
+    const { head, sent } = this.positions();
+    return head - sent;
+  }
+
+  // The log's head and the cursor, in one statement.
+  private positions(): { head: number; sent: number } {
+    const row = this.host.sql
+      .exec('SELECT (SELECT COALESCE(MAX(seq), 0) FROM events) AS head, (SELECT sent FROM outbox_cursor) AS sent')
+      .one();
+    return { head: Number(row['head']), sent: Number(row['sent'] ?? 0) };
   }
 
   /** Starts a drain unless a kick is under way, in which case that one goes round once more. */
@@ -99,11 +109,9 @@ export class Outbox {
     const tenant = this.host.tenant();
     if (tenant === undefined) return null;
     for (;;) {
-      const rows = this.host.sql
-        .exec('SELECT from_seq, to_seq FROM outbox ORDER BY from_seq LIMIT ?', OUTBOX_BATCH)
-        .toArray();
-      if (rows.length === 0) return null;
-      const [fromSeq, seq] = [Number(rows[0]!['from_seq']), Number(rows.at(-1)!['to_seq'])];
+      const { head, sent } = this.positions();
+      if (head <= sent) return null;
+      const [fromSeq, seq] = [sent + 1, Math.min(head, sent + OUTBOX_BATCH)];
       const types = this.host.sql
         .exec('SELECT DISTINCT type FROM events WHERE seq BETWEEN ? AND ? ORDER BY type', fromSeq, seq)
         .toArray()
@@ -116,7 +124,7 @@ export class Outbox {
         return Date.now() + Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (this.failures - 1));
       }
       this.failures = 0;
-      this.host.sql.exec('DELETE FROM outbox WHERE from_seq <= ?', Number(rows.at(-1)!['from_seq']));
+      this.host.sql.exec('UPDATE outbox_cursor SET sent = ? WHERE sent < ?', seq, seq);
     }
   }
 }

@@ -60,8 +60,8 @@ export class ReplayRpc {
 
   async importCommit(id: string): Promise<Result<ImportProgress>> {
     const answer = this.importer.commit(id, (head) => {
-      // One outbox row for the whole restored log: the read model pulls it in pages.
-      if (head > 0) this.host.ctx.storage.sql.exec('INSERT INTO outbox (from_seq, to_seq) VALUES (1, ?)', head);
+      // The whole restored log is for the queue (the outbox is a cursor over the log): the read model pulls it.
+      if (head > 0) this.host.ctx.storage.sql.exec('UPDATE outbox_cursor SET sent = 0');
     });
     if (answer.ok && answer.value.seq > 0) await this.wakeAfterCommit('import');
     return answer;

@@ -89,7 +89,40 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE rate_buckets (key_id TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // Issue 12, the write's cost (docs/performance.md). events_by_type served one query, the audit's look-up
+  // of erasure records, and cost every append a b-tree write: a partial index of those records serves it.
+  // The outbox becomes a cursor over the log (the last seq the queue took): an append writes no outbox row;
+  // rows main left pending are kept as the cursor just before the first of them.
+  `
+  DROP INDEX IF EXISTS events_by_type;
+  CREATE INDEX events_erased ON events (seq) WHERE type GLOB '*.Erased';
+  CREATE TABLE outbox_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), sent INTEGER NOT NULL);
+  INSERT INTO outbox_cursor (id, sent)
+    VALUES (1, COALESCE((SELECT MIN(from_seq) - 1 FROM outbox), (SELECT MAX(seq) FROM events), 0));
+  DROP TABLE outbox;
+  -- A write-only view: one INSERT appends an event and writes the entity it folded into, which saves the
+  -- append a statement per event (EventStore.append); reading it answers nothing.
+  CREATE VIEW event_appends (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id,
+    correlation_id, data, data_hash, prev_hash, hash, e_id, e_type, e_version, e_created_at, e_updated_at,
+    e_deleted_at, e_merged_into, e_fields)
+    AS SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+      NULL, NULL, NULL, NULL, NULL WHERE 0;
+  CREATE TRIGGER event_appends_insert INSTEAD OF INSERT ON event_appends BEGIN
+    INSERT INTO events (seq, id, type, entity_type, entity_id, entity_version, time, actor, causation_id,
+      correlation_id, data, data_hash, prev_hash, hash)
+    VALUES (NEW.seq, NEW.id, NEW.type, NEW.entity_type, NEW.entity_id, NEW.entity_version, NEW.time, NEW.actor,
+      NEW.causation_id, NEW.correlation_id, NEW.data, NEW.data_hash, NEW.prev_hash, NEW.hash);
+    INSERT INTO entities (id, type, version, created_at, updated_at, deleted_at, merged_into, fields)
+    VALUES (NEW.e_id, NEW.e_type, NEW.e_version, NEW.e_created_at, NEW.e_updated_at, NEW.e_deleted_at,
+      NEW.e_merged_into, NEW.e_fields)
+    ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
+      deleted_at = excluded.deleted_at, merged_into = excluded.merged_into, fields = excluded.fields;
+  END;
+  `,
 ];
+
+/** The partial index events_erased's condition: a query must say it word for word to be served by it. */
+export const ERASURE_RECORDS = "type GLOB '*.Erased'";
 
 export function migrate(sql: SqlStorage): void {
   sql.exec('CREATE TABLE IF NOT EXISTS migrations (n INTEGER PRIMARY KEY)');

@@ -190,7 +190,7 @@ describe('deliveries', () => {
     const tenant = aTenant('w');
     const hook = await createdWebhook(tenant, aWebhook(NO_RETRY_SOON));
     await created(tenant, 'contacts', aContact());
-    const [first] = await triedDeliveries(tenant, hook['id']);
+    const first = (await triedDeliveries(tenant, hook['id']))[0]!;
     const now = Date.now();
     expect(await hub(tenant).recordAttempt(first.id, 1, { at: now, responseStatus: 500, error: null })).toMatchObject({
       next: 'retry',

@@ -6,6 +6,7 @@ import { evolve } from '../../domain/evolve';
 import { normalizeUnique } from '../../domain/formats';
 import { nounByName } from '../../domain/nouns';
 import type { UnitOfWork } from '../../domain/pipeline';
+import type { CountGroup } from '../../domain/lifecycle-view';
 
 export class MemoryLog implements UnitOfWork {
   events: StoredEvent[] = [];
@@ -82,20 +83,16 @@ export class MemoryLog implements UnitOfWork {
       .slice(0, limit);
   }
 
-  countReferencing(
-    targetId: string,
-    field: string,
-    sourceType: string,
-    groupBy: string,
-    unless?: { field: string; value: string },
-  ): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const e of this.live(sourceType)) {
-      if (e.fields[field] !== targetId || (unless && e.fields[unless.field] === unless.value)) continue;
-      const key = String(e.fields[groupBy] ?? '(none)');
-      counts[key] = (counts[key] ?? 0) + 1;
-    }
-    return counts;
+  countReferencing(targetId: string, field: string, groups: readonly CountGroup[]): Record<string, number>[] {
+    return groups.map(({ sourceType, groupBy, unless }) => {
+      const counts: Record<string, number> = {};
+      for (const e of this.live(sourceType)) {
+        if (e.fields[field] !== targetId || (unless && e.fields[unless.field] === unless.value)) continue;
+        const key = String(e.fields[groupBy] ?? '(none)');
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    });
   }
 
   private *live(noun: string): Iterable<Entity> {
