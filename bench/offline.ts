@@ -1,9 +1,23 @@
 // The offline half of the audit tooling, for the bench: a synthetic log made with the domain's own
-// `chain`, and the same `verifyChain` and `fold` the Durable Object and tests use. Runs in Node.
-import { chain, GENESIS_HASH, type StoredEvent } from '../domain/events';
+// `chain`, verified by the ChainVerifier the Durable Object, the import and the CLI share (with Node's
+// one-shot SHA-256, as the CLI passes it), and folded by the same `fold` the tests use. Runs in Node.
+import { hash } from 'node:crypto';
+import { ChainVerifier } from '../domain/chain-verifier';
+import { chain, GENESIS_HASH, type ChainBreak, type StoredEvent } from '../domain/events';
 
-export { verifyChain } from '../domain/events';
 export { fold } from '../domain/evolve';
+
+const sha256 = (input: string | Uint8Array) => hash('sha256', input, 'hex');
+
+/** The chain of an in-memory log: its head, or the first break. */
+export function verifyChain(events: Iterable<StoredEvent>): ChainBreak | { seq: number; hash: string } {
+  const verifier = new ChainVerifier(undefined, undefined, sha256);
+  for (const event of events) {
+    const broken = verifier.step(event);
+    if (broken) return broken;
+  }
+  return verifier.finish() ?? verifier.head;
+}
 
 const STAGES = ['Lead', 'Qualified', 'Customer'] as const;
 

@@ -8,8 +8,9 @@ import type { Entity } from '../domain/entity';
 import { evolve } from '../domain/evolve';
 import { parseExportLine, rawDataOf, scanExportLine } from '../domain/export-line';
 import type { StoredEvent } from '../domain/events';
-import { linesOf } from './lines';
+import { chunksOf } from './lines';
 import { verifyParallel } from './parallel-verify';
+import { scanExportBytes } from './scan-bytes';
 
 /** The public half of an Ed25519 key, as /audit/keys publishes it. */
 export interface Jwk {
@@ -20,7 +21,7 @@ export interface Jwk {
 }
 
 // Node's one-shot hash is about twice as fast as createHash on short inputs; the result is the same.
-const sha256 = (text: string) => hash('sha256', text, 'hex');
+const sha256 = (input: string | Uint8Array) => hash('sha256', input, 'hex');
 
 /** A checkpoint as `crm checkpoint` saves it: the server's, with the public key beside it. */
 export interface Checkpoint extends SignedCheckpoint {
@@ -69,15 +70,27 @@ export async function readExport(path: string, options: ReadOptions = {}): Promi
       ? { ok: false, ...chained, events: 0 }
       : { ok: true, events: chained.events, head: chained.head, state, notes };
   }
-  reading: for await (const lines of linesOf(path, (b) => (bytes = b))) {
-    for (const line of lines) {
-      if (line.length === 0 || line.trim() === '') continue;
-      // The fast path scans the line and hashes its raw texts; anything else goes through the parsed path,
-      // which alone gives a verdict and its reason. In parallel the workers check the chain.
-      const scanned = scanExportLine(line);
+  reading: for await (const { chunk, utf8 } of chunksOf(path, (b) => (bytes = b))) {
+    for (let from = 0; from < chunk.length; ) {
+      const start = from;
+      const newline = chunk.indexOf(10, start);
+      const end = newline === -1 ? chunk.length : newline;
+      from = end + 1;
+      if (end === start) continue;
+      // The fast path scans the line's bytes (its text where they are not UTF-8, or hold escapes) and hashes
+      // the raw texts; anything else goes through the parsed path, which alone gives a verdict and its reason.
+      // In parallel the workers check the chain.
+      let line: string | undefined;
+      let scanned = utf8 ? scanExportBytes(chunk, start, end) : undefined;
+      if (!scanned) {
+        line = chunk.toString('utf8', start, end);
+        if (line.trim() === '') continue;
+        scanned = scanExportLine(line);
+      }
       if (scanned && options.until && !options.until(scanned)) break reading;
       let parsed: StoredEvent | undefined;
       if (!scanned || (!parallel && !verifier.accepts(scanned))) {
+        line ??= chunk.toString('utf8', start, end);
         const event = parseExportLine(line);
         if ('reason' in event)
           return { ok: false, seq: lastSeq + 1, reason: `line ${events + 1}: ${event.reason}`, events };

@@ -2,6 +2,7 @@
 // event's hashes are independent of the others' given its stored prevhash, so each range is checked on its
 // own, and the main thread then checks the seams (seq and prevhash from range to range) and settles the
 // redactions across ranges (a redaction and the erasure record vouching for it may lie in different ones).
+import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { ChainVerifier } from '../domain/chain-verifier';
 import { GENESIS_HASH, type ChainBreak } from '../domain/events';
 import { parseExportLine, rawDataOf, scanExportLine } from '../domain/export-line';
+import { scanExportBytes } from './scan-bytes';
 
-const sha256 = (text: string) => hash('sha256', text, 'hex');
+const sha256 = (input: string | Uint8Array) => hash('sha256', input, 'hex');
 const BLOCK = 1 << 20;
 
 interface RangeResult {
@@ -23,8 +25,16 @@ interface RangeResult {
   readonly vouched: [number, string][];
 }
 
-/** Calls `each` with every line that starts in [start, end) of the file. */
-function forLines(path: string, start: number, end: number, each: (line: string) => boolean): void {
+/**
+ * Calls `each` with every line that starts in [start, end) of the file: its bytes `[from, to)` in `bytes`, and
+ * whether the block they came in is valid UTF-8 (then the line's bytes are exactly what its text encodes to).
+ */
+function forLines(
+  path: string,
+  start: number,
+  end: number,
+  each: (bytes: Buffer, from: number, to: number, utf8: boolean) => boolean,
+): void {
   const fd = openSync(path, 'r');
   try {
     let at = Math.max(0, start - 1);
@@ -35,11 +45,12 @@ function forLines(path: string, start: number, end: number, each: (line: string)
     for (;;) {
       const read = readSync(fd, block, 0, BLOCK, at);
       const chunk = carry.length ? Buffer.concat([carry, block.subarray(0, read)]) : block.subarray(0, read);
+      const utf8 = isUtf8(chunk.subarray(0, chunk.lastIndexOf(10) + 1));
       let from = 0;
       for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
         if (!skip) {
           if (lineStart >= end) return;
-          if (!each(chunk.toString('utf8', from, nl))) return;
+          if (!each(chunk, from, nl, utf8)) return;
         }
         skip = false;
         lineStart += nl + 1 - from;
@@ -48,7 +59,7 @@ function forLines(path: string, start: number, end: number, each: (line: string)
       at += read;
       carry = Buffer.from(chunk.subarray(from));
       if (read === 0) {
-        if (carry.length && !skip && lineStart < end) each(carry.toString('utf8'));
+        if (carry.length && !skip && lineStart < end) each(carry, 0, carry.length, isUtf8(carry));
         return;
       }
     }
@@ -60,35 +71,42 @@ function forLines(path: string, start: number, end: number, each: (line: string)
 function verifyRange(path: string, start: number, end: number): RangeResult {
   let verifier: ChainVerifier | undefined;
   let first: RangeResult['first'];
-  let last: RangeResult['last'];
   let count = 0;
   let broken: RangeResult['broken'];
-  forLines(path, start, end, (line) => {
-    if (line.length === 0 || line.trim() === '') return true;
-    const scanned = scanExportLine(line);
+  forLines(path, start, end, (bytes, from, to, utf8) => {
+    // The bytes are scanned where they can be (cli/scan-bytes.ts), the text otherwise.
+    let line: string | undefined;
+    let scanned = utf8 ? scanExportBytes(bytes, from, to) : undefined;
+    if (!scanned) {
+      line = bytes.toString('utf8', from, to);
+      if (line.trim() === '') return true;
+      scanned = scanExportLine(line);
+    }
     if (scanned) {
       if (!verifier) {
         first = { seq: scanned.seq, prevHash: scanned.prevHash };
         verifier = new ChainVerifier({ seq: scanned.seq - 1, hash: scanned.prevHash }, undefined, sha256);
       }
       if (verifier.accepts(scanned)) {
-        last = { seq: scanned.seq, hash: scanned.hash };
         count++;
         return true;
       }
     }
+    line ??= bytes.toString('utf8', from, to);
     const event = parseExportLine(line);
-    if ('reason' in event) return ((broken = { afterSeq: last?.seq ?? null, reason: event.reason }), false);
+    if ('reason' in event)
+      return ((broken = { afterSeq: count ? verifier!.head.seq : null, reason: event.reason }), false);
     if (!verifier) {
       first = { seq: event.seq, prevHash: event.prevHash };
       verifier = new ChainVerifier({ seq: event.seq - 1, hash: event.prevHash }, undefined, sha256);
     }
     const found = verifier.step(event, rawDataOf(line));
     if (found) return ((broken = found), false);
-    last = { seq: event.seq, hash: event.hash };
     count++;
     return true;
   });
+  // Every line counted moved the verifier's head: the last one is where it stands.
+  const last = count && verifier ? verifier.head : undefined;
   const settled = verifier?.settlement() ?? { pending: [], vouched: [] };
   return { ...(first ? { first } : {}), ...(last ? { last } : {}), count, ...(broken ? { broken } : {}), ...settled };
 }

@@ -7,6 +7,12 @@ import { GENESIS_HASH, sha256Hex, chainInput, type ChainBreak, type StoredEvent 
 import type { ScannedLine } from './export-line';
 import { isErasureEvent, redactionsOf } from './personal-data';
 
+// The default hash takes text; bytes (only the CLI's scan of a file gives them, and it passes Node's own hash)
+// are the UTF-8 they hold.
+const utf8 = new TextDecoder();
+const hashText = (input: string | Uint8Array): string =>
+  sha256Hex(typeof input === 'string' ? input : utf8.decode(input));
+
 export class ChainVerifier {
   private seq: number;
   private hash: string;
@@ -15,11 +21,14 @@ export class ChainVerifier {
   /** What erasure records vouch for: seq → the hash of the redacted data (the latest record wins). */
   private readonly vouched: Map<number, string>;
 
-  /** `sha256` may be a faster one-shot hash where the runtime has one (Node's crypto.hash, in the CLI). */
+  /**
+   * `sha256` may be a faster one-shot hash where the runtime has one (Node's crypto.hash, in the CLI); it hashes
+   * text as its UTF-8 bytes, and bytes (a scanned line's, cli/scan-bytes.ts) as they are.
+   */
   constructor(
     start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
     vouched?: Map<number, string>,
-    private readonly sha256: (text: string) => string = sha256Hex,
+    private readonly sha256: (input: string | Uint8Array) => string = hashText,
   ) {
     this.seq = start.seq;
     this.hash = start.hash;
@@ -55,10 +64,11 @@ export class ChainVerifier {
    * push the parsed event, whose check gives the verdict and the reason.
    */
   accepts(line: ScannedLine): boolean {
-    if (line.seq !== this.seq + 1 || line.prevHash !== this.hash || isErasureEvent(line.type)) return false;
-    if (this.sha256(line.chainText) !== line.hash || this.sha256(line.rawData) !== line.dataHash) return false;
+    if (line.seq !== this.seq + 1 || isErasureEvent(line.type)) return false;
+    const hash = this.sha256(line.chainText);
+    if (!line.matches(this.hash, hash, this.sha256(line.rawData))) return false;
     this.seq = line.seq;
-    this.hash = line.hash;
+    this.hash = hash;
     return true;
   }
 

@@ -28,6 +28,11 @@ function eventData(data: unknown): EventData {
   return data as EventData;
 }
 
+/** The data of a line a verifier accepted (its text hashed to the datahash), from that text. */
+export function acceptedData(rawData: string): EventData {
+  return eventData(JSON.parse(rawData));
+}
+
 /** Parses one export line back into the stored event; a reason when it is not one. */
 export function parseExportLine(line: string): StoredEvent | { readonly reason: string } {
   let raw: Record<string, unknown>;
@@ -82,9 +87,15 @@ export interface ScannedLine {
   readonly dataHash: string;
   readonly type: string;
   readonly time: string;
-  /** Exactly chainInput(event) when the line is as exportLine wrote it; a verifier checks its hash. */
-  readonly chainText: string;
-  readonly rawData: string;
+  /**
+   * Exactly chainInput(event) when the line is as exportLine wrote it; a verifier checks its hash. As text, or
+   * as its UTF-8 bytes (the CLI's scan of the file's bytes, cli/scan-bytes.ts).
+   */
+  readonly chainText: string | Uint8Array;
+  /** The data member's text as it stands (or its UTF-8 bytes): what its datahash was computed over. */
+  readonly rawData: string | Uint8Array;
+  /** Whether the line's prevhash, hash and datahash are these (a scan of bytes compares without decoding). */
+  matches(prevHash: string, hash: string, dataHash: string): boolean;
   /** The stored event, parsing only what a fold needs (data, and strings that carry escapes). */
   event(): StoredEvent;
 }
@@ -174,7 +185,7 @@ export function scanExportLine(line: string): ScannedLine | undefined {
     `"causationid":${causation ?? 'null'},"correlationid":${correlation ?? 'null'},` +
     `"datahash":${dataHash},"entityid":${subject},"entitytype":${entityType},"entityversion":${version},"id":${id},` +
     `"seq":${seq},"time":${time},"type":${type}}`;
-  return {
+  const scanned = {
     seq: Number(seq),
     prevHash: unquote(prevHash),
     hash: unquote(hash),
@@ -199,5 +210,8 @@ export function scanExportLine(line: string): ScannedLine | undefined {
       prevHash: unquote(prevHash),
       hash: unquote(hash),
     }),
+    matches: (p: string, h: string, d: string) =>
+      scanned.prevHash === p && scanned.hash === h && scanned.dataHash === d,
   };
+  return scanned;
 }

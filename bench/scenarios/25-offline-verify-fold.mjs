@@ -1,6 +1,7 @@
-// DESIGN §7: offline verify/fold ≥ 200k events/s. The domain's verifyChain (SHA-256 of every event's
-// data and envelope) and fold (evolve over every event), in Node, over a synthetic chained log: the
-// same code an auditor's tool runs over an export.
+// DESIGN §7: offline verify ≥ 500k events/s, fold ≥ 1M events/s. The shared ChainVerifier (SHA-256 of every
+// event's canonical data and envelope, Node's one-shot hash as the CLI uses) and fold (evolve over every event),
+// in Node, over a synthetic chained log held in memory as objects (so the data is serialised again to be hashed;
+// the export-file figure, which hashes the line's own text, is the replay scenario's).
 import { build } from 'esbuild';
 
 export default {
@@ -32,7 +33,7 @@ export default {
       },
     });
     const how = `median of ${rounds} × ${count.toLocaleString('en-US')} events`;
-    ctx.report('offline verify (hash chain)', ctx.median(rates.verify), 'events/s', '>= 200000', how);
-    ctx.report('offline fold', ctx.median(rates.fold), 'events/s', '>= 200000', how);
+    ctx.report('offline verify (hash chain)', ctx.median(rates.verify), 'events/s', '>= 500000', how);
+    ctx.report('offline fold', ctx.median(rates.fold), 'events/s', '>= 1000000', how);
   },
 };
