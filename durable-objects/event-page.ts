@@ -15,7 +15,9 @@ const EVENT_JSON =
 export function eventPageAfter(sql: SqlStorage, after: number, limit: number): string {
   const row = sql
     .exec(
-      `SELECT json_group_array(${EVENT_JSON} ORDER BY seq) AS page
+      // No ORDER BY inside the aggregate: it sorted the page's JSON objects again (~20% of the pull);
+      // the subquery yields them in seq order, and parseEventPage checks that it did.
+      `SELECT json_group_array(${EVENT_JSON}) AS page
        FROM (SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?)`,
       after,
       limit,
@@ -26,5 +28,9 @@ export function eventPageAfter(sql: SqlStorage, after: number, limit: number): s
 
 /** A page from eventPageAfter as the events it holds (the log wrote them: trusted, as rowToEvent trusts). */
 export function parseEventPage(page: string): StoredEvent[] {
-  return JSON.parse(page) as StoredEvent[];
+  const events = JSON.parse(page) as StoredEvent[];
+  // SQLite does not promise an aggregate's order without ORDER BY: one pass to check, a sort if ever needed.
+  for (let i = 1; i < events.length; i++)
+    if (events[i]!.seq <= events[i - 1]!.seq) return events.sort((a, b) => a.seq - b.seq);
+  return events;
 }

@@ -93,8 +93,9 @@ export class ReadView {
   private manyMatch(query: ListQuery): boolean {
     const first = query.sort[0];
     if (!first || query.where.length === 0 || query.search !== undefined) return false;
-    if (!Object.hasOwn(SYSTEM_COLUMNS, first.field) && !tableFor(query.noun).byField.get(first.field)?.indexed)
-      return false;
+    const column = tableFor(query.noun).byField.get(first.field);
+    // A sparse index lacks the rows without a value, so it cannot walk a sort (tables.ts).
+    if (!Object.hasOwn(SYSTEM_COLUMNS, first.field) && !(column?.indexed && !column.sparse)) return false;
     const { sql, params } = compileCount(this.generation, query, SORT_INDEX_THRESHOLD + 1);
     return Number(this.sql.exec(sql, ...params).one()['n']) > SORT_INDEX_THRESHOLD;
   }

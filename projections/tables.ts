@@ -12,6 +12,12 @@ export interface Column {
   readonly sql: string;
   readonly spec: StoredSpec;
   readonly indexed: boolean;
+  /**
+   * A reference's index holds only the rows that have one: it serves lookups (`= ?`, `IN`, the graph
+   * walks' joins, includes), which never ask for NULL, and not a sort (a sort by a reference orders
+   * opaque ids; it sorts its matches instead). Most rows leave most references empty.
+   */
+  readonly sparse: boolean;
 }
 
 export interface NounTable {
@@ -40,7 +46,13 @@ export function isIndexed(spec: StoredSpec): boolean {
 export function tableOf(noun: NounSchema): NounTable {
   const columns = Object.entries(noun.fields)
     .filter((entry): entry is [string, StoredSpec] => entry[1].kind !== 'inverse')
-    .map(([field, spec]) => ({ field, sql: `"f_${field}"`, spec, indexed: isIndexed(spec) }));
+    .map(([field, spec]) => ({
+      field,
+      sql: `"f_${field}"`,
+      spec,
+      indexed: isIndexed(spec),
+      sparse: spec.kind === 'ref',
+    }));
   return {
     noun,
     columns,
@@ -137,7 +149,11 @@ function tableDdl(generation: number, table: NounTable): { table: string; indexe
       `CREATE INDEX ${name}__updated ON ${name} (updated_at, id) WHERE live = 1`,
       ...table.columns
         .filter((c) => c.indexed)
-        .map((c) => `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1`),
+        .map(
+          (c) =>
+            `CREATE INDEX ${name}_${c.field} ON ${name} (${c.sql}, id) WHERE live = 1` +
+            (c.sparse ? ` AND ${c.sql} IS NOT NULL` : ''),
+        ),
     ],
     search: table.text.length
       ? [
