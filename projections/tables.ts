@@ -67,7 +67,7 @@ function isText(noun: NounSchema, column: Column): boolean {
   return column.spec.kind === 'scalar' && column.spec.base === 'string' && (format === undefined || format === 'email');
 }
 
-/** The FTS5 table beside a noun table: accents folded (Chén = chen); no positions kept (no phrase queries). */
+/** The FTS5 table beside a noun table: accents folded (Chén = chen); contentless (the index only, not the text). */
 export function searchTableName(generation: number, noun: string): string {
   return `${tableName(generation, noun)}_fts`;
 }
