@@ -27,14 +27,14 @@ export default {
       'in-DO creates (beside the mix)',
       ctx.median(rates.plain),
       'commands/s',
-      '>= 10000',
+      undefined,
       `median of ${rounds} × ${creates.toLocaleString('en-US')}; ${spread(rates.plain)}`,
     );
     ctx.report(
       'in-DO qualify-heavy mix',
       ctx.median(rates.mix),
       'commands/s',
-      undefined,
+      '>= 10000', // issue 12's target is the mix's; the creates beside it are the same run's yardstick
       `create + qualify (+ hook: Deal, Activity) + assign; ` +
         `median of ${rounds} × ${contacts.toLocaleString('en-US')} contacts; ${spread(rates.mix)}`,
     );
