@@ -22,6 +22,8 @@ export default defineConfig({
                 ADMIN_TOKEN: 'test-admin-token',
                 KEY_SECRET: 'test-key-secret',
                 STREAM_HEARTBEAT_MS: '300',
+                STREAM_MAX_SUBSCRIBERS: '8',
+                STREAM_SUBSCRIBE_TIMEOUT_MS: '1500',
                 ALLOWED_ORIGINS: 'https://forms.example.com, https://app.example.com',
                 // A test-only Ed25519 key for signed checkpoints (issue 10).
                 AUDIT_SIGNING_KEY: JSON.stringify({

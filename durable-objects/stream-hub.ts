@@ -9,6 +9,11 @@ import { parseTypePatterns, type TypePatterns } from '../domain/type-patterns';
 import type { Env } from '../shared/env';
 import type { Result } from '../shared/protocol';
 import { HEARTBEAT_MS, SocketSubscriber, SseSubscriber, type SocketState } from './stream-clients';
+
+/** Live subscribers a tenant may hold at once (SSE and WebSocket together), unless STREAM_MAX_SUBSCRIBERS says. */
+export const MAX_SUBSCRIBERS = 1_000;
+/** A WebSocket must send its subscribe within this many ms (STREAM_SUBSCRIBE_TIMEOUT_MS), or it is closed. */
+export const SUBSCRIBE_TIMEOUT_MS = 30_000;
 import { StreamFeed, type LogSource } from './stream-feed';
 import type { AttemptReport, AttemptVerdict, PreparedDelivery } from './webhook-dispatch';
 import { WebhookService, type WriteBy } from './webhook-service';
@@ -88,10 +93,17 @@ export class StreamHub extends DurableObject<Env> {
     return closed;
   }
 
-  /** Internal: `/sse` answers an event stream, `/ws` a WebSocket; the Worker checked the caller. */
+  /**
+   * Internal: `/sse` answers an event stream, `/ws` a WebSocket; the Worker checked the caller. A tenant at its
+   * cap of live subscribers gets 503 with `x-refused: subscribers` (the Worker answers it as problem+json):
+   * each one holds a connection and is sent every event, so their number is bounded like any other resource.
+   */
   override async fetch(request: Request): Promise<Response> {
     const subscription = JSON.parse(request.headers.get('x-subscription') ?? 'null') as Subscription | null;
     if (!subscription) return new Response('no subscription', { status: 400 });
+    const cap = Number(this.env.STREAM_MAX_SUBSCRIBERS) || MAX_SUBSCRIBERS;
+    if (this.sse.size + this.ctx.getWebSockets().length >= cap)
+      return new Response(null, { status: 503, headers: { 'x-refused': 'subscribers', 'x-limit': String(cap) } });
     this.remember(subscription.tenant);
     return new URL(request.url).pathname === '/ws' ? this.acceptSocket(subscription) : this.openStream(subscription);
   }
@@ -122,6 +134,17 @@ export class StreamHub extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [subscription.actor]);
     const state: SocketState = { tenant: subscription.tenant, actor: subscription.actor, cursor: null, types: [] };
     server.serializeAttachment(state);
+    // A socket that never subscribes would hold a subscriber's place for nothing: closed after a while.
+    const timeoutMs = Number(this.env.STREAM_SUBSCRIBE_TIMEOUT_MS) || SUBSCRIBE_TIMEOUT_MS;
+    setTimeout(() => {
+      try {
+        const now = server.deserializeAttachment() as SocketState | null;
+        if (now && now.cursor === null && !this.subscribing.has(server))
+          server.close(1008, `send {"subscribe": …} within ${timeoutMs / 1000} s`);
+      } catch {
+        // already closed
+      }
+    }, timeoutMs);
     return new Response(null, { status: 101, webSocket: client });
   }
 

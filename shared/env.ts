@@ -32,6 +32,10 @@ export interface Env {
   readonly WEBHOOK_TIMEOUT_MS?: string;
   /** SSE heartbeat period in ms (default 15000); tests shorten it. */
   readonly STREAM_HEARTBEAT_MS?: string;
+  /** Live subscribers (SSE and WebSocket) a tenant may hold at once (default 1000); tests lower it. */
+  readonly STREAM_MAX_SUBSCRIBERS?: string;
+  /** How long a WebSocket may stay open without subscribing, in ms (default 30000); tests shorten it. */
+  readonly STREAM_SUBSCRIBE_TIMEOUT_MS?: string;
   /** Signs audit checkpoints: Ed25519, a private JWK or PKCS #8 in base64 (a secret; `npm start` makes one). */
   readonly AUDIT_SIGNING_KEY?: string;
 }

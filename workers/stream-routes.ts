@@ -47,9 +47,15 @@ async function reader(request: IRequest, env: Env): Promise<Reader> {
   return { ok: true, tenant, actor: allowed.value.actor };
 }
 
-function forward(env: Env, path: 'sse' | 'ws', subscription: Subscription, request: Request): Promise<Response> {
+async function forward(env: Env, path: 'sse' | 'ws', subscription: Subscription, request: Request): Promise<Response> {
   const headers = new Headers({ 'x-subscription': JSON.stringify(subscription) });
   const upgrade = request.headers.get('upgrade');
   if (upgrade) headers.set('upgrade', upgrade);
-  return hubOf(env, subscription.tenant).fetch(new Request(`https://hub/${path}`, { headers }));
+  const answer = await hubOf(env, subscription.tenant).fetch(new Request(`https://hub/${path}`, { headers }));
+  if (answer.headers.get('x-refused') !== 'subscribers') return answer;
+  return problem({
+    code: 'unavailable',
+    message: `this tenant has its ${answer.headers.get('x-limit')} live subscribers; close one or try again later`,
+    extra: { retryAfter: 5 },
+  });
 }
