@@ -194,14 +194,7 @@ export class EventStore implements StateView, MemoryMirror {
       e.dataHash,
       e.prevHash,
       e.hash,
-      after.id,
-      after.type,
-      after.version,
-      after.createdAt,
-      after.updatedAt,
-      after.deletedAt ?? null,
-      after.mergedInto ?? null,
-      JSON.stringify(after.fields),
+      ...entityRow(after),
     );
     this.reindex(before, after);
   }
@@ -213,14 +206,7 @@ export class EventStore implements StateView, MemoryMirror {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
          deleted_at = excluded.deleted_at, merged_into = excluded.merged_into, fields = excluded.fields`,
-      after.id,
-      after.type,
-      after.version,
-      after.createdAt,
-      after.updatedAt,
-      after.deletedAt ?? null,
-      after.mergedInto ?? null,
-      JSON.stringify(after.fields),
+      ...entityRow(after),
     );
     this.reindex(before, after);
   }
@@ -359,4 +345,19 @@ export function rowToEvent(row: Row): StoredEvent {
     prevHash: String(row['prev_hash']),
     hash: String(row['hash']),
   };
+}
+
+/** An entity's `entities` columns in table order: id, type, version, created_at, updated_at, deleted_at,
+ * merged_into, fields (also the e_* columns of the event_appends view). */
+function entityRow(entity: Entity): SqlStorageValue[] {
+  return [
+    entity.id,
+    entity.type,
+    entity.version,
+    entity.createdAt,
+    entity.updatedAt,
+    entity.deletedAt ?? null,
+    entity.mergedInto ?? null,
+    JSON.stringify(entity.fields),
+  ];
 }
