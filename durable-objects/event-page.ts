@@ -11,16 +11,29 @@ const EVENT_JSON =
   "'correlationId', correlation_id, 'data', json(data), 'dataHash', data_hash, 'prevHash', prev_hash, " +
   "'hash', hash)";
 
-/** The events after a seq, at most `limit`, in seq order, as a JSON array of StoredEvent. */
+/**
+ * A page's events stop once the text before them passes this many bytes (the first event is always in). SQLite
+ * caps a string, a function's result included, at 2 MB in a Durable Object: 2,000 bulky events would pass it,
+ * and a page that can never be built would stop the read model at that seq for good.
+ */
+export const PAGE_BYTES = 768 * 1024;
+/** What an event's envelope adds to its data in the page, at most (ids, hashes, time, keys). */
+const ENVELOPE_BYTES = 600;
+
+/** The events after a seq, at most `limit` and about PAGE_BYTES, in seq order, as a JSON array of StoredEvent. */
 export function eventPageAfter(sql: SqlStorage, after: number, limit: number): string {
   const row = sql
     .exec(
       // No ORDER BY inside the aggregate: it sorted the page's JSON objects again (~20% of the pull);
       // the subquery yields them in seq order, and parseEventPage checks that it did.
       `SELECT json_group_array(${EVENT_JSON}) AS page
-       FROM (SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?)`,
+       FROM (SELECT *, SUM(octet_length(data) + ${ENVELOPE_BYTES}) OVER (ORDER BY seq) - octet_length(data) - ${ENVELOPE_BYTES}
+               AS before
+             FROM events WHERE seq > ? ORDER BY seq LIMIT ?)
+       WHERE before < ?`,
       after,
       limit,
+      PAGE_BYTES,
     )
     .one();
   return String(row['page']);

@@ -12,6 +12,7 @@ import { nounByName } from '../domain/nouns';
 import type { StateView } from '../domain/state-view';
 import { likeForms, type TypePatterns } from '../domain/type-patterns';
 import { withDefaults } from '../domain/stage-machine';
+import { eventPageAfter } from './event-page';
 import type { MemoryMirror } from './unit-of-work';
 
 export interface AppendMeta {
@@ -289,6 +290,18 @@ export class EventStore implements StateView, MemoryMirror {
         )
       : this.sql.exec('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, limit);
     return rows.toArray().map(rowToEvent);
+  }
+
+  /**
+   * The same events as eventsAfter as one JSON text built by SQLite (event-page.ts), at most about PAGE_BYTES.
+   * An event too large for SQLite to embed in the text (near its 2 MB cap) comes alone, serialised here.
+   */
+  eventPageAfter(after: number, limit: number): string {
+    try {
+      return eventPageAfter(this.sql, after, limit);
+    } catch {
+      return JSON.stringify(this.eventsAfter(after, 1));
+    }
   }
 
   /** One entity's events, in order, up to a seq (inclusive). */

@@ -14,7 +14,6 @@ import type { VerifyOutcome, VerifyQuery } from './chain-auditor';
 import type { BatchInput, BatchOutcome, CommandInput, WriteOutcome, Writer } from './command-service';
 import { scratchSide, type ScratchRow } from './compactor';
 import type { ReadOutcome, ReadQuery } from './entity-reader';
-import { eventPageAfter } from './event-page';
 import { GroupCommit } from './group-commit';
 import type { FieldChange, HistoryQuery } from './history-reader';
 import type { ProvenanceOutcome, ScoreOutcome, SettingsOutcome } from './lifecycle-rpc';
@@ -136,7 +135,7 @@ export class TenantLog extends DurableObject<Env> {
 
   /** The same page as one JSON text (event-page.ts): what the read model pulls, cheaper to build and to send. */
   async pullPage(after: number, limit: number): Promise<{ page: string; head: number }> {
-    return { page: eventPageAfter(this.ctx.storage.sql, after, limit), head: this.parts.store.headSeq };
+    return { page: this.parts.store.eventPageAfter(after, limit), head: this.parts.store.headSeq };
   }
 
   /** The tenant's StreamHub has a subscriber again: nudge it after each commit (internal); the head. */
