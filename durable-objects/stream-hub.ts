@@ -2,6 +2,7 @@
 // keeps a connection in memory. The log nudges it with its head after each commit; the hub pulls what
 // follows each subscriber's cursor from the log by seq (a lost nudge delays, never drops). It serves
 // SSE streams and WebSockets (Hibernation API) and keeps the tenant's webhook subscriptions.
+import { idOf } from '../shared/durable-ids';
 import { DurableObject } from 'cloudflare:workers';
 import { monotonicFactory } from 'ulid';
 import type { DomainEvent } from '../domain/events';
@@ -102,14 +103,25 @@ export class StreamHub extends DurableObject<Env> {
     const subscription = JSON.parse(request.headers.get('x-subscription') ?? 'null') as Subscription | null;
     if (!subscription) return new Response('no subscription', { status: 400 });
     const cap = Number(this.env.STREAM_MAX_SUBSCRIBERS) || MAX_SUBSCRIBERS;
-    if (this.sse.size + this.ctx.getWebSockets().length >= cap)
+    if (this.sse.size + this.opening + this.ctx.getWebSockets().length >= cap)
       return new Response(null, { status: 503, headers: { 'x-refused': 'subscribers', 'x-limit': String(cap) } });
     this.remember(subscription.tenant);
     return new URL(request.url).pathname === '/ws' ? this.acceptSocket(subscription) : this.openStream(subscription);
   }
 
+  /** SSE streams past the cap check, waiting for the head: they hold their place (others come in meanwhile). */
+  private opening = 0;
+
   private async openStream(subscription: Subscription): Promise<Response> {
-    const after = subscription.after ?? (await this.refreshHead());
+    let after = subscription.after;
+    if (after === null) {
+      this.opening++;
+      try {
+        after = await this.refreshHead();
+      } finally {
+        this.opening--;
+      }
+    }
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const sub: SseSubscriber = new SseSubscriber(subscription.actor, subscription.types, after, writable, () => {
       this.sse.delete(sub);
@@ -277,14 +289,22 @@ export class StreamHub extends DurableObject<Env> {
 
   // The feed gained its first subscriber: the log, which may have stopped nudging a hub without any,
   // is told to nudge again, and the head it answers covers what committed before it heard.
-  private epoch = 0;
+  // It starts at the hub's start, not 0: a restarted hub's "nobody listens" must not be older, for the log,
+  // than what it heard from the hub before.
+  private epoch = Date.now();
   private listening(): void {
     this.epoch = Math.max(Date.now(), this.epoch + 1);
     if (this.tenant === undefined) return;
     void this.log()
       .listen(this.epoch)
       .then((head) => this.feed.advance(head))
-      .catch((error: unknown) => log.warn('stream: could not tell the log to nudge again', { error }));
+      .catch((error: unknown) => {
+        // Until the log hears, it may not nudge this hub at all: asked again while anyone still listens.
+        log.warn('stream: could not tell the log to nudge again; retried in 1 s', { error });
+        setTimeout(() => {
+          if (this.feed.size > 0) this.listening();
+        }, 1_000);
+      });
   }
 
   private remember(tenant: string): void {
@@ -295,7 +315,7 @@ export class StreamHub extends DurableObject<Env> {
 
   private log(): LogClient {
     if (this.tenant === undefined) throw new Error('the hub does not know its tenant yet');
-    return this.env.TENANT_LOG.get(this.env.TENANT_LOG.idFromName(this.tenant)) as unknown as LogClient;
+    return this.env.TENANT_LOG.get(idOf(this.env.TENANT_LOG, this.tenant)) as unknown as LogClient;
   }
 }
 

@@ -6,6 +6,7 @@
 // until the hub calls `listen` (its first subscriber again): a call per command saved while nobody
 // listens. Each answer and each listen carries the hub's listen epoch, so an answer that left the hub
 // before a later listen cannot silence the log again (docs/performance.md).
+import { idOf } from '../shared/durable-ids';
 import type { Env } from '../shared/env';
 import type { MemoryMirror } from './unit-of-work';
 import { log } from '../shared/log';
@@ -69,7 +70,7 @@ export class StreamNotice implements MemoryMirror {
     const tenant = this.tenant();
     if (!this.env.STREAM_HUB || tenant === undefined) return;
     try {
-      await call(this.env.STREAM_HUB.get(this.env.STREAM_HUB.idFromName(tenant)) as unknown as HubNotices, tenant);
+      await call(this.env.STREAM_HUB.get(idOf(this.env.STREAM_HUB, tenant)) as unknown as HubNotices, tenant);
     } catch (error) {
       log.warn('stream hub: notice lost (subscribers catch up on the next one)', { error });
     }

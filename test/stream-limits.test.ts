@@ -56,6 +56,16 @@ describe('the cap on live subscribers', () => {
   });
 });
 
+describe('concurrent SSE opens waiting for the head', () => {
+  it('hold their places: of 12 opened at once without after, 8 are served and 4 refused', async () => {
+    const tenant = aTenant('cap-sse');
+    await created(tenant, 'contacts', aContact());
+    const answers = await Promise.all(Array.from({ length: CAP + 4 }, () => api(`/~${tenant}/events/stream`)));
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(CAP).fill(200), ...Array(4).fill(503)]);
+    for (const answer of answers) await answer.body?.cancel();
+  });
+});
+
 describe('a WebSocket that never subscribes', () => {
   it('is closed with 1008 after the subscribe timeout; one that subscribed stays open', async () => {
     const tenant = aTenant('idle');

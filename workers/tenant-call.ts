@@ -1,5 +1,6 @@
 // The per-request context every tenant route starts from: a valid tenant name, a known caller, and the
 // stub of that tenant's log. Nothing else of the request is read before the caller is known.
+import { idOf } from '../shared/durable-ids';
 import type { CallContext, Idempotency, RateState } from '../shared/protocol';
 import type { TenantLog } from '../durable-objects/tenant-log';
 
@@ -41,22 +42,6 @@ export type LogClient = Pick<
 
 export function logOf(env: Env, tenant: string): LogClient {
   return env.TENANT_LOG.get(idOf(env.TENANT_LOG, tenant)) as unknown as LogClient;
-}
-
-// idFromName derives the id (a hash of the name) on every call: 2% of a read's CPU. An id is a plain value,
-// not an I/O object, so it is kept per namespace and name for the isolate's life (at most MAX_IDS names).
-const ids = new WeakMap<DurableObjectNamespace, Map<string, DurableObjectId>>();
-const MAX_IDS = 10_000;
-
-function idOf(namespace: DurableObjectNamespace, name: string): DurableObjectId {
-  let known = ids.get(namespace);
-  if (!known) ids.set(namespace, (known = new Map()));
-  let id = known.get(name);
-  if (!id) {
-    if (known.size >= MAX_IDS) known.clear();
-    known.set(name, (id = namespace.idFromName(name)));
-  }
-  return id;
 }
 
 export const TENANT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;

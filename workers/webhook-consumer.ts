@@ -2,6 +2,7 @@
 // tenant's StreamHub what to send, signs it (Standard Webhooks), POSTs the CloudEvent with a 10 s
 // timeout, and reports the outcome back; the hub answers retry-after-n-seconds or done. A delivery
 // that failed for good is also sent to crm-webhooks-dlq.
+import { idOf } from '../shared/durable-ids';
 import type { StreamHub } from '../durable-objects/stream-hub';
 import type { AttemptVerdict, DeliveryMessage } from '../durable-objects/webhook-dispatch';
 import type { Env } from '../shared/env';
@@ -13,7 +14,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 type HubClient = Pick<StreamHub, 'prepareDelivery' | 'recordAttempt'>;
 
 export function hubOf(env: Env, tenant: string) {
-  return env.STREAM_HUB.get(env.STREAM_HUB.idFromName(tenant)) as unknown as Pick<
+  return env.STREAM_HUB.get(idOf(env.STREAM_HUB, tenant)) as unknown as Pick<
     StreamHub,
     | 'prepareDelivery'
     | 'recordAttempt'
