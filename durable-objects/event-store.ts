@@ -35,7 +35,7 @@ export class EventStore implements StateView, MemoryMirror {
   private head: { seq: number; hash: string };
   private readonly cache = new Map<string, Entity | null>();
 
-  /** `onAppend` runs inside the append's transaction (the outbox writes its rows there). */
+  /** `onAppend` runs inside the append's transaction (the outbox schedules its kick there). */
   constructor(
     private readonly sql: SqlStorage,
     private readonly onAppend: (events: readonly StoredEvent[]) => void = () => {},

@@ -114,13 +114,12 @@ export class Importer {
   }
 
   /** Moves the staged log and state live in one transaction, once every redaction is vouched for. */
-  commit(id: string, onCommitted: (head: number) => void): Result<ImportProgress> {
+  commit(id: string): Result<ImportProgress> {
     const open = this.open;
     if (!open || open.id !== id) return failure('conflict', 'this import is no longer open: start again');
     const refused = open.verifier.finish();
     if (refused) return this.refuse(refused);
     if (this.store.headSeq > 0) return this.refuse(null, 'the tenant was written to during the import');
-    const { seq } = open.verifier.head;
     try {
       this.tx.run(() => {
         this.sql.exec(`INSERT INTO events (${COLUMNS}) SELECT ${COLUMNS} FROM import_events ORDER BY seq`);
@@ -129,7 +128,6 @@ export class Importer {
           this.store.restoreEntity(JSON.parse(String(row['entity'])) as Entity);
         }
         this.dropStaging();
-        onCommitted(seq);
       });
     } catch (error) {
       // e.g. two live entities with one unique email: the state the log folds to is not one we can hold.

@@ -10,7 +10,7 @@ import { log } from '../shared/log';
 
 export interface OutboxMessage {
   readonly tenant: string;
-  /** The last seq of the drained rows: the consumer acks once the projection reached it. */
+  /** The last seq the message stands for: the consumer acks once the projection reached it. */
   readonly seq: number;
   readonly fromSeq: number;
   readonly count: number;
@@ -95,7 +95,7 @@ export class Outbox {
       if (next !== null) await this.host.wakeBy(next);
     } catch (error) {
       // A kick runs on its own timer, so nobody awaits it: a storage error here is logged and left to the
-      // alarm (the rows stay until a send succeeds), never an unhandled rejection.
+      // alarm (the cursor stays until a send succeeds), never an unhandled rejection.
       log.warn('outbox: drain failed; the alarm retries', { error });
       await this.host.wakeBy(Date.now() + 1_000).catch(() => {});
     } finally {

@@ -59,10 +59,9 @@ export class ReplayRpc {
   }
 
   async importCommit(id: string): Promise<Result<ImportProgress>> {
-    const answer = this.importer.commit(id, (head) => {
-      // The whole restored log is for the queue (the outbox is a cursor over the log): the read model pulls it.
-      if (head > 0) this.host.ctx.storage.sql.exec('UPDATE outbox_cursor SET sent = 0');
-    });
+    // An import restores into an empty tenant, whose outbox cursor is still at 0: the drain that follows hands
+    // the whole restored log to the queue.
+    const answer = this.importer.commit(id);
     if (answer.ok && answer.value.seq > 0) await this.wakeAfterCommit('import');
     return answer;
   }
