@@ -170,10 +170,10 @@ export class ReadModel extends DurableObject<Env> {
   private async rebuildLoop(tenant: string): Promise<void> {
     for (let next = this.rebuilding(); next; next = this.rebuilding()) {
       const generation = next.generation;
-      const progress = await this.pullInto(tenant, generation, () => this.rebuilding()?.generation === generation);
+      const building = () => this.rebuilding()?.generation === generation;
+      const progress = await this.pullInto(tenant, generation, building);
       // The indexes the bare tables deferred, one a transaction with reads let in between; the swap adds
       // the full-text rows.
-      const building = () => this.rebuilding()?.generation === generation;
       while (building() && this.ctx.storage.transactionSync(() => this.generations.buildDeferredIndex(generation)))
         await new Promise((resolve) => setTimeout(resolve, 0));
       const { head } = await this.advance(tenant);

@@ -3,16 +3,14 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { columnOf, tableName } from '../projections/tables';
+import { created } from './builders';
 import { aTenant, apiJson } from './http';
 import { readModelStub } from './projection-helpers';
 
 type Rep = Record<string, any> & { $id: string };
 
-async function create(tenant: string, collection: string, body: Record<string, unknown>): Promise<Rep> {
-  const created = await apiJson<Rep>(`/~${tenant}/${collection}`, { body });
-  expect(created.status).toBe(201);
-  return created.body;
-}
+const create = async (tenant: string, collection: string, body: Record<string, unknown>) =>
+  (await created(tenant, collection, body)) as Rep;
 
 const ids = (reps: readonly Rep[]) => reps.map((r) => r.$id);
 
