@@ -217,7 +217,8 @@ export class Generations {
   }
 
   // Builds what a rebuild deferred (the indexes left, the full-text rows); from here on its rows are
-  // indexed as they are written.
+  // indexed as they are written. The full-text rows of every noun are filled here, in the swap's transaction:
+  // reads wait for that fill (they did not wait for the indexes, built one a transaction before it).
   private finish(generation: number): void {
     for (const index of this.missingIndexes(generation)) this.sql.exec(index.sql);
     if (!this.deferred(generation)) return;
