@@ -26,11 +26,11 @@ export function eventPageAfter(sql: SqlStorage, after: number, limit: number): s
     .exec(
       // No ORDER BY inside the aggregate: it sorted the page's JSON objects again (~20% of the pull);
       // the subquery yields them in seq order, and parseEventPage checks that it did.
+      // The running size is summed over the page's rows only (the LIMIT first), not over the rest of the log.
       `SELECT json_group_array(${EVENT_JSON}) AS page
-       FROM (SELECT *, SUM(octet_length(data) + ${ENVELOPE_BYTES}) OVER (ORDER BY seq) - octet_length(data) - ${ENVELOPE_BYTES}
-               AS before
-             FROM events WHERE seq > ? ORDER BY seq LIMIT ?)
-       WHERE before < ?`,
+       FROM (SELECT *, SUM(octet_length(data) + ${ENVELOPE_BYTES}) OVER (ORDER BY seq) AS through
+             FROM (SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?))
+       WHERE through - octet_length(data) - ${ENVELOPE_BYTES} < ?`,
       after,
       limit,
       PAGE_BYTES,

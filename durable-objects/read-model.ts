@@ -241,7 +241,8 @@ export class ReadModel extends DurableObject<Env> {
       }
       if (!current()) return { head: page.head };
       const { events, head } = page;
-      const full = events.length === PULL_PAGE;
+      // More to pull while the page ends short of the head: a page is cut by bytes as well as by count.
+      const full = events.length > 0 && events.at(-1)!.seq < head;
       if (full) {
         after = events.at(-1)!.seq;
         pending = pull(after);
